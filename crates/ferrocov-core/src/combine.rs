@@ -1,0 +1,146 @@
+//! Merge per-process data files (and coverage.py data files) into one `CoverageData`.
+//! A file that cannot be read is skipped with a warning that names it; the rest combines.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::data::CoverageData;
+use crate::datafile::{self, ProcessId, Unreadable};
+use crate::sqlite;
+
+/// The outcome of a combine: the merged data, what was read, and what was skipped and why.
+#[derive(Debug, Default)]
+pub struct Combined {
+    pub data: CoverageData,
+    /// Input files whose data was used (or that held nothing): safe to delete afterwards.
+    pub consumed: Vec<PathBuf>,
+    /// One line per skipped or damaged file, naming it.
+    pub warnings: Vec<String>,
+}
+
+/// Is this the name of a ferrocov run directory (`.ferrocov-<id>`) next to a data file?
+pub fn is_run_directory_name(name: &str) -> bool {
+    name.starts_with(".ferrocov-") && !name.contains("-tmp-")
+}
+
+/// The inputs `combine` reads when given none: run directories and parallel data files next
+/// to `data_file`.
+pub fn default_inputs(data_file: &Path) -> Vec<PathBuf> {
+    let directory = match data_file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = data_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let prefix = format!("{base}.");
+    let mut inputs = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&directory) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+            if (is_dir && is_run_directory_name(&name)) || (!is_dir && name.starts_with(&prefix) && !name.contains("ferrocov-tmp")) {
+                inputs.push(entry.path());
+            }
+        }
+    }
+    inputs.sort();
+    inputs
+}
+
+/// Combine every input: a directory contributes its `*.fcd` files and any coverage.py
+/// data files (`.coverage*`); a file is read by its kind.
+pub fn combine(inputs: &[PathBuf]) -> Combined {
+    let mut combined = Combined::default();
+    let mut processes: BTreeMap<ProcessId, bool> = BTreeMap::new();
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            match std::fs::read_dir(input) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(error) => combined.warnings.push(format!("Couldn't read directory '{}': {error}", input.display())),
+            }
+        } else if input.exists() {
+            files.push(input.clone());
+        } else {
+            combined.warnings.push(format!("Couldn't combine from non-existent path '{}'", input.display()));
+        }
+    }
+    for file in files {
+        let is_raw = file.extension().is_some_and(|e| e == datafile::EXTENSION);
+        if is_raw {
+            read_raw(&file, &mut combined, &mut processes);
+        } else {
+            match sqlite::read(&file) {
+                Ok(data) => {
+                    combined.data.merge(data);
+                    combined.consumed.push(file);
+                }
+                Err(error) => combined.warnings.push(format!("Couldn't use data file '{}': {error}", file.display())),
+            }
+        }
+    }
+    combined.data.processes += processes.len() as u64;
+    combined.data.processes_unclean += processes.values().filter(|clean| !**clean).count() as u64;
+    combined
+}
+
+fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, bool>) {
+    let bytes = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            combined.warnings.push(format!("Couldn't read data file '{}': {error}", file.display()));
+            return;
+        }
+    };
+    match datafile::parse(&bytes) {
+        Ok(contents) => {
+            if let Some(warning) = contents.warning {
+                combined.warnings.push(format!("Data file '{}' is damaged: {warning}", file.display()));
+            }
+            if let Some(process) = contents.process {
+                let clean = processes.entry(process).or_insert(true);
+                *clean &= contents.closed_cleanly;
+            }
+            for (path, lines) in contents.lines {
+                combined.data.add_lines(&path, lines);
+            }
+            combined.consumed.push(file.to_path_buf());
+        }
+        // A writer that died before finishing its header recorded nothing: nothing is lost.
+        Err(Unreadable::NeverStarted) => combined.consumed.push(file.to_path_buf()),
+        Err(Unreadable::Foreign(reason)) => {
+            combined.warnings.push(format!("Couldn't use data file '{}': {reason}", file.display()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::datafile::Writer;
+
+    #[test]
+    fn combines_processes_and_skips_bad_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for pid in 1..=3u32 {
+            let mut writer = Writer::create(dir.path(), ProcessId { pid, nonce: pid as u64 }, 0).expect("create");
+            let slot = writer.register_lines("/x.py", 1, 3).expect("register");
+            // SAFETY: slot covers 3 bytes of a live mapping.
+            unsafe { *slot.hits.add(pid as usize - 1) = 1 };
+            if pid == 1 {
+                writer.mark_closed();
+            }
+            std::mem::forget(writer);
+        }
+        std::fs::write(dir.path().join("junk.fcd"), b"garbage garbage garbage garbage garbage garbage garbage garbage!").expect("write");
+        let combined = combine(&[dir.path().to_path_buf()]);
+        assert_eq!(combined.data.lines["/x.py"].iter().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(combined.data.processes, 3);
+        assert_eq!(combined.data.processes_unclean, 2);
+        assert_eq!(combined.warnings.len(), 1);
+        assert!(combined.warnings[0].contains("junk.fcd"));
+    }
+}

@@ -1,0 +1,23 @@
+//! ferrocov's core: everything that does not need the Python interpreter.
+//!
+//! - [`datafile`]: the durable per-process data file (writer and reader).
+//! - [`combine`]: merging data files into one [`data::CoverageData`].
+//! - [`sqlite`]: coverage.py's `.coverage` SQLite format.
+//! - [`filter`]: which files are measured.
+//! - [`analysis`]: coverage.py's statement rules over facts from CPython's compiler.
+//! - [`report`]: the terminal report.
+
+pub mod analysis;
+pub mod combine;
+pub mod data;
+pub mod datafile;
+pub mod error;
+pub mod filter;
+pub mod numbits;
+pub mod report;
+pub mod sqlite;
+
+pub use error::{Error, Result};
+
+/// ferrocov's version, written into data files it creates.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,167 @@
+//! coverage.py's SQLite data file (schema version 7), written and read.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::data::CoverageData;
+use crate::error::{Error, Result};
+use crate::numbits;
+
+/// The coverage.py schema version this module writes and reads.
+pub const SCHEMA_VERSION: i64 = 7;
+
+const SCHEMA: &str = "
+CREATE TABLE coverage_schema (version integer);
+CREATE TABLE meta (key text, value text, unique (key));
+CREATE TABLE file (id integer primary key, path text, unique (path));
+CREATE TABLE context (id integer primary key, context text, unique (context));
+CREATE TABLE line_bits (
+    file_id integer, context_id integer, numbits blob,
+    foreign key (file_id) references file (id),
+    foreign key (context_id) references context (id),
+    unique (file_id, context_id)
+);
+CREATE TABLE arc (
+    file_id integer, context_id integer, fromno integer, tono integer,
+    foreign key (file_id) references file (id),
+    foreign key (context_id) references context (id),
+    unique (file_id, context_id, fromno, tono)
+);
+CREATE TABLE tracer (file_id integer primary key, tracer text, foreign key (file_id) references file (id));
+";
+
+/// Facts recorded in the `meta` table beside the data.
+pub struct Meta<'a> {
+    pub sys_argv: &'a str,
+    pub when: &'a str,
+}
+
+/// Write `data` as a fresh coverage.py data file at `path`, replacing any file there.
+pub fn write(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
+    let temporary = path.with_file_name(format!(
+        "{}.ferrocov-tmp-{}",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&temporary);
+    let result = write_new(&temporary, data, meta);
+    if let Err(error) = result {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error);
+    }
+    std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e))
+}
+
+fn write_new(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
+    let sql = |e| Error::sqlite(path, e);
+    let mut connection = Connection::open(path).map_err(sql)?;
+    connection.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;").map_err(sql)?;
+    let transaction = connection.transaction().map_err(sql)?;
+    transaction.execute_batch(SCHEMA).map_err(sql)?;
+    transaction.execute("INSERT INTO coverage_schema (version) VALUES (?)", [SCHEMA_VERSION]).map_err(sql)?;
+    {
+        let mut insert_meta = transaction.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").map_err(sql)?;
+        insert_meta.execute(params!["version", crate::VERSION]).map_err(sql)?;
+        insert_meta.execute(params!["sys_argv", meta.sys_argv]).map_err(sql)?;
+        insert_meta.execute(params!["when", meta.when]).map_err(sql)?;
+        insert_meta.execute(params!["has_arcs", "0"]).map_err(sql)?;
+        insert_meta.execute(params!["ferrocov_processes", data.processes.to_string()]).map_err(sql)?;
+        insert_meta
+            .execute(params!["ferrocov_processes_unclean", data.processes_unclean.to_string()])
+            .map_err(sql)?;
+        transaction.execute("INSERT INTO context (id, context) VALUES (1, '')", []).map_err(sql)?;
+        let mut insert_file = transaction.prepare("INSERT INTO file (id, path) VALUES (?, ?)").map_err(sql)?;
+        let mut insert_bits =
+            transaction.prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?, 1, ?)").map_err(sql)?;
+        for (index, (file, lines)) in data.lines.iter().enumerate() {
+            let id = index as i64 + 1;
+            insert_file.execute(params![id, file]).map_err(sql)?;
+            if !lines.is_empty() {
+                insert_bits.execute(params![id, numbits::from_lines(lines.iter().copied())]).map_err(sql)?;
+            }
+        }
+    }
+    transaction.commit().map_err(sql)?;
+    Ok(())
+}
+
+/// Read a coverage.py data file (any context, lines or arcs) into executed lines per file.
+pub fn read(path: &Path) -> Result<CoverageData> {
+    let sql = |e| Error::sqlite(path, e);
+    let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+    let version: Option<i64> = connection
+        .query_row("SELECT version FROM coverage_schema", [], |row| row.get(0))
+        .optional()
+        .map_err(|_| Error::Data { path: path.to_path_buf(), message: "Doesn't seem to be a coverage data file".into() })?;
+    if version != Some(SCHEMA_VERSION) {
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: format!("unsupported coverage data schema version {version:?} (expected {SCHEMA_VERSION})"),
+        });
+    }
+    let mut data = CoverageData::default();
+    let mut files = connection.prepare("SELECT id, path FROM file").map_err(sql)?;
+    let mut paths = std::collections::HashMap::new();
+    for row in files.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))).map_err(sql)? {
+        let (id, file) = row.map_err(sql)?;
+        data.touch(&file);
+        paths.insert(id, file);
+    }
+    let mut bits = connection.prepare("SELECT file_id, numbits FROM line_bits").map_err(sql)?;
+    for row in bits.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))).map_err(sql)? {
+        let (id, blob) = row.map_err(sql)?;
+        if let Some(file) = paths.get(&id) {
+            data.add_lines(file, numbits::to_lines(&blob));
+        }
+    }
+    let mut arcs = connection.prepare("SELECT file_id, fromno, tono FROM arc").map_err(sql)?;
+    for row in arcs
+        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)))
+        .map_err(sql)?
+    {
+        let (id, from, to) = row.map_err(sql)?;
+        if let Some(file) = paths.get(&id) {
+            let positive = [from, to].into_iter().filter(|&l| l > 0).map(|l| l as u32);
+            data.add_lines(file, positive);
+        }
+    }
+    let meta_number = |key: &str| -> u64 {
+        connection
+            .query_row("SELECT value FROM meta WHERE key = ?", [key], |row| row.get::<_, String>(0))
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    data.processes = meta_number("ferrocov_processes");
+    data.processes_unclean = meta_number("ferrocov_processes_unclean");
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_then_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".coverage");
+        let mut data = CoverageData::default();
+        data.add_lines("/a.py", [1, 2, 10]);
+        data.touch("/b.py");
+        data.processes = 3;
+        data.processes_unclean = 1;
+        write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
+        let back = read(&path).expect("read");
+        assert_eq!(back, data);
+    }
+
+    #[test]
+    fn garbage_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".coverage.bad");
+        std::fs::write(&path, b"this is not sqlite at all, not even close........").expect("write");
+        let error = read(&path).expect_err("garbage");
+        assert!(error.to_string().contains(".coverage.bad"), "{error}");
+    }
+}

@@ -1,1 +1,157 @@
-//! placeholder
+//! `ferrocov._core`: the tracers, and bindings to the pure-Rust core.
+
+mod bindings;
+#[cfg(Py_3_12)]
+mod monitoring;
+mod recorder;
+#[cfg(not(Py_3_12))]
+mod settrace;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use ferrocov_core::filter::{FileFilter, GlobSet};
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+
+/// The name of the measurement core this build uses, as `ferrocov debug sys` shows it.
+#[pyfunction]
+fn core_name() -> &'static str {
+    if cfg!(Py_3_12) {
+        "sysmon: sys.monitoring LINE events, DISABLE after the first hit (Rust callbacks)"
+    } else {
+        "ctrace: C-level trace function PyEval_SetTrace (Rust), f_trace_lines off for unmeasured frames"
+    }
+}
+
+/// Start measuring this process: every thread, now and later.
+#[pyfunction(pass_module)]
+#[allow(clippy::too_many_arguments)]
+fn start(
+    module: &Bound<'_, PyModule>,
+    data_directory: PathBuf,
+    source: Vec<String>,
+    has_source: bool,
+    include: Vec<String>,
+    omit: Vec<String>,
+    excluded_directories: Vec<String>,
+    cwd: String,
+) -> PyResult<()> {
+    let filter = FileFilter {
+        source,
+        has_source,
+        include: GlobSet::new(&include, &cwd).map_err(|e| PyValueError::new_err(format!("include: {e}")))?,
+        omit: GlobSet::new(&omit, &cwd).map_err(|e| PyValueError::new_err(format!("omit: {e}")))?,
+        excluded_directories,
+    };
+    {
+        let mut guard = recorder::STATE.lock().map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
+        if guard.is_some() {
+            return Err(PyRuntimeError::new_err("ferrocov is already measuring this process"));
+        }
+        *guard = Some(recorder::State { filter, data_directory, writer: None, decisions: HashMap::new(), failed: false });
+    }
+    recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    recorder::extra_index();
+    install(module.py(), module)
+}
+
+#[cfg(Py_3_12)]
+fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<()> {
+    monitoring::install(py, module).map(|_| ())
+}
+
+#[cfg(not(Py_3_12))]
+fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<()> {
+    settrace::check_frame_layout(py)?;
+    py.import("threading")?.call_method1("settrace", (module.getattr("_thread_bootstrap")?,))?;
+    settrace::install_all_threads();
+    Ok(())
+}
+
+/// Installed with `threading.settrace`: puts the C trace function in a new thread.
+#[cfg(not(Py_3_12))]
+#[pyfunction]
+#[pyo3(signature = (*_args))]
+fn _thread_bootstrap(_args: &Bound<'_, pyo3::types::PyTuple>) -> Option<()> {
+    settrace::install_current_thread();
+    None
+}
+
+/// Stop measuring: remove the tracer and mark the data file closed cleanly.
+#[pyfunction]
+fn stop(py: Python<'_>) -> PyResult<()> {
+    #[cfg(Py_3_12)]
+    monitoring::uninstall(py)?;
+    #[cfg(not(Py_3_12))]
+    {
+        py.import("threading")?.call_method1("settrace", (py.None(),))?;
+        settrace::uninstall_all_threads();
+    }
+    mark_closed();
+    let mut guard = recorder::STATE.lock().map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
+    if let Some(state) = guard.take() {
+        if let Some(writer) = state.writer {
+            // Slots may still point into the mapping: keep it mapped for the process's life.
+            std::mem::forget(writer);
+        }
+    }
+    recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
+}
+
+/// Is this process measuring now?
+#[pyfunction]
+fn is_measuring() -> bool {
+    recorder::STATE.lock().map(|g| g.is_some()).unwrap_or(false)
+}
+
+/// Mark this process's data as closed cleanly (at exit, or by `ferrocov.embed.cleanup()`).
+#[pyfunction]
+fn mark_closed() {
+    if let Ok(mut guard) = recorder::STATE.lock() {
+        if let Some(writer) = guard.as_mut().and_then(|s| s.writer.as_mut()) {
+            writer.mark_closed();
+        }
+    }
+}
+
+/// The path of this process's data file, if it has recorded anything yet.
+#[pyfunction]
+fn data_file_path() -> Option<PathBuf> {
+    recorder::STATE.lock().ok()?.as_ref()?.writer.as_ref().map(|w| w.path())
+}
+
+/// Run in the child right after `fork()`: switch to a data file of the child's own.
+#[pyfunction]
+fn after_fork_child(py: Python<'_>) -> PyResult<()> {
+    recorder::after_fork_child();
+    #[cfg(Py_3_12)]
+    monitoring::restart(py)?;
+    #[cfg(not(Py_3_12))]
+    let _ = py;
+    Ok(())
+}
+
+#[pymodule]
+fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(core_name, module)?)?;
+    module.add_function(wrap_pyfunction!(start, module)?)?;
+    module.add_function(wrap_pyfunction!(stop, module)?)?;
+    module.add_function(wrap_pyfunction!(is_measuring, module)?)?;
+    module.add_function(wrap_pyfunction!(mark_closed, module)?)?;
+    module.add_function(wrap_pyfunction!(data_file_path, module)?)?;
+    module.add_function(wrap_pyfunction!(after_fork_child, module)?)?;
+    #[cfg(Py_3_12)]
+    {
+        module.add_function(wrap_pyfunction!(monitoring::py_start, module)?)?;
+        module.add("_py_start", module.getattr("py_start")?)?;
+        module.add_function(wrap_pyfunction!(monitoring::line, module)?)?;
+        module.add("_line", module.getattr("line")?)?;
+    }
+    #[cfg(not(Py_3_12))]
+    module.add_function(wrap_pyfunction!(_thread_bootstrap, module)?)?;
+    bindings::register(module)?;
+    module.add("__version__", ferrocov_core::VERSION)?;
+    Ok(())
+}

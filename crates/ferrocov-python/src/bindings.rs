@@ -1,0 +1,240 @@
+//! Bindings to the pure-Rust core: data, combine, analysis rules, the summary report.
+//! Core errors become Python exceptions here, in one place.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use ferrocov_core::analysis::{self, Definition, IrrefutableCase, SourceFacts, Token, TokenKind};
+use ferrocov_core::data::CoverageData;
+use ferrocov_core::report::{self, FileResult, Format, Options};
+use ferrocov_core::{combine as core_combine, sqlite, Error};
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+
+pyo3::create_exception!(_core, DataError, pyo3::exceptions::PyException);
+pyo3::create_exception!(_core, NoDataError, pyo3::exceptions::PyException);
+
+fn to_py(error: Error) -> PyErr {
+    match error {
+        Error::Io { .. } => PyOSError::new_err(error.to_string()),
+        Error::Config(message) => PyValueError::new_err(message),
+        Error::NoData => NoDataError::new_err(error.to_string()),
+        other => DataError::new_err(other.to_string()),
+    }
+}
+
+/// Executed lines per measured file.
+#[pyclass(name = "Data", module = "ferrocov._core")]
+#[derive(Default)]
+pub struct PyData {
+    inner: CoverageData,
+}
+
+#[pymethods]
+impl PyData {
+    #[new]
+    fn new() -> Self {
+        PyData::default()
+    }
+
+    /// Read a coverage.py data file.
+    #[staticmethod]
+    fn read(path: PathBuf) -> PyResult<PyData> {
+        sqlite::read(&path).map(|inner| PyData { inner }).map_err(to_py)
+    }
+
+    /// Write as a coverage.py data file (schema 7), replacing what is there.
+    fn write(&self, path: PathBuf, sys_argv: &str, when: &str) -> PyResult<()> {
+        sqlite::write(&path, &self.inner, &sqlite::Meta { sys_argv, when }).map_err(to_py)
+    }
+
+    fn measured_files(&self) -> Vec<String> {
+        self.inner.lines.keys().cloned().collect()
+    }
+
+    fn lines(&self, path: &str) -> Option<Vec<u32>> {
+        self.inner.lines.get(path).map(|l| l.iter().copied().collect())
+    }
+
+    fn touch(&mut self, path: &str) {
+        self.inner.touch(path);
+    }
+
+    fn add_lines(&mut self, path: &str, lines: Vec<u32>) {
+        self.inner.add_lines(path, lines);
+    }
+
+    fn update(&mut self, other: &PyData) {
+        self.inner.merge(other.inner.clone());
+    }
+
+    /// Keep only the files for which `keep(path)` is true.
+    fn filter(&mut self, keep: &Bound<'_, PyAny>) -> PyResult<()> {
+        let mut kept = std::collections::BTreeMap::new();
+        for (path, lines) in std::mem::take(&mut self.inner.lines) {
+            if keep.call1((path.as_str(),))?.is_truthy()? {
+                kept.insert(path, lines);
+            }
+        }
+        self.inner.lines = kept;
+        Ok(())
+    }
+
+    /// Rename files with `rename(path) -> path` (used for `[paths]` remapping).
+    fn remap(&mut self, rename: &Bound<'_, PyAny>) -> PyResult<()> {
+        let mut renamed: std::collections::BTreeMap<String, BTreeSet<u32>> = std::collections::BTreeMap::new();
+        for (path, lines) in std::mem::take(&mut self.inner.lines) {
+            let new_path: String = rename.call1((path.as_str(),))?.extract()?;
+            renamed.entry(new_path).or_default().extend(lines);
+        }
+        self.inner.lines = renamed;
+        Ok(())
+    }
+
+    #[getter]
+    fn processes(&self) -> u64 {
+        self.inner.processes
+    }
+
+    #[getter]
+    fn processes_unclean(&self) -> u64 {
+        self.inner.processes_unclean
+    }
+}
+
+/// Combine data files and directories. Returns (data, consumed files, warnings).
+#[pyfunction]
+fn combine(inputs: Vec<PathBuf>) -> (PyData, Vec<PathBuf>, Vec<String>) {
+    let combined = core_combine::combine(&inputs);
+    (PyData { inner: combined.data }, combined.consumed, combined.warnings)
+}
+
+/// The inputs combine reads by default for the data file `data_file`.
+#[pyfunction]
+fn default_combine_inputs(data_file: PathBuf) -> Vec<PathBuf> {
+    core_combine::default_inputs(&data_file)
+}
+
+type TokenTuple = (u8, String, bool, u32, u32);
+
+/// Apply coverage.py's statement rules to facts gathered by `ferrocov._facts`.
+/// Returns (statements, excluded, multiline map).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn analyze(
+    tokens: Vec<TokenTuple>,
+    code_lines: Vec<u32>,
+    regex_excluded: Vec<u32>,
+    docstrings: Vec<(u32, u32)>,
+    definitions: Vec<(u32, u32, u32)>,
+    irrefutable_cases: Vec<(u32, u32, u32, u32)>,
+) -> (Vec<u32>, Vec<u32>, Vec<(u32, u32)>) {
+    let tokens = tokens
+        .into_iter()
+        .map(|(kind, text, non_blank, start_line, end_line)| {
+            let kind = match kind {
+                0 => TokenKind::Indent,
+                1 => TokenKind::Dedent,
+                2 => TokenKind::Newline,
+                3 => TokenKind::Comment,
+                4 => TokenKind::Op(text.chars().next().unwrap_or(' ')),
+                _ => TokenKind::Other,
+            };
+            Token { kind, non_blank, start_line, end_line }
+        })
+        .collect();
+    let facts = SourceFacts {
+        tokens,
+        code_lines,
+        regex_excluded,
+        docstrings,
+        definitions: definitions.into_iter().map(|(first_line, line, end_line)| Definition { first_line, line, end_line }).collect(),
+        irrefutable_cases: irrefutable_cases
+            .into_iter()
+            .map(|(pattern_line, pattern_end_line, body_line, body_end_line)| IrrefutableCase {
+                pattern_line,
+                pattern_end_line,
+                body_line,
+                body_end_line,
+            })
+            .collect(),
+    };
+    let result = analysis::analyze(&facts);
+    (
+        result.statements.into_iter().collect(),
+        result.excluded.into_iter().collect(),
+        result.multiline.into_iter().collect(),
+    )
+}
+
+/// coverage.py's "1-2, 5-11" formatting of missing lines.
+#[pyfunction]
+fn format_lines(statements: BTreeSet<u32>, lines: BTreeSet<u32>) -> String {
+    report::format_lines(&statements, &lines)
+}
+
+/// coverage.py's display of a percentage.
+#[pyfunction]
+fn display_covered(pc: f64, precision: usize) -> String {
+    report::display_covered(pc, precision)
+}
+
+/// The summary report. `files` holds (name, statements, missing, excluded count).
+/// Returns (text, total percentage, total statements).
+#[pyfunction]
+#[pyo3(signature = (files, show_missing=false, skip_covered=false, skip_empty=false, precision=0, sort=None, format="text"))]
+#[allow(clippy::type_complexity)]
+fn summary(
+    files: Vec<(String, BTreeSet<u32>, BTreeSet<u32>, usize)>,
+    show_missing: bool,
+    skip_covered: bool,
+    skip_empty: bool,
+    precision: usize,
+    sort: Option<String>,
+    format: &str,
+) -> PyResult<(String, f64, usize)> {
+    let files: Vec<FileResult> = files
+        .into_iter()
+        .map(|(name, statements, missing, n_excluded)| FileResult { name, statements, missing, n_excluded })
+        .collect();
+    let format: Format = format.parse().map_err(to_py)?;
+    let options = Options { show_missing, skip_covered, skip_empty, precision, sort, format };
+    let summary = report::summary(&files, &options).map_err(to_py)?;
+    Ok((summary.text, summary.total.pc_covered(), summary.total.n_statements))
+}
+
+/// A set of coverage.py file patterns (`include`, `omit`).
+#[pyclass(name = "GlobSet", module = "ferrocov._core")]
+pub struct PyGlobSet {
+    inner: ferrocov_core::filter::GlobSet,
+}
+
+#[pymethods]
+impl PyGlobSet {
+    #[new]
+    fn new(patterns: Vec<String>, cwd: &str) -> PyResult<PyGlobSet> {
+        ferrocov_core::filter::GlobSet::new(&patterns, cwd).map(|inner| PyGlobSet { inner }).map_err(to_py)
+    }
+
+    fn matches(&self, path: &str) -> bool {
+        self.inner.matches(path)
+    }
+
+    fn __bool__(&self) -> bool {
+        !self.inner.is_empty()
+    }
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyData>()?;
+    module.add_class::<PyGlobSet>()?;
+    module.add_function(wrap_pyfunction!(combine, module)?)?;
+    module.add_function(wrap_pyfunction!(default_combine_inputs, module)?)?;
+    module.add_function(wrap_pyfunction!(analyze, module)?)?;
+    module.add_function(wrap_pyfunction!(format_lines, module)?)?;
+    module.add_function(wrap_pyfunction!(display_covered, module)?)?;
+    module.add_function(wrap_pyfunction!(summary, module)?)?;
+    module.add("DataError", module.py().get_type::<DataError>())?;
+    module.add("NoDataError", module.py().get_type::<NoDataError>())?;
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! The measurement core for CPython 3.12+: `sys.monitoring` with a tool id of its own.
+//!
+//! Only PY_START is enabled globally. A code object of a measured file gets LINE events
+//! switched on locally at its first start; every other code object is never instrumented.
+//! Both callbacks return DISABLE, so a line costs nothing once it has been recorded.
+
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+use crate::recorder;
+
+static DISABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static TOOL_ID: AtomicI32 = AtomicI32::new(-1);
+const EVENT_PY_START: i32 = 1;
+const EVENT_LINE: i32 = 1 << 5;
+
+fn disable(py: Python<'_>) -> Py<PyAny> {
+    DISABLE
+        .get_or_init(py, || {
+            py.import("sys")
+                .and_then(|sys| sys.getattr("monitoring"))
+                .and_then(|m| m.getattr("DISABLE"))
+                .map(|d| d.unbind())
+                .unwrap_or_else(|_| py.None())
+        })
+        .clone_ref(py)
+}
+
+fn resolve<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> *mut std::ffi::c_void {
+    let pointer = code.as_ptr();
+    // SAFETY: `code` is a live code object passed by the interpreter; the GIL is held.
+    unsafe {
+        let value = recorder::cached(pointer);
+        if !value.is_null() && recorder::is_current(value) {
+            return value;
+        }
+        recorder::register(py, pointer)
+    }
+}
+
+/// PY_START: decide once per code object whether to turn LINE events on for it.
+#[pyfunction]
+pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>) -> Py<PyAny> {
+    let value = resolve(py, code);
+    if value != recorder::not_measured() {
+        let tool = TOOL_ID.load(Ordering::Relaxed);
+        let result = py
+            .import("sys")
+            .and_then(|sys| sys.getattr("monitoring"))
+            .and_then(|m| m.call_method1("set_local_events", (tool, code, EVENT_LINE)));
+        if result.is_err() {
+            let _ = PyErr::take(py);
+        }
+    }
+    disable(py)
+}
+
+/// LINE: record the line, then never be called for it again.
+#[pyfunction]
+pub fn line(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyAny> {
+    let value = resolve(py, code);
+    // SAFETY: `value` came from resolve(), non-null, GIL held.
+    unsafe { recorder::record(value, line_number) };
+    disable(py)
+}
+
+/// Claim a free tool id and register the callbacks. Returns the id.
+pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<i32> {
+    let monitoring = py.import("sys")?.getattr("monitoring")?;
+    let mut chosen = None;
+    for candidate in [3, 4, 1, 2, 0] {
+        if monitoring.call_method1("get_tool", (candidate,))?.is_none() {
+            monitoring.call_method1("use_tool_id", (candidate, "ferrocov"))?;
+            chosen = Some(candidate);
+            break;
+        }
+    }
+    let Some(tool) = chosen else {
+        return Err(pyo3::exceptions::PyRuntimeError::new_err("ferrocov: no free sys.monitoring tool id"));
+    };
+    TOOL_ID.store(tool, Ordering::Relaxed);
+    monitoring.call_method1("register_callback", (tool, EVENT_PY_START, module.getattr("_py_start")?))?;
+    monitoring.call_method1("register_callback", (tool, EVENT_LINE, module.getattr("_line")?))?;
+    monitoring.call_method1("set_events", (tool, EVENT_PY_START))?;
+    let _ = disable(py);
+    Ok(tool)
+}
+
+/// Stop all events and release the tool id.
+pub fn uninstall(py: Python<'_>) -> PyResult<()> {
+    let tool = TOOL_ID.swap(-1, Ordering::Relaxed);
+    if tool < 0 {
+        return Ok(());
+    }
+    let monitoring = py.import("sys")?.getattr("monitoring")?;
+    monitoring.call_method1("set_events", (tool, 0))?;
+    monitoring.call_method1("register_callback", (tool, EVENT_PY_START, py.None()))?;
+    monitoring.call_method1("register_callback", (tool, EVENT_LINE, py.None()))?;
+    monitoring.call_method1("free_tool_id", (tool,))?;
+    Ok(())
+}
+
+/// After a fork: lines the parent disabled must fire again for the child's own file.
+pub fn restart(py: Python<'_>) -> PyResult<()> {
+    if TOOL_ID.load(Ordering::Relaxed) >= 0 {
+        py.import("sys")?.getattr("monitoring")?.call_method0("restart_events")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,270 @@
+//! The state every tracer core shares: which files are measured, the process's data file,
+//! and the per-code-object slot cached in the code object's "extra" storage, so that a line
+//! event costs a few loads and a store.
+
+use std::collections::HashMap;
+use std::ffi::c_void;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use ferrocov_core::datafile::{HitSlot, ProcessId, Writer};
+use ferrocov_core::filter::{normalize, FileFilter};
+use pyo3::ffi;
+use pyo3::prelude::*;
+
+/// What the tracer keeps per code object, in the code object's extra slot.
+pub struct CodeSlot {
+    /// The data-file generation `slot` belongs to; a fork starts a new generation.
+    pub generation: u64,
+    pub slot: HitSlot,
+}
+
+/// The value stored for code objects of files that are not measured (never freed).
+static NOT_MEASURED_MARK: u8 = 0;
+
+pub fn not_measured() -> *mut c_void {
+    &NOT_MEASURED_MARK as *const u8 as *mut c_void
+}
+
+/// Bumped whenever the process switches data files (start, fork): slots of an older
+/// generation are registered again before use.
+pub static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+static EXTRA_INDEX: AtomicIsize = AtomicIsize::new(-1);
+
+unsafe extern "C" fn free_slot(pointer: *mut c_void) {
+    if !pointer.is_null() && pointer != not_measured() {
+        // SAFETY: every other non-null value stored at our index came from Box::into_raw.
+        drop(unsafe { Box::from_raw(pointer as *mut CodeSlot) });
+    }
+}
+
+/// Reserve (once per process) the code-object extra index the tracer uses.
+pub fn extra_index() -> isize {
+    let index = EXTRA_INDEX.load(Ordering::Relaxed);
+    if index >= 0 {
+        return index;
+    }
+    // SAFETY: called with the GIL held; the free function matches the values we store.
+    let index = unsafe { ffi::PyUnstable_Eval_RequestCodeExtraIndex(free_slot) };
+    EXTRA_INDEX.store(index, Ordering::Relaxed);
+    index
+}
+
+/// Read the cached value for `code`: null when not seen yet.
+///
+/// # Safety
+/// `code` must be a live code object and the GIL must be held.
+#[inline(always)]
+pub unsafe fn cached(code: *mut ffi::PyObject) -> *mut c_void {
+    let mut value: *mut c_void = std::ptr::null_mut();
+    let index = EXTRA_INDEX.load(Ordering::Relaxed);
+    // SAFETY: the caller guarantees a live code object and the GIL.
+    if index < 0 || unsafe { ffi::PyUnstable_Code_GetExtra(code, index, &mut value) } != 0 {
+        // SAFETY: GIL held; a failed lookup must not leave an exception behind.
+        unsafe { ffi::PyErr_Clear() };
+        return std::ptr::null_mut();
+    }
+    value
+}
+
+pub struct State {
+    pub filter: FileFilter,
+    pub data_directory: PathBuf,
+    pub writer: Option<Writer>,
+    pub decisions: HashMap<String, Option<String>>,
+    pub failed: bool,
+}
+
+pub static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+pub fn random_nonce() -> u64 {
+    let mut bytes = [0u8; 8];
+    let ok = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes))
+        .is_ok();
+    if ok {
+        return u64::from_le_bytes(bytes);
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    now ^ ((std::process::id() as u64) << 32)
+}
+
+fn parent_pid() -> u32 {
+    // SAFETY: getppid has no preconditions and cannot fail.
+    unsafe { libc::getppid() as u32 }
+}
+
+fn canonical_path(filename: &str) -> String {
+    if filename.starts_with('/') {
+        normalize(filename)
+    } else if filename.starts_with('<') {
+        filename.to_string()
+    } else {
+        match std::env::current_dir() {
+            Ok(cwd) => normalize(&format!("{}/{filename}", cwd.display())),
+            Err(_) => filename.to_string(),
+        }
+    }
+}
+
+/// The cold path: decide whether `code` is measured and, if so, give it a slot in the data
+/// file. Stores the result in the code object's extra slot and returns it. Never raises.
+///
+/// # Safety
+/// `code` must be a live code object and the GIL must be held.
+pub unsafe fn register(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void {
+    // SAFETY: the caller guarantees `code` is a live object.
+    let code_object = unsafe { Bound::from_borrowed_ptr(py, code) };
+    let fresh = register_inner(&code_object).unwrap_or(None);
+    if PyErr::occurred(py) {
+        let _ = PyErr::take(py);
+    }
+    // SAFETY: the caller guarantees a live code object and the GIL.
+    let old = unsafe { cached(code) };
+    if !old.is_null() && old != not_measured() {
+        // A slot from an older generation (before a fork or a restart): update it in place.
+        // Replacing the value would make CPython free the old one on some versions.
+        // SAFETY: non-sentinel values are live Box<CodeSlot>s owned by the code object.
+        let slot = unsafe { &mut *(old as *mut CodeSlot) };
+        match fresh {
+            Some(new_slot) => {
+                *slot = new_slot;
+                return old;
+            }
+            None => {
+                // Recording failed: keep the slot but point it at a dead generation's sink.
+                slot.generation = GENERATION.load(Ordering::Relaxed);
+                slot.slot.n_lines = 0;
+                return old;
+            }
+        }
+    }
+    let value = match fresh {
+        Some(new_slot) => Box::into_raw(Box::new(new_slot)) as *mut c_void,
+        None => not_measured(),
+    };
+    // SAFETY: live code object, GIL held; the slot was empty, so nothing is replaced.
+    unsafe {
+        if ffi::PyUnstable_Code_SetExtra(code, extra_index(), value) != 0 {
+            ffi::PyErr_Clear();
+            free_slot(value);
+            return not_measured();
+        }
+    }
+    value
+}
+
+fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
+    let filename: String = code.getattr("co_filename")?.extract()?;
+    let mut guard = match STATE.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let Some(state) = guard.as_mut() else { return Ok(None) };
+    let decision = match state.decisions.get(&filename) {
+        Some(decision) => decision.clone(),
+        None => {
+            let path = canonical_path(&filename);
+            let decision = state.filter.should_measure(&path).then_some(path);
+            state.decisions.insert(filename.clone(), decision.clone());
+            decision
+        }
+    };
+    let Some(path) = decision else { return Ok(None) };
+    if state.failed {
+        return Ok(None);
+    }
+    let (first_line, last_line) = line_span(code)?;
+    if state.writer.is_none() {
+        let process = ProcessId { pid: std::process::id(), nonce: random_nonce() };
+        match Writer::create(&state.data_directory, process, parent_pid()) {
+            Ok(writer) => state.writer = Some(writer),
+            Err(error) => {
+                state.failed = true;
+                eprintln!("ferrocov: can't record coverage data: {error}");
+                return Ok(None);
+            }
+        }
+    }
+    let Some(writer) = state.writer.as_mut() else { return Ok(None) };
+    match writer.register_lines(&path, first_line, last_line - first_line + 1) {
+        Ok(slot) => {
+            Ok(Some(CodeSlot { generation: GENERATION.load(Ordering::Relaxed), slot }))
+        }
+        Err(error) => {
+            state.failed = true;
+            eprintln!("ferrocov: can't record coverage data: {error}");
+            Ok(None)
+        }
+    }
+}
+
+fn line_span(code: &Bound<'_, PyAny>) -> PyResult<(u32, u32)> {
+    let first: u32 = code.getattr("co_firstlineno")?.extract()?;
+    let (mut low, mut high) = (first, first);
+    for entry in code.call_method0("co_lines")?.try_iter()? {
+        let entry = entry?;
+        let line = entry.get_item(2)?;
+        if line.is_none() {
+            continue;
+        }
+        let line: i64 = line.extract()?;
+        if line > 0 {
+            low = low.min(line as u32);
+            high = high.max(line as u32);
+        }
+    }
+    Ok((low, high))
+}
+
+/// Record that `line` of the code object whose cached value is `value` ran.
+///
+/// # Safety
+/// `value` must be a value returned by [`register`] or [`cached`], non-null, and the GIL held.
+#[inline(always)]
+pub unsafe fn record(value: *mut c_void, line: i32) -> bool {
+    if value == not_measured() {
+        return false;
+    }
+    // SAFETY: every other value is a live Box<CodeSlot> owned by the code object.
+    let slot = unsafe { &*(value as *const CodeSlot) };
+    let offset = (line as i64) - (slot.slot.first_line as i64);
+    if offset >= 0 && offset < slot.slot.n_lines as i64 {
+        // SAFETY: offset is within the slot's n_lines bytes of a mapping that is never unmapped.
+        unsafe { *slot.slot.hits.add(offset as usize) = 1 };
+    }
+    true
+}
+
+/// Is the cached value for a code object from the current data file?
+///
+/// # Safety
+/// `value` must be non-null and come from [`register`] or [`cached`].
+#[inline(always)]
+pub unsafe fn is_current(value: *mut c_void) -> bool {
+    if value == not_measured() {
+        return true;
+    }
+    // SAFETY: every other value is a live Box<CodeSlot>.
+    let slot = unsafe { &*(value as *const CodeSlot) };
+    slot.generation == GENERATION.load(Ordering::Relaxed)
+}
+
+/// Switch to a new data file after a fork: the parent's mapping is left alone (leaked in the
+/// child, never written again), and every slot is registered again on its next use.
+pub fn after_fork_child() {
+    let mut guard = match STATE.lock() {
+        Ok(guard) => guard,
+        // The parent may have held the lock in another thread at fork time.
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(state) = guard.as_mut() {
+        if let Some(writer) = state.writer.take() {
+            std::mem::forget(writer);
+        }
+        state.failed = false;
+    }
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}

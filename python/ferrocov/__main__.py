@@ -1,0 +1,5 @@
+import sys
+
+from ferrocov.cli import main
+
+sys.exit(main())

@@ -1,0 +1,148 @@
+"""Facts about a source file from CPython's own tokenizer, compiler and AST.
+
+The rules that turn these facts into statements and exclusions are coverage.py's, and live in
+Rust (``ferrocov_core::analysis``); this module only asks the interpreter.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import token
+import tokenize
+import types
+from dataclasses import dataclass
+
+from ferrocov import _core
+
+
+class NoSource(Exception):
+    """The source file can't be read."""
+
+
+class NotPython(Exception):
+    """The source file doesn't parse as Python."""
+
+
+def read_source(filename: str) -> str:
+    """The text of a source file as coverage.py reads it: newlines normalized, form feeds
+    made spaces, decoded by its PEP 263 cookie or BOM, ending with a newline."""
+    try:
+        with open(filename, "rb") as f:
+            data = f.read()
+    except OSError as err:
+        raise NoSource(f"No source for code: '{filename}'.") from err
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\f", b" ")
+    try:
+        encoding = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)[0]
+    except SyntaxError:
+        encoding = "utf-8"
+    text = data.decode(encoding, "replace")
+    if text and text[-1] != "\n":
+        text += "\n"
+    return text
+
+
+_KIND = {token.INDENT: 0, token.DEDENT: 1, token.NEWLINE: 2, tokenize.COMMENT: 3}
+_OP_CHARS = set(":([{)]}")
+_STATEMENT_CONTAINERS = (ast.stmt, ast.excepthandler, getattr(ast, "match_case", ast.stmt))
+
+
+def _tokens(text: str) -> list[tuple[int, str, bool, int, int]]:
+    out = []
+    for kind, ttext, (sline, _), (eline, _), _ in tokenize.generate_tokens(io.StringIO(text).readline):
+        code = _KIND.get(kind)
+        if code is None:
+            code = 4 if kind == token.OP and ttext in _OP_CHARS else 5
+        out.append((code, ttext if code == 4 else "", bool(ttext.strip()), sline, eline))
+    return out
+
+
+def _code_lines(code: types.CodeType) -> list[int]:
+    lines: list[int] = []
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+        if current.co_name == "__annotate__":
+            continue
+        lines.extend(line for _, _, line in current.co_lines() if line)
+    return lines
+
+
+def _lines_matching(text: str, regex: str) -> list[int]:
+    matches: set[int] = set()
+    if not regex:
+        return []
+    last_start = 0
+    last_start_line = 0
+    for match in re.finditer(regex, text, flags=re.MULTILINE):
+        start, end = match.span()
+        start_line = last_start_line + text.count("\n", last_start, start)
+        end_line = last_start_line + text.count("\n", last_start, end)
+        matches.update(range(start_line + 1, end_line + 2))
+        last_start = start
+        last_start_line = start_line
+    return sorted(matches)
+
+
+def _irrefutable(case: ast.AST) -> bool:
+    if getattr(case, "guard", None) is not None:
+        return False
+    pattern = case.pattern  # type: ignore[attr-defined]
+    while isinstance(pattern, ast.MatchOr):
+        pattern = pattern.patterns[-1]
+    while isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:
+        pattern = pattern.pattern
+    return isinstance(pattern, ast.MatchAs) and pattern.pattern is None
+
+
+@dataclass
+class FileAnalysis:
+    statements: set[int]
+    excluded: set[int]
+    multiline: dict[int, int]
+
+    def translate(self, lines: list[int]) -> set[int]:
+        return {self.multiline.get(line, line) for line in lines}
+
+
+def analyze_text(text: str, filename: str, exclude_regex: str) -> FileAnalysis:
+    try:
+        tree = ast.parse(text)
+        tokens = _tokens(text)
+        code = compile(text, filename, "exec", dont_inherit=True)
+    except (tokenize.TokenError, IndentationError, SyntaxError) as err:
+        lineno = getattr(err, "lineno", None)
+        if lineno is None and len(err.args) > 1:
+            lineno = err.args[1][0]
+        raise NotPython(f"Couldn't parse '{filename}' as Python source: {err.args[0]!r} at line {lineno}") from err
+    docstrings: list[tuple[int, int]] = []
+    definitions: list[tuple[int, int, int]] = []
+    cases: list[tuple[int, int, int, int]] = []
+    todo: list[ast.AST] = [tree]
+    while todo:
+        node = todo.pop()
+        todo.extend(c for c in ast.iter_child_nodes(node) if isinstance(c, _STATEMENT_CONTAINERS))
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            body = node.body
+            if body:
+                first = body[0]
+                if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                    docstrings.append((first.lineno, first.end_lineno or first.lineno))
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first_line = min((d.lineno for d in node.decorator_list), default=node.lineno)
+            definitions.append((first_line, node.lineno, node.end_lineno or node.lineno))
+        if type(node).__name__ == "match_case" and _irrefutable(node):
+            body = node.body  # type: ignore[attr-defined]
+            pattern = node.pattern  # type: ignore[attr-defined]
+            cases.append((pattern.lineno, pattern.end_lineno, body[0].lineno, body[-1].end_lineno))
+    statements, excluded, multiline = _core.analyze(
+        tokens, _code_lines(code), _lines_matching(text, exclude_regex), docstrings, definitions, cases
+    )
+    return FileAnalysis(set(statements), set(excluded), dict(multiline))
+
+
+def analyze_file(filename: str, exclude_regex: str) -> FileAnalysis:
+    return analyze_text(read_source(filename), filename, exclude_regex)

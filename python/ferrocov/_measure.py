@@ -1,0 +1,90 @@
+"""Start and stop measurement in this process (the glue around ``ferrocov._core``)."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import sysconfig
+
+from ferrocov import _core
+from ferrocov._settings import Settings
+
+_fork_hook_installed = False
+_atexit_installed = False
+_settings: Settings | None = None
+
+
+def library_directories() -> list[str]:
+    """Where the standard library, installed packages and ferrocov itself live."""
+    directories = set()
+    paths = sysconfig.get_paths()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        if key in paths:
+            directories.add(paths[key])
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        directories.add(os.path.join(prefix, "lib", version))
+    import site
+
+    for getter in ("getsitepackages", "getusersitepackages"):
+        try:
+            found = getattr(site, getter)()
+        except Exception:
+            continue
+        directories.update([found] if isinstance(found, str) else found)
+    directories.add(os.path.dirname(os.path.abspath(__file__)))
+    result = set()
+    for directory in directories:
+        result.add(os.path.normpath(os.path.abspath(directory)))
+        result.add(os.path.normpath(os.path.realpath(directory)))
+    return sorted(result)
+
+
+def _after_fork_in_child() -> None:
+    try:
+        _core.after_fork_child()
+    except Exception as err:  # never raise into user code
+        print(f"ferrocov: can't switch data file after fork: {err}", file=sys.stderr)
+
+
+def _at_exit() -> None:
+    try:
+        _core.mark_closed()
+    except Exception:
+        pass
+
+
+def start(settings: Settings) -> None:
+    """Start measuring this process, every thread. Hits go to ``settings.data_directory``."""
+    global _fork_hook_installed, _atexit_installed, _settings
+    if _core.is_measuring():
+        return
+    _core.start(
+        settings.data_directory,
+        settings.source,
+        settings.has_source,
+        settings.include,
+        settings.omit,
+        library_directories(),
+        settings.cwd or os.getcwd(),
+    )
+    _settings = settings
+    if not _fork_hook_installed:
+        os.register_at_fork(after_in_child=_after_fork_in_child)
+        _fork_hook_installed = True
+    if not _atexit_installed:
+        atexit.register(_at_exit)
+        _atexit_installed = True
+
+
+def stop() -> None:
+    """Stop measuring and mark this process's data as closed cleanly."""
+    global _settings
+    if _core.is_measuring():
+        _core.stop()
+    _settings = None
+
+
+def current_settings() -> Settings | None:
+    return _settings

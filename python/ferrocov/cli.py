@@ -1,0 +1,286 @@
+"""The ``ferrocov`` command: run, combine, report, erase, debug."""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import platform
+import shutil
+import sys
+
+from ferrocov import __version__
+from ferrocov.config import Config, ConfigError, read_config
+
+OK, ERR, FAIL_UNDER = 0, 1, 2
+
+
+def _error(message: str) -> int:
+    print(message, file=sys.stderr)
+    return ERR
+
+
+def _warn(message: str) -> None:
+    print(f"ferrocov: warning: {message}", file=sys.stderr)
+
+
+def _list(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ferrocov", description="Durable code coverage for Python.")
+    parser.add_argument("--version", action="version", version=f"ferrocov {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="command")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--rcfile", default=None, help="configuration file (default: .coveragerc, setup.cfg, tox.ini, pyproject.toml)")
+        sub.add_argument("--data-file", default=None, help="the combined data file (default .coverage)")
+
+    run = commands.add_parser("run", help="run a Python program and measure it and every process it starts")
+    common(run)
+    run.add_argument("--source", default=None, help="comma-separated directories or packages to measure")
+    run.add_argument("--include", default=None)
+    run.add_argument("--omit", default=None)
+    run.add_argument("-p", "--parallel-mode", action="store_true", help="write a uniquely named .coverage.* file")
+    run.add_argument("-a", "--append", action="store_true", help="add to the existing data file")
+    run.add_argument("--branch", action="store_true", help="(not yet supported: measured as lines)")
+    run.add_argument("-m", "--module", action="store_true", help="the program is a module name, as python -m")
+    run.add_argument("program", nargs=argparse.REMAINDER)
+
+    combine = commands.add_parser("combine", help="combine per-process data into the data file")
+    common(combine)
+    combine.add_argument("--keep", action="store_true", help="keep the files that were combined")
+    combine.add_argument("-a", "--append", action="store_true")
+    combine.add_argument("-q", "--quiet", action="store_true")
+    combine.add_argument("paths", nargs="*")
+
+    report = commands.add_parser("report", help="print the summary report")
+    common(report)
+    report.add_argument("-m", "--show-missing", action="store_true", default=None)
+    report.add_argument("--skip-covered", action="store_true", default=None)
+    report.add_argument("--no-skip-covered", dest="skip_covered", action="store_false")
+    report.add_argument("--skip-empty", action="store_true", default=None)
+    report.add_argument("--precision", type=int, default=None)
+    report.add_argument("--sort", default=None)
+    report.add_argument("--include", default=None)
+    report.add_argument("--omit", default=None)
+    report.add_argument("--fail-under", type=float, default=None)
+    report.add_argument("--format", default=None, choices=["text", "markdown", "total"])
+    report.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+
+    erase = commands.add_parser("erase", help="remove the data file and any per-process data")
+    common(erase)
+
+    debug = commands.add_parser("debug", help="show what ferrocov sees: sys, config, data")
+    common(debug)
+    debug.add_argument("topic", choices=["sys", "config", "data"])
+    return parser
+
+
+def _load_config(args: argparse.Namespace) -> Config:
+    config = read_config(args.rcfile if args.rcfile else True)
+    if getattr(args, "data_file", None):
+        config.data_file = args.data_file
+    return config
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.command:
+        _parser().print_help()
+        return OK
+    try:
+        config = _load_config(args)
+        handler = {"run": do_run, "combine": do_combine, "report": do_report, "erase": do_erase, "debug": do_debug}[args.command]
+        return handler(args, config)
+    except ConfigError as err:
+        return _error(str(err))
+
+
+def do_run(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import _execfile
+    from ferrocov.control import Controller
+
+    program = list(args.program)
+    if program and program[0] == "--":
+        program = program[1:]
+    if args.module:
+        if not program:
+            return _error("Nothing to do: no module given after -m.")
+    elif program and program[0] == "-m":
+        args.module = True
+        program = program[1:]
+    if not program:
+        return _error("Nothing to do.")
+    if args.source is not None:
+        config.source = _list(args.source) or []
+    if args.include is not None:
+        config.run_include = _list(args.include) or []
+    if args.omit is not None:
+        config.run_omit = _list(args.omit) or []
+    parallel = args.parallel_mode or config.parallel
+    if not args.module and not os.path.exists(program[0]):
+        return _error(f"No file to run: '{program[0]}'")
+
+    controller = Controller(config, warn=_warn)
+
+    def finish() -> None:
+        controller.stop()
+        data = controller.combine(append=args.append and not parallel)
+        controller.save(data, parallel=parallel)
+
+    controller.start()
+    # Registered before the program runs, so it runs after the program's own atexit handlers.
+    atexit.register(finish)
+    if args.module:
+        _execfile.run_module(program[0], program[1:])
+    else:
+        _execfile.run_path(program[0], program[1:])
+    return OK
+
+
+def do_combine(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import _core
+    from ferrocov.control import Controller
+
+    controller = Controller(config, warn=_warn)
+    data_file = controller.data_file
+    inputs = [os.path.abspath(p) for p in args.paths] or _core.default_combine_inputs(data_file)
+    if not args.paths:
+        inputs = [p for p in inputs if os.path.abspath(p) != data_file]
+    data, consumed, warnings = _core.combine(inputs)
+    for warning in warnings:
+        _warn(warning)
+    if not consumed:
+        return _error("No data to combine")
+    if args.append and os.path.exists(data_file):
+        data.update(_core.Data.read(data_file))
+    if config.paths:
+        from ferrocov.paths import remapper
+
+        data.remap(remapper(config.paths))
+    controller.save(data)
+    if not args.keep:
+        for path in consumed:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        for directory in {os.path.dirname(p) for p in consumed}:
+            if os.path.basename(directory).startswith(".ferrocov-"):
+                try:
+                    os.rmdir(directory)
+                except OSError:
+                    pass
+    if not args.quiet:
+        for path in consumed:
+            print(f"Combined data file {os.path.relpath(path)}")
+    return OK
+
+
+def _read_data(config: Config) -> object:
+    from ferrocov import _core
+
+    path = os.path.abspath(config.data_file)
+    if not os.path.exists(path):
+        return None
+    return _core.Data.read(path)
+
+
+def do_report(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import _core, results
+
+    for name in ("show_missing", "skip_covered", "skip_empty", "precision", "sort", "ignore_errors", "format"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(config, name, value)
+    if args.fail_under is not None:
+        config.fail_under = args.fail_under
+    try:
+        data = _read_data(config)
+    except _core.DataError as err:
+        return _error(str(err))
+    if data is None:
+        return _error("No data to report.")
+    try:
+        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)  # type: ignore[arg-type]
+        text, total = results.summary(analysed, config)
+        sys.stdout.write(text)
+        if config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
+            print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
+            return FAIL_UNDER
+    except results.ReportError as err:
+        return _error(str(err))
+    return OK
+
+
+def do_erase(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import _core
+
+    data_file = os.path.abspath(config.data_file)
+    if os.path.exists(data_file):
+        os.remove(data_file)
+    for path in _core.default_combine_inputs(data_file):
+        if os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+    return OK
+
+
+def do_debug(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import _core, _measure
+    from ferrocov._settings import ENV_VAR
+
+    if args.topic == "sys":
+        print(f"-- sys {'-' * 40}")
+        print(f"               version: {__version__}")
+        print(f"                  core: {_core.core_name()}")
+        print(f"              platform: {platform.platform()}")
+        print(f"        implementation: {platform.python_implementation()}")
+        print(f"            executable: {sys.executable}")
+        print(f"                python: {sys.version.replace(chr(10), ' ')}")
+        print(f"                   cwd: {os.getcwd()}")
+        print(f"     {ENV_VAR}: {os.environ.get(ENV_VAR, '-none-')}")
+        print(f"          config files: {', '.join(config.config_files_read) or '-none-'}")
+        print(f"             data file: {os.path.abspath(config.data_file)}")
+        print("     not measured dirs:")
+        for directory in _measure.library_directories():
+            print(f"                        {directory}")
+    elif args.topic == "config":
+        from dataclasses import asdict
+
+        for key, value in sorted(asdict(config).items()):
+            print(f"{key:>28}: {value!r}")
+    else:
+        data_file = os.path.abspath(config.data_file)
+        print(f"-- data {'-' * 40}")
+        print(f"path: {data_file}")
+        try:
+            data = _read_data(config)
+        except _core.DataError as err:
+            return _error(str(err))
+        if data is None:
+            print("No data collected: file doesn't exist")
+        else:
+            files = data.measured_files()  # type: ignore[attr-defined]
+            print(f"processes: {data.processes} measured, {data.processes_unclean} ended without a clean close")  # type: ignore[attr-defined]
+            print(f"{len(files)} files:")
+            for path in files:
+                print(f"{path}: {len(data.lines(path) or [])} lines")  # type: ignore[attr-defined]
+        pending = _core.default_combine_inputs(data_file)
+        if pending:
+            print(f"not yet combined: {len(pending)} inputs")
+            for path in pending:
+                print(f"  {path}")
+    return OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

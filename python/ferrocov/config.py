@@ -1,0 +1,317 @@
+"""Configuration, read the way coverage.py reads it.
+
+Files, in coverage.py's order: ``--rcfile`` (or ``COVERAGE_RCFILE``), else the first of
+``.coveragerc``, ``setup.cfg`` (``[coverage:*]``), ``tox.ini`` (``[coverage:*]``) and
+``pyproject.toml`` (``[tool.coverage.*]``) that holds coverage settings.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+DEFAULT_EXCLUDE = [
+    r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",
+    r"^\s*(((async )?def .*?)?[\])]+(\s*->.*?)?:\s*)?\.\.\.\s*(#|$)",
+    r"^\s*if (typing\.)?TYPE_CHECKING:",
+]
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file or option."""
+
+
+# attribute, "section:option", kind
+OPTIONS: list[tuple[str, str, str]] = [
+    ("branch", "run:branch", "boolean"),
+    ("command_line", "run:command_line", "str"),
+    ("concurrency", "run:concurrency", "list"),
+    ("context", "run:context", "str"),
+    ("core", "run:core", "str"),
+    ("cover_pylib", "run:cover_pylib", "boolean"),
+    ("data_file", "run:data_file", "file"),
+    ("debug", "run:debug", "list"),
+    ("debug_file", "run:debug_file", "file"),
+    ("disable_warnings", "run:disable_warnings", "list"),
+    ("dynamic_context", "run:dynamic_context", "str"),
+    ("parallel", "run:parallel", "boolean"),
+    ("patch", "run:patch", "list"),
+    ("plugins", "run:plugins", "list"),
+    ("relative_files", "run:relative_files", "boolean"),
+    ("run_include", "run:include", "list"),
+    ("run_omit", "run:omit", "list"),
+    ("sigterm", "run:sigterm", "boolean"),
+    ("source", "run:source", "list"),
+    ("source_pkgs", "run:source_pkgs", "list"),
+    ("source_dirs", "run:source_dirs", "list"),
+    ("timid", "run:timid", "boolean"),
+    ("exclude_list", "report:exclude_lines", "regexlist"),
+    ("exclude_also", "report:exclude_also", "regexlist"),
+    ("fail_under", "report:fail_under", "float"),
+    ("format", "report:format", "str"),
+    ("ignore_errors", "report:ignore_errors", "boolean"),
+    ("include_namespace_packages", "report:include_namespace_packages", "boolean"),
+    ("partial_always_list", "report:partial_branches_always", "regexlist"),
+    ("partial_list", "report:partial_branches", "regexlist"),
+    ("partial_also", "report:partial_also", "regexlist"),
+    ("precision", "report:precision", "int"),
+    ("report_contexts", "report:contexts", "list"),
+    ("report_include", "report:include", "list"),
+    ("report_omit", "report:omit", "list"),
+    ("show_missing", "report:show_missing", "boolean"),
+    ("skip_covered", "report:skip_covered", "boolean"),
+    ("skip_empty", "report:skip_empty", "boolean"),
+    ("sort", "report:sort", "str"),
+    ("extra_css", "html:extra_css", "str"),
+    ("html_dir", "html:directory", "file"),
+    ("html_skip_covered", "html:skip_covered", "boolean"),
+    ("html_skip_empty", "html:skip_empty", "boolean"),
+    ("html_title", "html:title", "str"),
+    ("show_contexts", "html:show_contexts", "boolean"),
+    ("xml_output", "xml:output", "file"),
+    ("xml_package_depth", "xml:package_depth", "int"),
+    ("json_output", "json:output", "file"),
+    ("json_pretty_print", "json:pretty_print", "boolean"),
+    ("json_show_contexts", "json:show_contexts", "boolean"),
+    ("lcov_output", "lcov:output", "file"),
+    ("lcov_line_checksums", "lcov:line_checksums", "boolean"),
+]
+
+
+@dataclass
+class Config:
+    branch: bool = False
+    command_line: str | None = None
+    concurrency: list[str] = field(default_factory=list)
+    context: str | None = None
+    core: str | None = None
+    cover_pylib: bool = False
+    data_file: str = ".coverage"
+    debug: list[str] = field(default_factory=list)
+    debug_file: str | None = None
+    disable_warnings: list[str] = field(default_factory=list)
+    dynamic_context: str | None = None
+    parallel: bool = False
+    patch: list[str] = field(default_factory=list)
+    plugins: list[str] = field(default_factory=list)
+    relative_files: bool = False
+    run_include: list[str] = field(default_factory=list)
+    run_omit: list[str] = field(default_factory=list)
+    sigterm: bool = False
+    source: list[str] = field(default_factory=list)
+    source_pkgs: list[str] = field(default_factory=list)
+    source_dirs: list[str] = field(default_factory=list)
+    timid: bool = False
+    exclude_list: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    exclude_also: list[str] = field(default_factory=list)
+    fail_under: float = 0.0
+    format: str | None = None
+    ignore_errors: bool = False
+    include_namespace_packages: bool = False
+    partial_always_list: list[str] = field(default_factory=list)
+    partial_list: list[str] = field(default_factory=list)
+    partial_also: list[str] = field(default_factory=list)
+    precision: int = 0
+    report_contexts: list[str] = field(default_factory=list)
+    report_include: list[str] = field(default_factory=list)
+    report_omit: list[str] = field(default_factory=list)
+    show_missing: bool = False
+    skip_covered: bool = False
+    skip_empty: bool = False
+    sort: str | None = None
+    extra_css: str | None = None
+    html_dir: str = "htmlcov"
+    html_skip_covered: bool | None = None
+    html_skip_empty: bool | None = None
+    html_title: str = "Coverage report"
+    show_contexts: bool = False
+    xml_output: str = "coverage.xml"
+    xml_package_depth: int = 99
+    json_output: str = "coverage.json"
+    json_pretty_print: bool = False
+    json_show_contexts: bool = False
+    lcov_output: str = "coverage.lcov"
+    lcov_line_checksums: bool = False
+    paths: dict[str, list[str]] = field(default_factory=dict)
+    config_files_read: list[str] = field(default_factory=list)
+
+    def exclude_regex(self) -> str:
+        """All exclusion patterns joined into one regex, as coverage.py joins them."""
+        patterns = self.exclude_list + self.exclude_also
+        if not patterns:
+            return ""
+        if len(patterns) == 1:
+            return patterns[0]
+        return "|".join(f"(?:{p})" for p in patterns)
+
+
+_VAR = re.compile(r"\$(?:(?P<dollar>\$)|(?P<word1>\w+)|\{(?P<word2>\w+)(?:-(?P<default>[^}]*))?\})")
+
+
+def expand_variables(text: str) -> str:
+    """``$VAR``, ``${VAR}``, ``${VAR-default}`` and ``$$``, as coverage.py expands them."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group("dollar"):
+            return "$"
+        name = match.group("word1") or match.group("word2")
+        if name in os.environ:
+            return os.environ[name]
+        default = match.group("default")
+        return default if default is not None else ""
+
+    return _VAR.sub(substitute, text)
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [expand_variables(str(v)) for v in value]
+    items: list[str] = []
+    for line in str(value).split("\n"):
+        for part in line.split(","):
+            part = part.strip()
+            if part:
+                items.append(expand_variables(part))
+    return items
+
+
+def _as_regexlist(value: Any, where: str) -> list[str]:
+    lines = value if isinstance(value, list) else str(value).split("\n")
+    out = []
+    for line in lines:
+        line = str(line).strip()
+        if not line:
+            continue
+        try:
+            re.compile(line)
+        except re.error as err:
+            raise ConfigError(f"Invalid [{where}] value {line!r}: {err}") from err
+        out.append(line)
+    return out
+
+
+def _as_bool(value: Any, where: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "yes", "true", "on"):
+        return True
+    if text in ("0", "no", "false", "off"):
+        return False
+    raise ValueError(f"Not a boolean: {value!r} for [{where}]")
+
+
+def _convert(kind: str, value: Any, where: str) -> Any:
+    if kind == "boolean":
+        return _as_bool(value, where)
+    if kind == "list":
+        return _as_list(value)
+    if kind == "regexlist":
+        return _as_regexlist(value, where)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "file":
+        return os.path.expanduser(expand_variables(str(value)))
+    return expand_variables(str(value)) if isinstance(value, str) else value
+
+
+def _read_ini(path: str, our_file: bool) -> dict[str, dict[str, str]] | None:
+    parser = configparser.RawConfigParser()
+    try:
+        read = parser.read(path, encoding="utf-8")
+    except configparser.Error as err:
+        raise ConfigError(f"Couldn't read config file {path}: {err}") from err
+    if not read:
+        return None
+    sections: dict[str, dict[str, str]] = {}
+    for name in parser.sections():
+        section = name
+        if name.startswith("coverage:"):
+            section = name[len("coverage:"):]
+        elif not our_file:
+            continue
+        sections[section] = dict(parser.items(name))
+    return sections
+
+
+def _read_toml(path: str) -> dict[str, dict[str, Any]] | None:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - 3.10
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise ConfigError(f"Can't read {path!r} without TOML support: pip install tomli") from None
+    try:
+        with open(path, "rb") as f:
+            document = tomllib.load(f)
+    except FileNotFoundError:
+        return None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"Couldn't read config file {path}: {err}") from err
+    coverage = document.get("tool", {}).get("coverage")
+    if not isinstance(coverage, dict):
+        return {}
+    return {name: value for name, value in coverage.items() if isinstance(value, dict)}
+
+
+def _apply(config: Config, sections: dict[str, dict[str, Any]], path: str, warn: Callable[[str], None]) -> bool:
+    known: dict[str, set[str]] = {}
+    any_set = False
+    for attribute, spec, kind in OPTIONS:
+        section, option = spec.split(":")
+        known.setdefault(section, set()).add(option)
+        values = sections.get(section)
+        if values is None or option not in values:
+            continue
+        try:
+            setattr(config, attribute, _convert(kind, values[option], spec.replace(":", "] ")))
+        except ValueError as err:
+            raise ConfigError(f"Couldn't read config file {path}: {err}") from err
+        any_set = True
+    for section, options in known.items():
+        for option in sorted(set(sections.get(section, {})) - options):
+            warn(f"Unrecognized option '[{section}] {option}=' in config file {path}")
+    if "paths" in sections:
+        for name, value in sections["paths"].items():
+            config.paths[name] = _as_list(value)
+            any_set = True
+    return any_set
+
+
+def read_config(rcfile: str | bool | None = True, warn: Callable[[str], None] | None = None) -> Config:
+    """Read the configuration. ``rcfile`` is a path, True for the default search, False for none."""
+    warn = warn or (lambda message: print(f"ferrocov: warning: {message}", file=sys.stderr))
+    config = Config()
+    if rcfile is True:
+        env_rc = os.environ.get("COVERAGE_RCFILE")
+        if env_rc:
+            rcfile = env_rc
+    if isinstance(rcfile, str):
+        candidates = [(rcfile, True)]
+        if not os.path.exists(rcfile):
+            raise ConfigError(f"Couldn't read {rcfile!r} as a config file")
+    elif rcfile:
+        candidates = [(".coveragerc", True), ("setup.cfg", False), ("tox.ini", False), ("pyproject.toml", False)]
+    else:
+        candidates = []
+    for path, our_file in candidates:
+        if path.endswith(".toml"):
+            sections = _read_toml(path)
+        else:
+            sections = _read_ini(path, our_file)
+        if sections is None:
+            continue
+        if _apply(config, sections, path, warn) or (our_file and os.path.exists(path)):
+            config.config_files_read.append(os.path.abspath(path))
+            break
+    env_data_file = os.environ.get("COVERAGE_FILE")
+    if env_data_file:
+        config.data_file = env_data_file
+    return config

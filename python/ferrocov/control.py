@@ -1,0 +1,193 @@
+"""The controller: one measured run, from settings to the combined data file.
+
+Used by the command line (``ferrocov run``) and by the pytest plugin. It owns the run's data
+directory, the environment variable that measures child processes, and the combine at the end.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib.util
+import os
+import random
+import shutil
+import socket
+import sys
+from typing import Callable
+
+from ferrocov import _core, _measure
+from ferrocov._settings import ENV_VAR, Settings
+from ferrocov.config import Config
+
+_PYTHON_FILE = __import__("re").compile(r"^[^.#~!$@%^&*()+=,]+\.pyw?$")
+
+
+def _warn(message: str) -> None:
+    print(f"ferrocov: warning: {message}", file=sys.stderr)
+
+
+def resolve_source(entries: list[str], packages: list[str]) -> tuple[list[str], list[str]]:
+    """Resolve ``source`` entries (directories or importable names) and ``source_pkgs`` to
+    absolute paths without importing anything. Returns (paths, names not found)."""
+    paths: list[str] = []
+    unresolved: list[str] = []
+    for entry in entries:
+        if os.path.isdir(entry):
+            paths.append(os.path.normpath(os.path.abspath(entry)))
+        else:
+            packages = [*packages, entry]
+    for name in packages:
+        location = _find_package(name)
+        if location is None:
+            unresolved.append(name)
+        else:
+            paths.append(location)
+    return paths, unresolved
+
+
+def _find_package(name: str) -> str | None:
+    if "." in name:
+        parent, _, leaf = name.rpartition(".")
+        parent_location = _find_package(parent)
+        if parent_location is None or not os.path.isdir(parent_location):
+            return None
+        for candidate in (os.path.join(parent_location, leaf), os.path.join(parent_location, leaf + ".py")):
+            if os.path.exists(candidate):
+                return os.path.normpath(os.path.abspath(candidate))
+        return None
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    if spec.submodule_search_locations:
+        return os.path.normpath(os.path.abspath(list(spec.submodule_search_locations)[0]))
+    if spec.origin and os.path.exists(spec.origin):
+        return os.path.normpath(os.path.abspath(spec.origin))
+    return None
+
+
+def find_python_files(directory: str, include_namespace_packages: bool) -> list[str]:
+    """Python files under a source directory that could have been measured: the directory's
+    own files and those of sub-packages (directories with ``__init__.py``), as coverage.py does."""
+    found = []
+    for i, (dirpath, dirnames, filenames) in enumerate(os.walk(directory)):
+        if i > 0 and not include_namespace_packages and "__init__.py" not in filenames:
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for filename in filenames:
+            if _PYTHON_FILE.match(filename):
+                found.append(os.path.join(dirpath, filename))
+    return found
+
+
+class Controller:
+    """One measured run."""
+
+    def __init__(self, config: Config, warn: Callable[[str], None] = _warn) -> None:
+        self.config = config
+        self.warn = warn
+        self.settings: Settings | None = None
+        self._previous_env: str | None = None
+        self.data: _core.Data | None = None
+        self.combine_warnings: list[str] = []
+
+    @property
+    def data_file(self) -> str:
+        return os.path.abspath(self.config.data_file)
+
+    def make_settings(self) -> Settings:
+        config = self.config
+        source, unresolved = resolve_source(config.source + config.source_dirs, config.source_pkgs)
+        has_source = bool(config.source or config.source_pkgs or config.source_dirs)
+        run_id = f"{random.getrandbits(64):016x}"
+        directory = os.path.join(os.path.dirname(self.data_file), f".ferrocov-{run_id}")
+        return Settings(
+            data_directory=directory,
+            source=source,
+            has_source=has_source,
+            include=list(config.run_include),
+            omit=list(config.run_omit),
+            cwd=os.getcwd(),
+            branch=config.branch,
+            unresolved_source=unresolved,
+        )
+
+    def start(self) -> None:
+        """Measure this process and, through the environment, every process it starts."""
+        self.settings = self.make_settings()
+        self._previous_env = os.environ.get(ENV_VAR)
+        os.environ[ENV_VAR] = self.settings.to_json()
+        _measure.start(self.settings)
+
+    def pause_children(self) -> None:
+        """Stop measuring processes started from now on (the ``no_cover`` marker)."""
+        os.environ.pop(ENV_VAR, None)
+
+    def resume_children(self) -> None:
+        if self.settings is not None:
+            os.environ[ENV_VAR] = self.settings.to_json()
+
+    def stop(self) -> None:
+        """Stop measuring, and make sure nothing started later is measured by accident."""
+        _measure.stop()
+        if self._previous_env is None:
+            os.environ.pop(ENV_VAR, None)
+        else:
+            os.environ[ENV_VAR] = self._previous_env
+
+    def combine(self, append: bool = False) -> _core.Data:
+        """Merge this run's per-process files into one Data, touching unexecuted source files."""
+        assert self.settings is not None
+        directory = self.settings.data_directory
+        inputs = [directory] if os.path.isdir(directory) else []
+        data, consumed, warnings = _core.combine(inputs)
+        for warning in warnings:
+            self.warn(warning)
+        self.combine_warnings = warnings
+        if append and os.path.exists(self.data_file):
+            try:
+                data.update(_core.Data.read(self.data_file))
+            except Exception as err:
+                self.warn(f"Couldn't append to data file '{self.data_file}': {err}")
+        self.touch_unexecuted(data)
+        if not warnings:
+            shutil.rmtree(directory, ignore_errors=True)
+        else:
+            for path in consumed:
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+        self.data = data
+        for name in self.settings.unresolved_source:
+            if not any(self._module_in(name, path) for path in data.measured_files()):
+                self.warn(f"Module {name} was never imported. (module-not-imported)")
+        return data
+
+    @staticmethod
+    def _module_in(name: str, path: str) -> bool:
+        return f"/{name.replace('.', '/')}" in path
+
+    def touch_unexecuted(self, data: _core.Data) -> None:
+        assert self.settings is not None
+        if not self.settings.has_source:
+            return
+        omit = _core.GlobSet(self.settings.omit, self.settings.cwd)
+        for root in self.settings.source:
+            if os.path.isdir(root):
+                for path in find_python_files(root, self.config.include_namespace_packages):
+                    path = os.path.normpath(os.path.abspath(path))
+                    if not omit.matches(path):
+                        data.touch(path)
+
+    def save(self, data: _core.Data, parallel: bool = False) -> str:
+        """Write coverage.py's data file (``.coverage``, or a parallel ``.coverage.*`` file)."""
+        path = self.data_file
+        if parallel:
+            suffix = f"{socket.gethostname()}.{os.getpid()}.X{random.randint(0, 999999):06d}x"
+            path = f"{path}.{suffix}"
+        data.write(path, repr(sys.argv), datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+        return path

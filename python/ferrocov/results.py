@@ -1,0 +1,122 @@
+"""From measured data to per-file results and the summary report."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Callable
+
+from ferrocov import _core, _facts
+from ferrocov.config import Config
+
+
+class ReportError(Exception):
+    """A report can't be made; the message says why (coverage.py's wording)."""
+
+
+def relative_filename(path: str) -> str:
+    cwd = os.path.abspath(os.curdir)
+    if not cwd.endswith(os.sep):
+        cwd += os.sep
+    return path[len(cwd):] if path.startswith(cwd) else path
+
+
+@dataclass
+class FileResult:
+    path: str
+    name: str
+    statements: set[int]
+    executed: set[int]
+    missing: set[int]
+    excluded: set[int]
+
+
+def analyze_data(
+    data: _core.Data,
+    config: Config,
+    include: list[str] | None = None,
+    omit: list[str] | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> list[FileResult]:
+    """Analyse every measured file selected by report include/omit."""
+    cwd = os.getcwd()
+    include_set = _core.GlobSet(include if include is not None else config.report_include, cwd)
+    omit_set = _core.GlobSet(omit if omit is not None else config.report_omit, cwd)
+    exclude_regex = config.exclude_regex()
+    results = []
+    for path in data.measured_files():
+        if include_set and not include_set.matches(path):
+            continue
+        if omit_set and omit_set.matches(path):
+            continue
+        try:
+            analysis = _facts.analyze_file(path, exclude_regex)
+        except _facts.NoSource as err:
+            if config.ignore_errors:
+                continue
+            raise ReportError(str(err)) from err
+        except _facts.NotPython as err:
+            if config.ignore_errors:
+                if warn:
+                    warn(f"Couldn't parse Python file '{path}' (couldnt-parse)")
+                continue
+            raise ReportError(str(err)) from err
+        executed = analysis.translate(data.lines(path) or [])
+        statements = analysis.statements
+        results.append(
+            FileResult(
+                path=path,
+                name=relative_filename(path),
+                statements=statements,
+                executed=executed & statements,
+                missing=statements - executed,
+                excluded=analysis.excluded,
+            )
+        )
+    return results
+
+
+def summary(results: list[FileResult], config: Config, output_format: str | None = None) -> tuple[str, float]:
+    """coverage.py's summary report text and the total percentage."""
+    files = [(r.name, r.statements, r.missing, len(r.excluded)) for r in results]
+    try:
+        text, total, _ = _core.summary(
+            files,
+            show_missing=config.show_missing,
+            skip_covered=config.skip_covered,
+            skip_empty=config.skip_empty,
+            precision=config.precision,
+            sort=config.sort,
+            format=output_format or config.format or "text",
+        )
+    except _core.NoDataError as err:
+        raise ReportError(str(err)) from err
+    except ValueError as err:
+        raise ReportError(str(err)) from err
+    return text, total
+
+
+def _fail_under_precision(fail_under: float, precision: int) -> int:
+    if fail_under == int(fail_under):
+        return precision
+    exponent = Decimal(str(fail_under)).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return max(precision, -exponent)
+
+
+def should_fail_under(total: float, fail_under: float, precision: int) -> bool:
+    if not 0 <= fail_under <= 100.0:
+        raise ReportError(f"fail_under={fail_under} is invalid. Must be between 0 and 100.")
+    if fail_under == 100.0 and total != 100.0:
+        return True
+    return round(total, _fail_under_precision(fail_under, precision)) < fail_under
+
+
+def fail_under_message(total: float, fail_under: float, precision: int) -> str:
+    precision = _fail_under_precision(fail_under, precision)
+    if fail_under == 100.0 and total != 100.0:
+        shown = _core.display_covered(total, precision)
+    else:
+        shown = f"{round(total, precision):.{precision}f}"
+    return f"total of {shown} is less than fail-under={fail_under:.{precision}f}"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import platform
 import shutil
+import signal
 import sys
 
 from ferrocov import __version__
@@ -126,20 +126,74 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
         return _error(f"No file to run: '{program[0]}'")
 
     controller = Controller(config, warn=_warn)
+    controller.prepare()
+    # The program runs in a forked child; this process only waits and combines, so the data is
+    # combined however the program ends: exit, os._exit, a signal, SIGKILL, a crash.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
+        try:
+            controller.start_in_this_process()
+            if args.module:
+                _execfile.run_module(program[0], program[1:])
+            else:
+                _execfile.run_path(program[0], program[1:])
+            status = 0
+        except SystemExit as exit_:
+            status = _exit_status(exit_.code)
+        finally:
+            # Let the program's atexit handlers, threads and buffers finish as python would.
+            sys.exit(status)
+    wait_status = _wait_forwarding_signals(pid)
+    controller.stop()
+    data = controller.combine(append=args.append and not parallel)
+    controller.save(data, parallel=parallel)
+    if os.WIFSIGNALED(wait_status):
+        signum = os.WTERMSIG(wait_status)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return 128 + signum
+    return os.waitstatus_to_exitcode(wait_status)
 
-    def finish() -> None:
-        controller.stop()
-        data = controller.combine(append=args.append and not parallel)
-        controller.save(data, parallel=parallel)
 
-    controller.start()
-    # Registered before the program runs, so it runs after the program's own atexit handlers.
-    atexit.register(finish)
-    if args.module:
-        _execfile.run_module(program[0], program[1:])
-    else:
-        _execfile.run_path(program[0], program[1:])
-    return OK
+def _exit_status(code: object) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
+
+
+def _wait_forwarding_signals(pid: int) -> int:
+    """Wait for the program, passing on the signals a supervisor would send to it."""
+    forwarded = [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2]
+    previous = {}
+
+    def forward(signum: int, frame: object) -> None:
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for signum in forwarded:
+        previous[signum] = signal.signal(signum, forward)
+    # Ctrl-C reaches the whole process group: the program gets it itself.
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        while True:
+            try:
+                _, status = os.waitpid(pid, 0)
+                return status
+            except InterruptedError:
+                continue
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def do_combine(args: argparse.Namespace, config: Config) -> int:

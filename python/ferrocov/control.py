@@ -115,12 +115,21 @@ class Controller:
             unresolved_source=unresolved,
         )
 
-    def start(self) -> None:
-        """Measure this process and, through the environment, every process it starts."""
+    def prepare(self) -> None:
+        """Choose the run's data directory and export it, so every process started from now
+        on is measured."""
         self.settings = self.make_settings()
         self._previous_env = os.environ.get(ENV_VAR)
         os.environ[ENV_VAR] = self.settings.to_json()
+
+    def start_in_this_process(self) -> None:
+        assert self.settings is not None
         _measure.start(self.settings)
+
+    def start(self) -> None:
+        """Measure this process and, through the environment, every process it starts."""
+        self.prepare()
+        self.start_in_this_process()
 
     def pause_children(self) -> None:
         """Stop measuring processes started from now on (the ``no_cover`` marker)."""

@@ -345,7 +345,7 @@ fn markdown(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool
     }
     let mut line = format!(
         "|{} |{} |{} |{} |",
-        pad_right("**TOTAL**", max_name),
+        pad_right(" **TOTAL**", max_name),
         pad_left(&format!(" **{}**", total.n_statements), 9),
         pad_left(&format!(" **{}**", total.n_missing), 9),
         pad_left(&format!(" **{total_cover}%**"), max_n)

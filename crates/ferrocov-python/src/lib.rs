@@ -100,6 +100,12 @@ fn stop(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
+/// Ignore events while `paused` (pytest's `no_cover`); nothing is disabled meanwhile.
+#[pyfunction]
+fn set_paused(paused: bool) {
+    recorder::PAUSED.store(paused, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Is this process measuring now?
 #[pyfunction]
 fn is_measuring() -> bool {
@@ -139,6 +145,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(start, module)?)?;
     module.add_function(wrap_pyfunction!(stop, module)?)?;
     module.add_function(wrap_pyfunction!(is_measuring, module)?)?;
+    module.add_function(wrap_pyfunction!(set_paused, module)?)?;
     module.add_function(wrap_pyfunction!(mark_closed, module)?)?;
     module.add_function(wrap_pyfunction!(data_file_path, module)?)?;
     module.add_function(wrap_pyfunction!(after_fork_child, module)?)?;

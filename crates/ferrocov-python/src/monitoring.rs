@@ -43,6 +43,9 @@ fn resolve<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> *mut std::ffi::c_v
 /// PY_START: decide once per code object whether to turn LINE events on for it.
 #[pyfunction]
 pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>) -> Py<PyAny> {
+    if recorder::PAUSED.load(Ordering::Relaxed) {
+        return py.None();
+    }
     let value = resolve(py, code);
     if value != recorder::not_measured() {
         let tool = TOOL_ID.load(Ordering::Relaxed);
@@ -60,6 +63,9 @@ pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyA
 /// LINE: record the line, then never be called for it again.
 #[pyfunction]
 pub fn line(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyAny> {
+    if recorder::PAUSED.load(Ordering::Relaxed) {
+        return py.None();
+    }
     let value = resolve(py, code);
     // SAFETY: `value` came from resolve(), non-null, GIL held.
     unsafe { recorder::record(value, line_number) };

@@ -31,6 +31,9 @@ pub fn not_measured() -> *mut c_void {
 /// generation are registered again before use.
 pub static GENERATION: AtomicU64 = AtomicU64::new(1);
 
+/// Set while a `no_cover` test runs: events are ignored (and not disabled) until resumed.
+pub static PAUSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 static EXTRA_INDEX: AtomicIsize = AtomicIsize::new(-1);
 
 unsafe extern "C" fn free_slot(pointer: *mut c_void) {

@@ -62,7 +62,7 @@ unsafe fn stop_line_events(frame: *mut ffi::PyFrameObject) {
 
 /// The trace function. Never raises: it always returns 0.
 unsafe extern "C" fn trace(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObject, what: c_int, _arg: *mut ffi::PyObject) -> c_int {
-    if what != ffi::PyTrace_LINE && what != ffi::PyTrace_CALL {
+    if (what != ffi::PyTrace_LINE && what != ffi::PyTrace_CALL) || recorder::PAUSED.load(std::sync::atomic::Ordering::Relaxed) {
         return 0;
     }
     // SAFETY: the interpreter calls us with the GIL held and a live frame.

@@ -1,0 +1,343 @@
+"""The pytest plugin: pytest-cov's options, meaning and output, measured by ferrocov.
+
+This module talks only to pytest; measuring is done by ``ferrocov.control`` (imported lazily,
+so that loading the plugin costs nothing when ``--cov`` is not given).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from io import StringIO
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from ferrocov.control import Controller
+
+FILE_REPORTS = ["annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov"]
+TERM_REPORTS = ["term", "term-missing"]
+#: Report types whose writers ferrocov does not have yet: asking for one is a usage error.
+NOT_YET = {"annotate", "html", "xml", "json", "lcov"}
+
+
+def validate_report(arg: str) -> Any:
+    all_choices = TERM_REPORTS + FILE_REPORTS
+    values = arg.split(":", 1)
+    report_type = values[0]
+    if report_type not in [*all_choices, ""]:
+        raise argparse.ArgumentTypeError(f'invalid choice: "{arg}" (choose from "{all_choices}")')
+    if len(values) == 1:
+        return report_type, None
+    modifier = values[1]
+    if report_type in TERM_REPORTS and modifier == "skip-covered":
+        return report_type, modifier
+    if report_type not in FILE_REPORTS:
+        raise argparse.ArgumentTypeError(f'output specifier not supported for: "{arg}" (choose from "{FILE_REPORTS}")')
+    return values
+
+
+def validate_fail_under(num_str: str) -> float:
+    try:
+        value: float = int(num_str)
+    except ValueError:
+        try:
+            value = float(num_str)
+        except ValueError:
+            raise argparse.ArgumentTypeError("An integer or float value is required.") from None
+    if value > 100:
+        raise argparse.ArgumentTypeError(
+            "Your desire for over-achievement is admirable but misplaced. The maximum value is 100. "
+            "Perhaps write more integration tests?"
+        )
+    return value
+
+
+def validate_context(arg: str) -> str:
+    if arg != "test":
+        raise argparse.ArgumentTypeError('The only supported value is "test".')
+    return arg
+
+
+class StoreReport(argparse.Action):
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: Any = None) -> None:
+        report_type, file = values
+        namespace.cov_report[report_type] = file
+        if report_type in ("markdown", "markdown-append") and file is None:
+            namespace.cov_report[report_type] = "coverage.md"
+        reports = namespace.cov_report
+        if "markdown" in reports and "markdown-append" in reports and reports["markdown"] == reports["markdown-append"]:
+            parser.error(
+                f"markdown and markdown-append options cannot point to the same file: '{reports['markdown']}'."
+                " Please redirect one of them using :DEST (e.g. --cov-report=markdown:dest_file.md)"
+            )
+
+
+def _pytest_cov_present(pluginmanager: Any) -> bool:
+    return pluginmanager.has_plugin("pytest_cov")
+
+
+def pytest_addoption(parser: Any, pluginmanager: Any) -> None:
+    if _pytest_cov_present(pluginmanager):
+        # pytest-cov already defines these options: defining them twice is a traceback.
+        return
+    group = parser.getgroup("cov", "coverage reporting (ferrocov)")
+    group.addoption("--cov", action="append", default=[], metavar="SOURCE", nargs="?", const=True, dest="cov_source",
+                    help="Path or package name to measure during execution (multi-allowed). "
+                    "Use --cov= to not do any source filtering and record everything.")
+    group.addoption("--cov-reset", action="store_const", const=[], dest="cov_source",
+                    help="Reset cov sources accumulated in options so far. ")
+    group.addoption("--cov-report", action=StoreReport, default={}, metavar="TYPE", type=validate_report,
+                    help="Type of report to generate: term, term-missing, annotate, html, xml, json, markdown, "
+                    "markdown-append, lcov (multi-allowed). term, term-missing may be followed by \":skip-covered\". "
+                    "Use --cov-report= to not generate any output.")
+    group.addoption("--cov-config", action="store", default=".coveragerc", metavar="PATH",
+                    help="Config file for coverage. Default: .coveragerc")
+    group.addoption("--no-cov-on-fail", action="store_true", default=False,
+                    help="Do not report coverage if test run fails. Default: False")
+    group.addoption("--no-cov", action="store_true", default=False,
+                    help="Disable coverage report completely (useful for debuggers). Default: False")
+    group.addoption("--cov-fail-under", action="store", metavar="MIN", type=validate_fail_under,
+                    help="Fail if the total coverage is less than MIN.")
+    group.addoption("--cov-append", action="store_true", default=False,
+                    help="Do not delete coverage but append to current. Default: False")
+    group.addoption("--cov-branch", action="store_true", default=None, help="Enable branch coverage.")
+    group.addoption("--cov-precision", type=int, default=None, help="Override the reporting precision.")
+    group.addoption("--cov-context", action="store", metavar="CONTEXT", type=validate_context,
+                    help='Dynamic contexts to use. "test" for now.')
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> None:
+    pluginmanager = early_config.pluginmanager
+    options = early_config.known_args_namespace
+    if _pytest_cov_present(pluginmanager):
+        if getattr(options, "cov_source", None):
+            print(
+                "ferrocov: pytest-cov is also installed and is handling --cov. To measure with ferrocov, "
+                "run pytest with -p no:pytest_cov (or uninstall pytest-cov); to keep pytest-cov, "
+                "run with -p no:ferrocov.",
+                file=sys.stderr,
+            )
+        return
+    no_cov = False
+    options.no_cov_should_warn = False
+    for arg in map(str, args):
+        if arg == "--no-cov":
+            no_cov = True
+        elif arg.startswith("--cov") and no_cov:
+            options.no_cov_should_warn = True
+            break
+    if options.cov_source:
+        plugin = FerrocovPlugin(options, pluginmanager)
+        pluginmanager.register(plugin, "_cov")
+
+
+def _sep(stream: StringIO, char: str, text: str) -> None:
+    width, _ = shutil.get_terminal_size(fallback=(80, 24))
+    if width < 40:
+        width = 80
+    count = max((width - len(text) - 2) // (2 * len(char)), 1)
+    fill = char * count
+    line = f"{fill} {text} {fill}"
+    if len(line) + len(char.rstrip()) <= width:
+        line += char.rstrip()
+    stream.write(line + "\n\n")
+
+
+class FerrocovPlugin:
+    def __init__(self, options: argparse.Namespace, pluginmanager: Any) -> None:
+        self.options = options
+        self.controller: Controller | None = None
+        self.cov_report = StringIO()
+        self.cov_total: float | None = None
+        self.failed = False
+        self._disabled = False
+        self._wrote_heading = False
+        self.worker = False
+        if getattr(options, "no_cov", False):
+            self._disabled = True
+            return
+        if not options.cov_report:
+            options.cov_report = {"term": None}
+        elif len(options.cov_report) == 1 and "" in options.cov_report:
+            options.cov_report = {}
+        for kind in options.cov_report:
+            if kind in NOT_YET:
+                raise pytest.UsageError(
+                    f"ferrocov: --cov-report={kind} is not supported yet; available now: term, term-missing, markdown, markdown-append"
+                )
+        if options.cov_branch:
+            raise pytest.UsageError("ferrocov: --cov-branch is not supported yet: ferrocov measures lines")
+        if options.cov_context:
+            raise pytest.UsageError("ferrocov: --cov-context=test is not supported yet")
+        source = None if True in options.cov_source else [p for p in options.cov_source if p is not True]
+        self.start(source)
+
+    def start(self, source: list[str] | None) -> None:
+        from ferrocov import _core
+        from ferrocov._settings import ENV_VAR
+        from ferrocov.config import read_config
+        from ferrocov.control import Controller
+
+        if os.environ.get(ENV_VAR) and _core.is_measuring():
+            # An xdist worker (or any pytest run inside a measured process): this process is
+            # already measured through the environment; the controller combines its data.
+            self.worker = True
+            return
+        rcfile: str | bool = self.options.cov_config
+        if rcfile == ".coveragerc":
+            rcfile = True
+        config = read_config(rcfile)
+        if source is not None:
+            config.source = source
+        if config.branch:
+            print("ferrocov: warning: branch = True in the configuration: ferrocov measures lines only for now", file=sys.stderr)
+        self.config = config
+        self.controller = Controller(config)
+        if not self.options.cov_append:
+            self._erase(config.data_file)
+        self.controller.start()
+        if self.options.cov_fail_under is None:
+            self.options.cov_fail_under = config.fail_under
+        if self.options.cov_precision is None:
+            self.options.cov_precision = config.precision
+
+    @staticmethod
+    def _erase(data_file: str) -> None:
+        path = os.path.abspath(data_file)
+        if os.path.exists(path):
+            os.remove(path)
+
+    def _should_report(self) -> bool:
+        needed = self.options.cov_report or self.options.cov_fail_under
+        return bool(needed) and not (self.failed and self.options.no_cov_on_fail)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: Any) -> Any:
+        if self._disabled or self.worker:
+            return (yield)
+        result = yield
+        self.failed = bool(session.testsfailed)
+        assert self.controller is not None
+        self.controller.stop()
+        data = self.controller.combine(append=self.options.cov_append)
+        self.controller.save(data)
+        if self._should_report():
+            from ferrocov import _core
+            from ferrocov.results import ReportError, should_fail_under
+
+            try:
+                self.cov_total = self.summary(data)
+            except ReportError as exc:
+                message = f"Failed to generate report: {exc}\n"
+                session.config.pluginmanager.getplugin("terminalreporter").write(f"\nWARNING: {message}\n", red=True, bold=True)
+                self.cov_total = 0
+            fail_under = self.options.cov_fail_under
+            precision = self.options.cov_precision
+            if fail_under is None or self.options.collectonly:
+                return result
+            if should_fail_under(self.cov_total, fail_under, precision):
+                message = "Coverage failure: total of {total} is less than fail-under={fail_under:.{p}f}".format(
+                    total=_core.display_covered(self.cov_total, precision), fail_under=fail_under, p=precision
+                )
+                session.config.pluginmanager.getplugin("terminalreporter").write(f"\nERROR: {message}\n", red=True, bold=True)
+                session.testsfailed += 1
+        return result
+
+    def summary(self, data: Any) -> float:
+        from ferrocov import results
+
+        config = self.config
+        config.ignore_errors = True
+        config.precision = self.options.cov_precision
+        analysed = results.analyze_data(data, config)
+        _, total = results.summary(analysed, config, "total")
+        stream = self.cov_report
+        version = "{}.{}.{}-{}-{}".format(*sys.version_info[:5])
+        _sep(stream, "_", f"coverage: platform {sys.platform}, python {version}")
+        reports = self.options.cov_report
+        if any(kind in reports for kind in TERM_REPORTS):
+            config.show_missing = "term-missing" in reports or config.show_missing
+            config.skip_covered = "skip-covered" in reports.values() or config.skip_covered
+            text, _ = results.summary(analysed, config, "text")
+            stream.write(text)
+        for kind, mode, verb in (("markdown", "w", "written to"), ("markdown-append", "a", "appended to")):
+            if kind in reports:
+                output = reports[kind]
+                text, _ = results.summary(analysed, config, "markdown")
+                with open(output, mode) as f:
+                    f.write(text)
+                stream.write(f"Coverage Markdown information {verb} file {output}\n")
+        if data.processes_unclean:
+            stream.write(
+                f"ferrocov: {data.processes} processes measured; {data.processes_unclean} ended without a clean close "
+                "(killed, crashed or os._exit) and their data was recovered\n"
+            )
+        return total
+
+    def write_heading(self, terminalreporter: Any) -> None:
+        if not self._wrote_heading:
+            terminalreporter.write_sep("=", "tests coverage")
+            self._wrote_heading = True
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self._disabled:
+            if getattr(self.options, "no_cov_should_warn", False):
+                self.write_heading(terminalreporter)
+                terminalreporter.write("WARNING: Coverage disabled via --no-cov switch!\n", red=True, bold=True)
+            return
+        if self.controller is None or self.cov_total is None:
+            return
+        report = self.cov_report.getvalue()
+        if report:
+            self.write_heading(terminalreporter)
+            terminalreporter.write(report)
+        if self.options.cov_fail_under is not None and self.options.cov_fail_under > 0:
+            self.write_heading(terminalreporter)
+            failed = self.cov_total < self.options.cov_fail_under
+            markup = {"red": True, "bold": True} if failed else {"green": True}
+            message = "{fail}Required test coverage of {required}% {reached}. Total coverage: {actual:.2f}%\n".format(
+                required=self.options.cov_fail_under,
+                actual=self.cov_total,
+                fail="FAIL " if failed else "",
+                reached="not reached" if failed else "reached",
+            )
+            terminalreporter.write(message, **markup)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: Any) -> Any:
+        if self.controller is None or not (
+            item.get_closest_marker("no_cover") or "no_cover" in getattr(item, "fixturenames", ())
+        ):
+            return (yield)
+        from ferrocov import _core
+
+        _core.set_paused(True)
+        self.controller.pause_children()
+        try:
+            return (yield)
+        finally:
+            _core.set_paused(False)
+            self.controller.resume_children()
+
+
+@pytest.fixture
+def no_cover() -> None:
+    """A pytest fixture to disable coverage."""
+
+
+@pytest.fixture
+def cov(request: Any) -> Any:
+    """ferrocov's controller for this session (None when not measuring)."""
+    if request.config.pluginmanager.hasplugin("_cov"):
+        plugin = request.config.pluginmanager.getplugin("_cov")
+        return getattr(plugin, "controller", None)
+    return None
+
+
+def pytest_configure(config: Any) -> None:
+    config.addinivalue_line("markers", "no_cover: disable coverage for this test.")

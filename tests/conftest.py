@@ -1,0 +1,61 @@
+"""Shared helpers: run real processes under coverage.py and under ferrocov, read their data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).parent
+PROGRAMS = HERE / "programs"
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment for a child process: no measurement inherited from whoever runs pytest."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROCOV_", "COVERAGE_"))}
+    env.pop("PYTHONPATH", None)
+    env.update(extra)
+    return env
+
+
+def run(args: list[str], cwd: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args, cwd=cwd, env=clean_env(**env), capture_output=True, text=True, timeout=timeout
+    )
+
+
+def ferrocov(*args: str, cwd: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "ferrocov", *args], cwd=cwd, timeout=timeout, **env)
+
+
+def coverage(*args: str, cwd: Path, timeout: float = 120, **env: str) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "-m", "coverage", *args], cwd=cwd, timeout=timeout, **env)
+
+
+def read_lines(data_file: Path) -> dict[str, set[int]]:
+    """Executed lines per file, read by coverage.py itself."""
+    from coverage import CoverageData
+
+    data = CoverageData(basename=str(data_file))
+    data.read()
+    return {path: set(data.lines(path) or []) for path in data.measured_files()}
+
+
+def program_min_version(path: Path) -> tuple[int, int]:
+    first = path.read_text().splitlines()[0]
+    if first.startswith("# requires: "):
+        major, minor = first.split(": ")[1].split(".")
+        return int(major), int(minor)
+    return (3, 0)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A temporary directory holding a copy of the test programs."""
+    target = tmp_path / "work"
+    shutil.copytree(PROGRAMS, target)
+    return target

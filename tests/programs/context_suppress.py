@@ -1,0 +1,7 @@
+import contextlib
+
+with contextlib.suppress(KeyError):
+    {}["missing"]
+    never = True
+after = True
+print(after)

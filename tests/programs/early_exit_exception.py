@@ -1,0 +1,9 @@
+def boom():
+    x = 1
+    raise RuntimeError("boom")
+
+def never():
+    return 1
+
+boom()
+never()

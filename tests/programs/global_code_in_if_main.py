@@ -1,0 +1,7 @@
+def main():
+    return 42
+
+if __name__ == "__main__":
+    print(main())
+else:
+    print("imported")

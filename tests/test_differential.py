@@ -1,0 +1,71 @@
+"""Differential tests: ferrocov records the same executed lines as coverage.py, and its
+analysis and report agree with coverage.py's, program by program."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PROGRAMS, coverage, ferrocov, program_min_version, read_lines
+
+ALL_PROGRAMS = sorted(p.stem for p in PROGRAMS.glob("*.py"))
+
+
+def _runnable(name: str) -> bool:
+    return sys.version_info[:2] >= program_min_version(PROGRAMS / f"{name}.py")
+
+
+@pytest.mark.parametrize("name", ALL_PROGRAMS)
+def test_executed_lines_match_coverage_py(name: str, workdir: Path) -> None:
+    if not _runnable(name):
+        pytest.skip(f"{name} needs a newer Python")
+    ours = ferrocov("run", "--data-file=.coverage.ferrocov", f"{name}.py", cwd=workdir)
+    # coverage.py loses os._exit()'s data unless told to patch it; give it its best chance.
+    (workdir / ".coveragerc.oracle").write_text("[run]\npatch = _exit\n")
+    theirs = coverage("run", "--rcfile=.coveragerc.oracle", "--data-file=.coverage.theirs", f"{name}.py", cwd=workdir)
+    # The program behaves the same under both tools: same output, same exit status.
+    assert ours.returncode == theirs.returncode, (ours.stderr, theirs.stderr)
+    assert ours.stdout == theirs.stdout
+    ferro_lines = read_lines(workdir / ".coverage.ferrocov")
+    coverage_lines = read_lines(workdir / ".coverage.theirs")
+    assert coverage_lines, "coverage.py measured nothing: the test itself is broken"
+    assert ferro_lines == coverage_lines
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(ALL_PROGRAMS) >= 50
+
+
+@pytest.mark.parametrize("name", ALL_PROGRAMS)
+def test_statements_and_exclusions_match_coverage_py(name: str) -> None:
+    if not _runnable(name):
+        pytest.skip(f"{name} needs a newer Python")
+    from coverage.parser import PythonParser
+
+    from ferrocov import _facts
+    from ferrocov.config import Config
+
+    path = str(PROGRAMS / f"{name}.py")
+    config = Config()
+    parser = PythonParser(filename=path, exclude=config.exclude_regex())
+    parser.parse_source()
+    ours = _facts.analyze_file(path, config.exclude_regex())
+    assert ours.statements == parser.statements
+    assert ours.excluded == parser.excluded
+
+
+@pytest.mark.parametrize("options", [["-m"], [], ["--skip-covered"], ["--sort=-cover", "-m"], ["--precision=2"], ["--format=markdown", "-m"], ["--format=total"]])
+def test_report_text_matches_coverage_py(options: list[str], workdir: Path) -> None:
+    """Both reporters read the same ferrocov-written data file and print the same bytes."""
+    ours = ferrocov("run", "imports_local_module.py", cwd=workdir)
+    assert ours.returncode == 0, ours.stderr
+    for name in ("functions", "classes", "pragma_exclusions", "multiline_statements"):
+        result = ferrocov("run", "-a", f"{name}.py", cwd=workdir)
+        assert result.returncode == 0, result.stderr
+    ferro_report = ferrocov("report", *options, cwd=workdir)
+    coverage_report = coverage("report", *options, cwd=workdir)
+    assert ferro_report.returncode == coverage_report.returncode
+    assert ferro_report.stdout == coverage_report.stdout
+    assert "TOTAL" in ferro_report.stdout or options == ["--format=total"]

@@ -154,7 +154,10 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
         signum = os.WTERMSIG(wait_status)
         sys.stdout.flush()
         sys.stderr.flush()
-        signal.signal(signum, signal.SIG_DFL)
+        try:
+            signal.signal(signum, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass  # SIGKILL and SIGSTOP always have their default action
         os.kill(os.getpid(), signum)
         return 128 + signum
     return os.waitstatus_to_exitcode(wait_status)

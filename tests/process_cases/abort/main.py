@@ -1,0 +1,10 @@
+import os
+import sys
+
+def work():
+    return 2
+
+print(work())
+sys.stdout.flush()
+os.abort()
+print("never")  # not reached

@@ -1,0 +1,4 @@
+def after():
+    return "after exec"
+
+print(after())

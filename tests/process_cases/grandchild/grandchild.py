@@ -1,0 +1,4 @@
+def deep():
+    return "deep"
+
+print(deep())

@@ -1,0 +1,3 @@
+def square(n):
+    value = n * n
+    return value

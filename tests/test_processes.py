@@ -1,0 +1,95 @@
+"""Every process measured, nothing lost: each case is a program whose every line is expected to
+have run (except lines marked ``# not reached``, and lines whose running depends on a race,
+marked ``# may not be reached``), however its processes end. Each case runs
+under ``ferrocov run`` and under ``pytest --cov``, several times (FERROCOV_REPEAT, default 2)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import HERE, ferrocov, read_lines, run
+
+CASES_DIR = HERE / "process_cases"
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if p.is_dir())
+REPEAT = int(os.environ.get("FERROCOV_REPEAT", "2"))
+NOT_REACHED = "# not reached"
+MAYBE = "# may not be reached"
+
+
+def expected_lines(path: Path) -> set[int]:
+    """coverage.py's statements of the file, minus the lines marked as never reached."""
+    from coverage.parser import PythonParser
+
+    parser = PythonParser(filename=str(path))
+    parser.parse_source()
+    text = path.read_text().splitlines()
+    not_reached = {i + 1 for i, line in enumerate(text) if NOT_REACHED in line or MAYBE in line}
+    return parser.statements - not_reached
+
+
+def copy_case(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(CASES_DIR / name, target)
+    return target
+
+
+def check_all_lines(workdir: Path, files: list[Path]) -> None:
+    measured = read_lines(workdir / ".coverage")
+    for path in files:
+        key = str(path.resolve())
+        assert key in measured, f"{path.name} not measured at all; measured: {sorted(measured)}"
+        missing = expected_lines(path) - measured[key]
+        assert not missing, f"{path.name}: lines {sorted(missing)} ran but were not recorded"
+
+
+def no_leftovers(workdir: Path) -> None:
+    leftovers = [p.name for p in workdir.iterdir() if p.name.startswith(".ferrocov-") or p.name.startswith(".coverage.")]
+    assert not leftovers, f"stray data left behind: {leftovers}"
+
+
+@pytest.mark.parametrize("repeat", range(REPEAT))
+@pytest.mark.parametrize("name", CASES)
+def test_case_under_ferrocov_run(name: str, repeat: int, tmp_path: Path) -> None:
+    workdir = copy_case(name, tmp_path)
+    plain = run([sys.executable, "main.py"], cwd=workdir, timeout=120)
+    for leftover in workdir.glob("*.pyc"):
+        leftover.unlink()
+    measured = ferrocov("run", "main.py", cwd=workdir, timeout=120)
+    # ferrocov run behaves like python: same output and exit status.
+    assert measured.returncode == plain.returncode, measured.stderr
+    assert measured.stdout == plain.stdout
+    check_all_lines(workdir, sorted(workdir.glob("*.py")))
+    no_leftovers(workdir)
+
+
+TEST_FILE = '''
+import subprocess
+import sys
+
+
+def test_case():
+    result = subprocess.run([sys.executable, "main.py"], capture_output=True, text=True)
+    print(result.returncode)
+'''
+
+
+@pytest.mark.parametrize("repeat", range(REPEAT))
+@pytest.mark.parametrize("name", CASES)
+def test_case_under_pytest_cov(name: str, repeat: int, tmp_path: Path) -> None:
+    workdir = copy_case(name, tmp_path)
+    (workdir / "test_case.py").write_text(TEST_FILE.lstrip())
+    result = run(
+        [sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", "--cov=.", "--cov-report=term-missing", "test_case.py"],
+        cwd=workdir,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "tests coverage" in result.stdout
+    check_all_lines(workdir, sorted(workdir.glob("*.py")))
+    no_leftovers(workdir)
+    assert "FERROCOV_RUN" not in os.environ

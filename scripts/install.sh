@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create (or reuse) a virtual environment for one Python version and install ferrocov into it
-# as a real wheel (so that ferrocov.pth lands in site-packages), with the test dependencies.
-#   scripts/install.sh PYTHON VENV_DIR
+# as a real wheel (so that ferrocov.pth lands in site-packages).
+#   scripts/install.sh PYTHON VENV_DIR [--test]    (--test: also the test dependencies)
 set -euo pipefail
 python=${1:?python executable}
 venv=${2:?venv directory}
@@ -10,7 +10,10 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
-"$venv/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8" "coverage==7.17.3" "pytest-xdist>=3" "pytest-cov==7.1.0" tomli >/dev/null
+"$venv/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8"
+if [ "${3:-}" = "--test" ]; then
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "coverage==7.17.3; python_version>='3.11'" "coverage==7.16.2; python_version<'3.11'" "pytest-xdist>=3" "pytest-cov==7.1.0" "tomli; python_version<'3.11'" >/dev/null
+fi
 out=$(mktemp -d)
 (cd "$root" && "$venv/bin/maturin" build --release -q -i "$venv/bin/python" --out "$out") >&2
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$out"/ferrocov-*.whl

@@ -36,8 +36,8 @@ def read_source(filename: str) -> str:
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\f", b" ")
     try:
         encoding = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)[0]
-    except SyntaxError:
-        encoding = "utf-8"
+    except SyntaxError as err:
+        raise NotPython(f"Couldn't parse '{filename}' as Python source: {err}") from err
     text = data.decode(encoding, "replace")
     if text and text[-1] != "\n":
         text += "\n"

@@ -259,7 +259,7 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<FileContents, Unreadable> {
         return Err(Unreadable::Foreign(format!("data format version {version} is not supported")));
     }
     let header_len = read_u32(bytes, OFFSET_HEADER_LEN) as usize;
-    if header_len < HEADER_LEN || header_len > bytes.len() || header_len % 8 != 0 {
+    if header_len < HEADER_LEN || header_len > bytes.len() || !header_len.is_multiple_of(8) {
         return Err(Unreadable::Foreign(format!("bad header length {header_len}")));
     }
     let mut contents = FileContents {
@@ -276,7 +276,7 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<FileContents, Unreadable> {
             break;
         }
         let record_len = read_u32(bytes, offset + 4) as usize;
-        if record_len < RECORD_HEADER_LEN || record_len % 8 != 0 || offset + record_len > bytes.len() {
+        if record_len < RECORD_HEADER_LEN || !record_len.is_multiple_of(8) || offset + record_len > bytes.len() {
             contents.warning = Some(format!("damaged record at offset {offset} (length {record_len}); the rest was skipped"));
             break;
         }

@@ -164,6 +164,8 @@ fn human_compare(a: &str, b: &str) -> Ordering {
     human_key(a).cmp(&human_key(b)).then_with(|| a.cmp(b))
 }
 
+type RowOrder = Box<dyn Fn(&Row, &Row) -> Ordering>;
+
 struct Row {
     name: String,
     numbers: Numbers,
@@ -206,7 +208,7 @@ pub fn summary(files: &[FileResult], options: &Options) -> Result<Summary> {
         Some(rest) => (true, rest.to_string()),
         None => (false, sort.strip_prefix('+').unwrap_or(&sort).to_string()),
     };
-    let compare: Box<dyn Fn(&Row, &Row) -> Ordering> = match key.as_str() {
+    let compare: RowOrder = match key.as_str() {
         "name" => Box::new(|a: &Row, b: &Row| human_compare(&a.name, &b.name)),
         "stmts" => Box::new(|a: &Row, b: &Row| a.numbers.n_statements.cmp(&b.numbers.n_statements).then_with(|| a.name.cmp(&b.name))),
         "miss" => Box::new(|a: &Row, b: &Row| a.numbers.n_missing.cmp(&b.numbers.n_missing).then_with(|| a.name.cmp(&b.name))),

@@ -1,0 +1,1 @@
+"""A tiny shop: pricing done in worker processes, receipts printed by a subprocess."""

@@ -77,7 +77,14 @@ class StoreReport(argparse.Action):
 
 
 def _pytest_cov_present(pluginmanager: Any) -> bool:
-    return pluginmanager.has_plugin("pytest_cov")
+    """Is pytest-cov installed and not disabled with ``-p no:pytest_cov``? Then it owns --cov."""
+    if pluginmanager.is_blocked("pytest_cov") or pluginmanager.is_blocked("pytest_cov.plugin"):
+        return False
+    if pluginmanager.has_plugin("pytest_cov"):
+        return True
+    import importlib.util
+
+    return importlib.util.find_spec("pytest_cov") is not None
 
 
 def pytest_addoption(parser: Any, pluginmanager: Any) -> None:
@@ -116,12 +123,7 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> 
     options = early_config.known_args_namespace
     if _pytest_cov_present(pluginmanager):
         if getattr(options, "cov_source", None):
-            print(
-                "ferrocov: pytest-cov is also installed and is handling --cov. To measure with ferrocov, "
-                "run pytest with -p no:pytest_cov (or uninstall pytest-cov); to keep pytest-cov, "
-                "run with -p no:ferrocov.",
-                file=sys.stderr,
-            )
+            pluginmanager.register(_BothInstalledNotice(), "_ferrocov_notice")
         return
     no_cov = False
     options.no_cov_should_warn = False
@@ -134,6 +136,18 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> 
     if options.cov_source:
         plugin = FerrocovPlugin(options, pluginmanager)
         pluginmanager.register(plugin, "_cov")
+
+
+class _BothInstalledNotice:
+    """Shown in the session header when pytest-cov, also installed, handles --cov."""
+
+    MESSAGE = (
+        "ferrocov: pytest-cov is also installed and is handling --cov. To measure with ferrocov, "
+        "run pytest with -p no:pytest_cov (or uninstall pytest-cov); to keep pytest-cov, run with -p no:ferrocov."
+    )
+
+    def pytest_report_header(self, config: Any) -> str:
+        return self.MESSAGE
 
 
 def _sep(stream: StringIO, char: str, text: str) -> None:

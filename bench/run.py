@@ -1,0 +1,148 @@
+"""ferrocov's benchmark harness: each workload plain, under coverage.py, slipcover and ferrocov,
+interleaved run by run, reported as medians and ratios to plain Python.
+
+    python bench/run.py [--repeat N] [--scale S] [--only NAME,...]
+
+Run it through bench/run.sh, which builds the environment with every tool installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import timeit
+from pathlib import Path
+
+HERE = Path(__file__).parent
+WORKLOADS = ["tight_loop", "recursion", "objects", "strings_regex", "interpreter"]
+
+
+def have(module: str) -> bool:
+    return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
+
+
+def tools() -> dict[str, tuple[list[str], dict[str, str]]]:
+    py = sys.executable
+    found: dict[str, tuple[list[str], dict[str, str]]] = {"plain": ([py], {})}
+    if have("coverage"):
+        found["coverage.py"] = ([py, "-m", "coverage", "run", "--data-file=.coverage.bench"], {"COVERAGE_CORE": "ctrace"})
+        if sys.version_info >= (3, 12):
+            found["coverage.py sysmon"] = ([py, "-m", "coverage", "run", "--data-file=.coverage.bench"], {"COVERAGE_CORE": "sysmon"})
+    if have("slipcover"):
+        found["slipcover"] = ([py, "-m", "slipcover", "--out", os.devnull], {})
+    found["ferrocov"] = ([py, "-m", "ferrocov", "run", "--data-file=.coverage.bench"], {})
+    return found
+
+
+def run_once(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int]:
+    """Wall time in seconds and peak RSS in MiB of one run (the whole process tree it waited for)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROCOV_", "COVERAGE_"))}
+    full_env.update(env)
+    start = timeit.default_timer()
+    process = subprocess.Popen(command, cwd=cwd, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = timeit.default_timer() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        assert process.stderr is not None
+        raise SystemExit(f"{command} failed ({process.returncode}): {process.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def measure(names: list[str], repeat: int, scale: float) -> dict[tuple[str, str], dict[str, list[float]]]:
+    available = tools()
+    results: dict[tuple[str, str], dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = Path(tmp)
+        for name in names:
+            shutil.copy(HERE / "workloads" / f"{name}.py", cwd / f"{name}.py")
+        order = [(n, t) for n in names for t in available]
+        for round_ in range(repeat):
+            random.shuffle(order)
+            for name, tool in order:
+                command, env = available[tool]
+                env = {**env, "BENCH_SCALE": str(scale)}
+                seconds, rss = run_once([*command, f"{name}.py"], env, cwd)
+                size = 0
+                data = cwd / ".coverage.bench"
+                if data.exists():
+                    size = data.stat().st_size
+                    data.unlink()
+                entry = results.setdefault((name, tool), {"time": [], "rss": [], "size": []})
+                entry["time"].append(seconds)
+                entry["rss"].append(rss)
+                entry["size"].append(size)
+            print(f"  round {round_ + 1}/{repeat} done", file=sys.stderr)
+    return results
+
+
+def geometric_mean(values: list[float]) -> float:
+    return statistics.geometric_mean(values) if values else float("nan")
+
+
+def table(results: dict[tuple[str, str], dict[str, list[float]]], names: list[str]) -> str:
+    tool_names = list(dict.fromkeys(t for _, t in results))
+    lines = []
+    header = f"{'workload':<16}" + "".join(f"{t:>20}" for t in tool_names)
+    lines.append("time: median seconds (ratio to plain)")
+    lines.append(header)
+    ratios: dict[str, list[float]] = {t: [] for t in tool_names}
+    for name in names:
+        plain = statistics.median(results[(name, "plain")]["time"])
+        row = f"{name:<16}"
+        for tool in tool_names:
+            median = statistics.median(results[(name, tool)]["time"])
+            ratios[tool].append(median / plain)
+            row += f"{median:>12.3f} ({median / plain:>4.2f}x)"
+        lines.append(row)
+    lines.append(f"{'geomean ratio':<16}" + "".join(f"{geometric_mean(ratios[t]):>19.2f}x" for t in tool_names))
+    lines.append("")
+    lines.append("peak RSS, MiB (median) / data file, KiB")
+    lines.append(header)
+    for name in names:
+        row = f"{name:<16}"
+        for tool in tool_names:
+            entry = results[(name, tool)]
+            row += f"{statistics.median(entry['rss']):>12.0f} / {statistics.median(entry['size']) / 1024:>5.0f}"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def process_cost(repeat: int) -> str:
+    """What each tool adds to starting one Python process (an empty script)."""
+    results = measure(["empty"], repeat, 1.0) if (HERE / "workloads" / "empty.py").exists() else {}
+    lines = ["per-process cost: empty script, median ms (added to plain)"]
+    plain = statistics.median(results[("empty", "plain")]["time"]) * 1000
+    for (_, tool), entry in results.items():
+        median = statistics.median(entry["time"]) * 1000
+        lines.append(f"  {tool:<20} {median:8.1f} ms  (+{median - plain:6.1f} ms)")
+    line = "import os; os.environ.get('FERROCOV_RUN') and __import__('ferrocov._boot')"
+    number = 200_000
+    seconds = min(timeit.repeat(line, number=number, repeat=5, globals={}))
+    lines.append(f"  ferrocov.pth line when measurement is off: {seconds / number * 1e6:.3f} µs per process")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--only", default=",".join(WORKLOADS))
+    parser.add_argument("--process-repeat", type=int, default=20)
+    args = parser.parse_args()
+    names = [n for n in args.only.split(",") if n]
+    print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, repeat={args.repeat}, scale={args.scale}")
+    results = measure(names, args.repeat, args.scale)
+    print(table(results, names))
+    print()
+    print(process_cost(args.process_repeat))
+
+
+if __name__ == "__main__":
+    main()

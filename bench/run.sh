@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Build a benchmark environment for one Python (ferrocov from this checkout, coverage.py,
+# pytest-cov and slipcover from the registry) and run the harness.
+#   bench/run.sh [PYTHON] [run.py args...]      e.g. bench/run.sh python3.13 --repeat 5
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+python=${1:-python3}
+shift || true
+version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+venv="$root/.venv-bench-$version"
+bash "$root/scripts/install.sh" "$python" "$venv" --test >&2
+"$venv/bin/python" -m pip install -q --disable-pip-version-check "slipcover==1.1.0" >&2
+"$venv/bin/python" "$root/bench/run.py" "$@"

@@ -1,0 +1,1 @@
+from calc.ops import add, divide

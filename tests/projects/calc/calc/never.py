@@ -1,0 +1,2 @@
+def never_imported():
+    return "this module is never imported"

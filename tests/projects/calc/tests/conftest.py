@@ -1,0 +1,3 @@
+import calc
+
+LOADED_AT_CONFTEST = calc.add(1, 1)

@@ -1,0 +1,160 @@
+"""The pytest plugin against pytest-cov 7.1: same options, same messages, same report text.
+
+Every session runs in a real subprocess. pytest-cov's sessions run with ``-p no:ferrocov`` and
+ferrocov's with ``-p no:pytest_cov``, on copies of the same sample project."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import HERE, run
+
+PROJECT = HERE / "projects" / "calc"
+
+
+def session(tool: str, project: Path, *args: str) -> tuple[int, str, str]:
+    other = "pytest_cov" if tool == "ferrocov" else "ferrocov"
+    result = run(
+        [sys.executable, "-m", "pytest", "-p", f"no:{other}", "-p", "no:cacheprovider", "-p", "no:xdist", *args],
+        cwd=project,
+        timeout=180,
+        COLUMNS="80",
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+def coverage_section(stdout: str) -> str:
+    """The report section, without pytest's own timing line."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "tests coverage" in line)
+    end = next((i for i in range(start, len(lines)) if re.match(r"^=+ .*(passed|failed|error).* =+$", lines[i])), len(lines))
+    section = [line for line in lines[start:end] if not line.startswith("ferrocov: ")]
+    return "\n".join(section)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "calc"
+    shutil.copytree(PROJECT, target)
+    return target
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--cov=calc"],
+        ["--cov=calc", "--cov-report=term-missing"],
+        ["--cov=calc", "--cov-report=term-missing:skip-covered"],
+        ["--cov=calc", "--cov-report=term", "--cov-precision=2"],
+        ["--cov=calc", "--cov-fail-under=50"],
+        ["--cov=calc", "--cov-fail-under=99.5", "--cov-precision=1"],
+        ["--cov=calc", "--cov-report="],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_report_section_equals_pytest_cov(args: list[str], project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "calc-pytest-cov"
+    shutil.copytree(PROJECT, other)
+    # pytest-cov 7 no longer measures subprocesses by default: give it coverage.py's patch
+    # option so that both tools measure the same processes.
+    (other / ".coveragerc").write_text("[run]\npatch = subprocess\n")
+    ours = session("ferrocov", project, *args)
+    theirs = session("pytest-cov", other, *args)
+    assert ours[0] == theirs[0], (ours[1], theirs[1])
+    if "--cov-report=" in args:
+        assert "tests coverage" not in theirs[1] or "fail-under" in " ".join(args)
+        assert ("tests coverage" in ours[1]) == ("tests coverage" in theirs[1])
+        return
+    assert coverage_section(ours[1]) == coverage_section(theirs[1])
+
+
+def test_subprocess_and_conftest_lines_are_measured(project: Path) -> None:
+    status, out, err = session("ferrocov", project, "--cov=calc", "--cov-report=term-missing")
+    assert status == 0, out + err
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line.startswith("calc/")}
+    # calc/cli.py runs only in a subprocess: every line of it is measured.
+    assert rows["calc/cli.py"][:3] == ["10", "0", "100%"], rows
+    # calc/never.py is under --cov but never imported: reported with 0%.
+    assert rows["calc/never.py"][:3] == ["2", "2", "0%"], rows
+    # unused() ran only in a no_cover test: its body is missed.
+    assert rows["calc/ops.py"][-1] == "12-13", rows
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("--cov-fail-under=abc", "An integer or float value is required."),
+        ("--cov-fail-under=101", "Your desire for over-achievement is admirable but misplaced."),
+        ("--cov-report=bogus", 'invalid choice: "bogus"'),
+        ("--cov-report=term:out.txt", 'output specifier not supported for: "term:out.txt"'),
+        ("--cov-context=other", 'The only supported value is "test".'),
+    ],
+)
+def test_bad_option_values_match_pytest_cov(bad: str, message: str, project: Path) -> None:
+    ours = session("ferrocov", project, "--cov=calc", bad)
+    theirs = session("pytest-cov", project, "--cov=calc", bad)
+    assert ours[0] == theirs[0] == 4
+    assert message in ours[2]
+    ours_error = [line for line in ours[2].splitlines() if "error:" in line]
+    theirs_error = [line for line in theirs[2].splitlines() if "error:" in line]
+    assert ours_error == theirs_error
+
+
+def test_fail_under_messages(project: Path) -> None:
+    status, out, _ = session("ferrocov", project, "--cov=calc", "--cov-fail-under=100")
+    assert status == 1
+    assert "ERROR: Coverage failure: total of" in out
+    assert "is less than fail-under=100" in out
+    assert "FAIL Required test coverage of 100% not reached. Total coverage:" in out
+
+
+def test_no_cov_on_fail(project: Path) -> None:
+    (project / "tests" / "test_fail.py").write_text("def test_fails():\n    assert False\n")
+    status, out, _ = session("ferrocov", project, "--cov=calc", "--no-cov-on-fail")
+    assert status == 1
+    assert "tests coverage" not in out
+
+
+def test_no_cov_disables_and_warns(project: Path) -> None:
+    status, out, _ = session("ferrocov", project, "--no-cov", "--cov=calc")
+    assert status == 0
+    assert "WARNING: Coverage disabled via --no-cov switch!" in out
+    assert not (project / ".coverage").exists()
+
+
+def test_environment_is_clean_after_session(project: Path) -> None:
+    (project / "tests" / "test_zz_env.py").write_text(
+        "import os\n\ndef test_env_during_session():\n    assert 'FERROCOV_RUN' in os.environ\n"
+    )
+    (project / "conftest.py").write_text(
+        "import os\n\ndef pytest_unconfigure(config):\n    open('env-after.txt', 'w').write(str('FERROCOV_RUN' in os.environ))\n"
+    )
+    status, out, err = session("ferrocov", project, "--cov=calc")
+    assert status == 0, out + err
+    assert (project / "env-after.txt").read_text() == "False"
+    leftovers = [p.name for p in project.iterdir() if p.name.startswith((".ferrocov-", ".coverage."))]
+    assert leftovers == []
+
+
+def test_both_plugins_installed_gives_one_clear_message(project: Path) -> None:
+    result = run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--cov=calc"], cwd=project, timeout=180)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert result.returncode == 0
+    assert "-p no:pytest_cov" in result.stdout
+    assert result.stdout.count("ferrocov: pytest-cov is also installed") == 1
+
+
+def test_coverage_py_reads_the_data_file(project: Path) -> None:
+    status, out, err = session("ferrocov", project, "--cov=calc")
+    assert status == 0, out + err
+    from coverage import CoverageData
+
+    data = CoverageData(basename=str(project / ".coverage"))
+    data.read()
+    files = {Path(p).name for p in data.measured_files()}
+    assert {"ops.py", "cli.py", "never.py", "__init__.py"} <= files

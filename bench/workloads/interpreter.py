@@ -44,4 +44,4 @@ PROGRAM = [
     ("load", "i"), ("push", 1), ("add", None), ("store", "i"),
     ("jump", 4),
 ]
-print(run(PROGRAM, int(1_500_000 * SCALE))["i"])
+print(run(PROGRAM, int(15_000_000 * SCALE))["i"])

@@ -66,4 +66,4 @@ class Scheduler:
         return sum(t.handled for t in self.tasks.values())
 
 
-print(Scheduler().run(int(60_000 * SCALE)))
+print(Scheduler().run(int(400_000 * SCALE)))

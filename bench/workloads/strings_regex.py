@@ -28,7 +28,7 @@ def analyse(text):
 
 
 total = 0
-for round_ in range(int(40 * SCALE)):
+for round_ in range(int(600 * SCALE)):
     counts = analyse(make_text(5000))
     total += sum(counts.values())
 print(total)

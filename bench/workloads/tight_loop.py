@@ -1,7 +1,7 @@
 """Tight arithmetic loops."""
 import os
 
-N = int(1_500_000 * float(os.environ.get("BENCH_SCALE", "1")))
+N = int(8_000_000 * float(os.environ.get("BENCH_SCALE", "1")))
 
 
 def collatz_steps(limit):

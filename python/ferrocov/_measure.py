@@ -5,7 +5,6 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-import sysconfig
 
 from ferrocov import _core
 from ferrocov._settings import Settings
@@ -17,11 +16,8 @@ _settings: Settings | None = None
 
 def library_directories() -> list[str]:
     """Where the standard library, installed packages and ferrocov itself live."""
-    directories = set()
-    paths = sysconfig.get_paths()
-    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
-        if key in paths:
-            directories.add(paths[key])
+    # sysconfig would tell the same, but costs milliseconds in every child process.
+    directories = {os.path.dirname(os.__file__)}
     for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
         version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
         directories.add(os.path.join(prefix, "lib", version))

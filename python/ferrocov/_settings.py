@@ -1,43 +1,87 @@
 """The run's settings, carried to every child process in one environment variable.
 
-Only ``ENV_VAR`` is read by the ``ferrocov.pth`` start-up hook. Its value is JSON holding the
-run's data directory and the effective file selection, already resolved to absolute paths so
-that a child with another working directory or ``sys.path`` is measured the same.
+Only ``ENV_VAR`` is read by the ``ferrocov.pth`` start-up hook. Its value holds the run's data
+directory and the effective file selection, already resolved to absolute paths so that a child
+with another working directory or ``sys.path`` is measured the same.
+
+The encoding is deliberately trivial (``name=value`` lines, list items separated by U+001E) so
+that a child process pays for no ``json`` or ``dataclasses`` import when it starts.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from dataclasses import asdict, dataclass, field
 
 #: The one environment variable ferrocov uses to measure child processes.
 ENV_VAR = "FERROCOV_RUN"
+_ITEM = "\x1e"
+_FORMAT = "ferrocov-settings-1"
 
 
-@dataclass
 class Settings:
-    data_directory: str
-    source: list[str] = field(default_factory=list)
-    has_source: bool = False
-    include: list[str] = field(default_factory=list)
-    omit: list[str] = field(default_factory=list)
-    cwd: str = ""
-    branch: bool = False
-    unresolved_source: list[str] = field(default_factory=list)
+    __slots__ = ("data_directory", "source", "has_source", "include", "omit", "cwd", "branch", "unresolved_source")
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+    def __init__(
+        self,
+        data_directory: str,
+        source: list[str] | None = None,
+        has_source: bool = False,
+        include: list[str] | None = None,
+        omit: list[str] | None = None,
+        cwd: str = "",
+        branch: bool = False,
+        unresolved_source: list[str] | None = None,
+    ) -> None:
+        self.data_directory = data_directory
+        self.source = source or []
+        self.has_source = has_source
+        self.include = include or []
+        self.omit = omit or []
+        self.cwd = cwd
+        self.branch = branch
+        self.unresolved_source = unresolved_source or []
+
+    def encode(self) -> str:
+        lines = [_FORMAT]
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                text = "1" if value else "0"
+            elif isinstance(value, list):
+                text = _ITEM.join(value)
+            else:
+                text = value
+            lines.append(f"{name}={text}")
+        return "\n".join(lines)
 
     @classmethod
-    def from_json(cls, text: str) -> Settings:
-        raw = json.loads(text)
-        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
+    def decode(cls, text: str) -> Settings:
+        lines = text.split("\n")
+        if not lines or lines[0] != _FORMAT:
+            raise ValueError(f"{ENV_VAR} is not in a format this ferrocov understands")
+        settings = cls("")
+        for line in lines[1:]:
+            name, _, value = line.partition("=")
+            if name not in cls.__slots__:
+                continue
+            current = getattr(settings, name)
+            if isinstance(current, bool):
+                setattr(settings, name, value == "1")
+            elif isinstance(current, list):
+                setattr(settings, name, value.split(_ITEM) if value else [])
+            else:
+                setattr(settings, name, value)
+        if not settings.data_directory:
+            raise ValueError(f"{ENV_VAR} names no data directory")
+        return settings
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Settings({fields})"
 
 
 def from_environment() -> Settings | None:
     raw = os.environ.get(ENV_VAR)
     if not raw:
         return None
-    return Settings.from_json(raw)
+    return Settings.decode(raw)

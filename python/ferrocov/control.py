@@ -120,7 +120,7 @@ class Controller:
         on is measured."""
         self.settings = self.make_settings()
         self._previous_env = os.environ.get(ENV_VAR)
-        os.environ[ENV_VAR] = self.settings.to_json()
+        os.environ[ENV_VAR] = self.settings.encode()
 
     def start_in_this_process(self) -> None:
         assert self.settings is not None
@@ -137,7 +137,7 @@ class Controller:
 
     def resume_children(self) -> None:
         if self.settings is not None:
-            os.environ[ENV_VAR] = self.settings.to_json()
+            os.environ[ENV_VAR] = self.settings.encode()
 
     def stop(self) -> None:
         """Stop measuring, and make sure nothing started later is measured by accident."""

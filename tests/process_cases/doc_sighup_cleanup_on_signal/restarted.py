@@ -1,0 +1,4 @@
+def restarted():
+    return "restarted"
+
+print(restarted(), flush=True)

@@ -18,6 +18,11 @@ pub struct CodeSlot {
     /// The data-file generation `slot` belongs to; a fork starts a new generation.
     pub generation: u64,
     pub slot: HitSlot,
+    /// Per line of the slot: 1 while that line is expected to fire a line event and has not.
+    pub pending: Vec<u8>,
+    /// How many lines are still pending. At 0 every line has been seen, and the trace-function
+    /// core stops line events for frames of this code (the settrace equivalent of DISABLE).
+    pub remaining: u32,
 }
 
 /// The value stored for code objects of files that are not measured (never freed).
@@ -140,6 +145,8 @@ pub unsafe fn register(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void 
                 // Recording failed: keep the slot but point it at a dead generation's sink.
                 slot.generation = GENERATION.load(Ordering::Relaxed);
                 slot.slot.n_lines = 0;
+                slot.pending.clear();
+                slot.remaining = 0;
                 return old;
             }
         }
@@ -179,7 +186,7 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
     if state.failed {
         return Ok(None);
     }
-    let (first_line, last_line) = line_span(code)?;
+    let (first_line, last_line, expected) = line_span(code)?;
     if state.writer.is_none() {
         let process = ProcessId { pid: std::process::id(), nonce: random_nonce() };
         match Writer::create(&state.data_directory, process, parent_pid()) {
@@ -194,7 +201,14 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
     let Some(writer) = state.writer.as_mut() else { return Ok(None) };
     match writer.register_lines(&path, first_line, last_line - first_line + 1) {
         Ok(slot) => {
-            Ok(Some(CodeSlot { generation: GENERATION.load(Ordering::Relaxed), slot }))
+            let mut pending = vec![0u8; slot.n_lines as usize];
+            for line in &expected {
+                if let Some(flag) = pending.get_mut((line - first_line) as usize) {
+                    *flag = 1;
+                }
+            }
+            let remaining = pending.iter().filter(|&&f| f == 1).count() as u32;
+            Ok(Some(CodeSlot { generation: GENERATION.load(Ordering::Relaxed), slot, pending, remaining }))
         }
         Err(error) => {
             state.failed = true;
@@ -204,9 +218,16 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
     }
 }
 
-fn line_span(code: &Bound<'_, PyAny>) -> PyResult<(u32, u32)> {
+/// The span of line numbers a code object can report, and the lines expected to fire a line
+/// event: every line of its line table, except the `def` line of a function when it only
+/// belongs to the instructions before the body (RESUME and friends), which fire no event.
+fn line_span(code: &Bound<'_, PyAny>) -> PyResult<(u32, u32, Vec<u32>)> {
     let first: u32 = code.getattr("co_firstlineno")?.extract()?;
+    let is_module = code.getattr("co_name")?.extract::<String>()? == "<module>";
     let (mut low, mut high) = (first, first);
+    let mut lines: Vec<u32> = Vec::new();
+    let mut first_line_in_body = false;
+    let mut prefix = true;
     for entry in code.call_method0("co_lines")?.try_iter()? {
         let entry = entry?;
         let line = entry.get_item(2)?;
@@ -214,12 +235,25 @@ fn line_span(code: &Bound<'_, PyAny>) -> PyResult<(u32, u32)> {
             continue;
         }
         let line: i64 = line.extract()?;
-        if line > 0 {
-            low = low.min(line as u32);
-            high = high.max(line as u32);
+        if line <= 0 {
+            continue;
         }
+        let line = line as u32;
+        if line != first {
+            prefix = false;
+        } else if !prefix {
+            first_line_in_body = true;
+        }
+        low = low.min(line);
+        high = high.max(line);
+        lines.push(line);
     }
-    Ok((low, high))
+    lines.sort_unstable();
+    lines.dedup();
+    if !is_module && !first_line_in_body && lines.len() > 1 {
+        lines.retain(|&l| l != first);
+    }
+    Ok((low, high, lines))
 }
 
 /// Record that `line` of the code object whose cached value is `value` ran.
@@ -231,14 +265,36 @@ pub unsafe fn record(value: *mut c_void, line: i32) -> bool {
     if value == not_measured() {
         return false;
     }
-    // SAFETY: every other value is a live Box<CodeSlot> owned by the code object.
-    let slot = unsafe { &*(value as *const CodeSlot) };
+    // SAFETY: every other value is a live Box<CodeSlot> owned by the code object; the GIL
+    // serializes access to it.
+    let slot = unsafe { &mut *(value as *mut CodeSlot) };
     let offset = (line as i64) - (slot.slot.first_line as i64);
     if offset >= 0 && offset < slot.slot.n_lines as i64 {
+        let offset = offset as usize;
         // SAFETY: offset is within the slot's n_lines bytes of a mapping that is never unmapped.
-        unsafe { *slot.slot.hits.add(offset as usize) = 1 };
+        unsafe { *slot.slot.hits.add(offset) = 1 };
+        if let Some(flag) = slot.pending.get_mut(offset) {
+            if *flag != 0 {
+                *flag = 0;
+                slot.remaining -= 1;
+                return slot.remaining == 0;
+            }
+        }
     }
-    true
+    false
+}
+
+/// Has every expected line of this code object been seen?
+///
+/// # Safety
+/// `value` must be non-null and come from [`register`] or [`cached`].
+#[inline(always)]
+pub unsafe fn all_seen(value: *mut c_void) -> bool {
+    if value == not_measured() {
+        return true;
+    }
+    // SAFETY: every other value is a live Box<CodeSlot>.
+    unsafe { (*(value as *const CodeSlot)).remaining == 0 }
 }
 
 /// Is the cached value for a code object from the current data file?

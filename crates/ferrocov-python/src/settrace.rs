@@ -73,10 +73,14 @@ unsafe extern "C" fn trace(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObj
             value = recorder::register(Python::assume_attached(), code);
         }
         ffi::Py_DECREF(code);
-        if value == recorder::not_measured() {
+        if what == ffi::PyTrace_LINE {
+            if value == recorder::not_measured() || recorder::record(value, ffi::PyFrame_GetLineNumber(frame)) {
+                // Every line of this code has now been seen: this frame needs no more events.
+                stop_line_events(frame);
+            }
+        } else if recorder::all_seen(value) {
+            // Not measured, or nothing left to learn from it: no line events for this frame.
             stop_line_events(frame);
-        } else if what == ffi::PyTrace_LINE {
-            recorder::record(value, ffi::PyFrame_GetLineNumber(frame));
         }
     }
     0

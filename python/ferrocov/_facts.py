@@ -98,11 +98,58 @@ def _irrefutable(case: ast.AST) -> bool:
     return isinstance(pattern, ast.MatchAs) and pattern.pattern is None
 
 
+Region = tuple[str, str, int, set[int]]
+_BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def code_regions(tree: ast.AST) -> list[Region]:
+    """Functions and classes as (kind, dotted name, def line, lines), with coverage.py's rules:
+    a region's lines are its body's lines minus those of nested functions (for functions) or
+    nested classes (for classes); a method's lines belong to its class too."""
+    regions: list[Region] = []
+    # (name, kind, lines) from the outermost enclosing definition inwards.
+    Scope = tuple[str, str, set[int]]
+
+    def children(node: ast.AST, scopes: list[Scope]) -> None:
+        for name in _BODY_FIELDS:
+            for child in getattr(node, name, ()):
+                visit(child, scopes)
+
+    def visit(node: ast.AST, scopes: list[Scope]) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            lines = set(range(node.body[0].lineno, (node.body[-1].end_lineno or node.body[-1].lineno) + 1))
+            if scopes and scopes[-1][1] == "class":
+                scopes[-1][2].update(lines)
+            for scope in reversed(scopes):
+                if scope[1] == "function":
+                    scope[2].difference_update(lines)
+                    break
+            inner = [*scopes, (node.name, "function", lines)]
+            regions.append(("function", ".".join(s[0] for s in inner), node.lineno, lines))
+            children(node, inner)
+        elif isinstance(node, ast.ClassDef):
+            lines: set[int] = set()
+            inner = [*scopes, (node.name, "class", lines)]
+            regions.append(("class", ".".join(s[0] for s in inner), node.lineno, lines))
+            children(node, inner)
+            for scope in reversed(scopes):
+                if scope[1] == "class":
+                    scope[2].difference_update(lines)
+                    break
+        else:
+            children(node, scopes)
+
+    visit(tree, [])
+    return regions
+
+
 @dataclass
 class FileAnalysis:
     statements: set[int]
     excluded: set[int]
     multiline: dict[int, int]
+    regions: list[Region]
+    n_lines: int
 
     def translate(self, lines: list[int]) -> set[int]:
         return {self.multiline.get(line, line) for line in lines}
@@ -141,7 +188,7 @@ def analyze_text(text: str, filename: str, exclude_regex: str) -> FileAnalysis:
     statements, excluded, multiline = _core.analyze(
         tokens, _code_lines(code), _lines_matching(text, exclude_regex), docstrings, definitions, cases
     )
-    return FileAnalysis(set(statements), set(excluded), dict(multiline))
+    return FileAnalysis(set(statements), set(excluded), dict(multiline), code_regions(tree), len(text.splitlines()))
 
 
 def analyze_file(filename: str, exclude_regex: str) -> FileAnalysis:

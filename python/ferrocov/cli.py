@@ -71,6 +71,19 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", default=None, choices=["text", "markdown", "total"])
     report.add_argument("-i", "--ignore-errors", action="store_true", default=None)
 
+    for kind, default_help in (("xml", "coverage.xml"), ("json", "coverage.json"), ("lcov", "coverage.lcov")):
+        sub = commands.add_parser(kind, help=f"write the {kind.upper()} report (default {default_help})")
+        common(sub)
+        sub.add_argument("-o", dest="outfile", default=None, help='the output file ("-" for standard output)')
+        sub.add_argument("--include", default=None)
+        sub.add_argument("--omit", default=None)
+        sub.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+        sub.add_argument("--skip-empty", action="store_true", default=None)
+        sub.add_argument("--fail-under", type=float, default=None)
+        sub.add_argument("-q", "--quiet", action="store_true")
+        if kind == "json":
+            sub.add_argument("--pretty-print", action="store_true", default=None)
+
     erase = commands.add_parser("erase", help="remove the data file and any per-process data")
     common(erase)
 
@@ -94,7 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         return OK
     try:
         config = _load_config(args)
-        handler = {"run": do_run, "combine": do_combine, "report": do_report, "erase": do_erase, "debug": do_debug}[args.command]
+        handler = {
+            "run": do_run,
+            "combine": do_combine,
+            "report": do_report,
+            "xml": do_file_report,
+            "json": do_file_report,
+            "lcov": do_file_report,
+            "erase": do_erase,
+            "debug": do_debug,
+        }[args.command]
         return handler(args, config)
     except ConfigError as err:
         return _error(str(err))
@@ -234,7 +256,7 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
                     pass
     if not args.quiet:
         for path in consumed:
-            print(f"Combined data file {os.path.relpath(path)}")
+            print(f"Combined data file {os.path.relpath(path)}", file=sys.stderr)
     return OK
 
 
@@ -271,6 +293,41 @@ def do_report(args: argparse.Namespace, config: Config) -> int:
             return FAIL_UNDER
     except results.ReportError as err:
         return _error(str(err))
+    return OK
+
+
+def do_file_report(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import _core, reports, results
+
+    kind = args.command
+    for name in ("ignore_errors", "skip_empty"):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(config, name, value)
+    if getattr(args, "pretty_print", None):
+        config.json_pretty_print = True
+    if args.fail_under is not None:
+        config.fail_under = args.fail_under
+    outfile = args.outfile or {"xml": config.xml_output, "json": config.json_output, "lcov": config.lcov_output}[kind]
+    try:
+        data = _read_data(config)
+    except _core.DataError as err:
+        return _error(str(err))
+    if data is None:
+        return _error("No data to report.")
+    try:
+        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)  # type: ignore[arg-type]
+        if not analysed:
+            return _error("No data to report.")
+        writer = {"xml": reports.xml, "json": reports.json, "lcov": reports.lcov}[kind]
+        total = writer(analysed, config, outfile, data)  # type: ignore[arg-type]
+    except results.ReportError as err:
+        return _error(str(err))
+    if outfile != "-" and not args.quiet:
+        print(f"Wrote {kind.upper()} report to {outfile}", file=sys.stderr)
+    if config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
+        print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
+        return FAIL_UNDER
     return OK
 
 

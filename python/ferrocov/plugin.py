@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 FILE_REPORTS = ["annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov"]
 TERM_REPORTS = ["term", "term-missing"]
 #: Report types whose writers ferrocov does not have yet: asking for one is a usage error.
-NOT_YET = {"annotate", "html", "xml", "json", "lcov"}
+NOT_YET = {"annotate", "html"}
 
 
 def validate_report(arg: str) -> Any:
@@ -182,7 +182,7 @@ class FerrocovPlugin:
         for kind in options.cov_report:
             if kind in NOT_YET:
                 raise pytest.UsageError(
-                    f"ferrocov: --cov-report={kind} is not supported yet; available now: term, term-missing, markdown, markdown-append"
+                    f"ferrocov: --cov-report={kind} is not supported yet; available now: term, term-missing, xml, json, lcov, markdown, markdown-append"
                 )
         if options.cov_branch:
             raise pytest.UsageError("ferrocov: --cov-branch is not supported yet: ferrocov measures lines")
@@ -279,13 +279,23 @@ class FerrocovPlugin:
             config.skip_covered = "skip-covered" in reports.values() or config.skip_covered
             text, _ = results.summary(analysed, config, "text")
             stream.write(text)
-        for kind, mode, verb in (("markdown", "w", "written to"), ("markdown-append", "a", "appended to")):
-            if kind in reports:
-                output = reports[kind]
+        from ferrocov import reports as reports_module
+
+        # pytest-cov's order: term, annotate, html, xml, json, markdown, markdown-append, lcov.
+        for kind in ("xml", "json", "markdown", "markdown-append", "lcov"):
+            if kind not in reports:
+                continue
+            output = reports[kind]
+            if kind in ("markdown", "markdown-append"):
                 text, _ = results.summary(analysed, config, "markdown")
-                with open(output, mode) as f:
+                with open(output, "w" if kind == "markdown" else "a") as f:
                     f.write(text)
+                verb = "written to" if kind == "markdown" else "appended to"
                 stream.write(f"Coverage Markdown information {verb} file {output}\n")
+                continue
+            output = output or {"xml": config.xml_output, "json": config.json_output, "lcov": config.lcov_output}[kind]
+            getattr(reports_module, kind)(analysed, config, output, data)
+            stream.write(f"Coverage {kind.upper()} written to file {output}\n")
         if data.processes_unclean:
             stream.write(
                 f"ferrocov: {data.processes} processes measured; {data.processes_unclean} ended without a clean close "

@@ -30,6 +30,11 @@ class FileResult:
     executed: set[int]
     missing: set[int]
     excluded: set[int]
+    regions: list[_facts.Region]
+    n_lines: int
+
+    def as_tuple(self) -> tuple[object, ...]:
+        return (self.name, self.path, self.statements, self.missing, self.executed, self.excluded, self.regions, self.n_lines)
 
 
 def analyze_data(
@@ -72,6 +77,8 @@ def analyze_data(
                 executed=executed & statements,
                 missing=statements - executed,
                 excluded=analysis.excluded,
+                regions=analysis.regions,
+                n_lines=analysis.n_lines,
             )
         )
     return results
@@ -79,7 +86,7 @@ def analyze_data(
 
 def summary(results: list[FileResult], config: Config, output_format: str | None = None) -> tuple[str, float]:
     """coverage.py's summary report text and the total percentage."""
-    files = [(r.name, r.statements, r.missing, len(r.excluded)) for r in results]
+    files = [r.as_tuple() for r in results]
     try:
         text, total, _ = _core.summary(
             files,

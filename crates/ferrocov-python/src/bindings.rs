@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use ferrocov_core::analysis::{self, Definition, IrrefutableCase, SourceFacts, Token, TokenKind};
 use ferrocov_core::data::CoverageData;
-use ferrocov_core::report::{self, FileResult, Format, Options};
+use ferrocov_core::report::{self, FileResult, Format, Options, Region};
 use ferrocov_core::{combine as core_combine, sqlite, Error};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
@@ -179,13 +179,41 @@ fn display_covered(pc: f64, precision: usize) -> String {
     report::display_covered(pc, precision)
 }
 
-/// The summary report. `files` holds (name, statements, missing, excluded count).
-/// Returns (text, total percentage, total statements).
+/// (name, path, statements, missing, executed, excluded, regions, number of source lines),
+/// a region being (kind, name, start line, lines).
+type FileTuple = (
+    String,
+    String,
+    BTreeSet<u32>,
+    BTreeSet<u32>,
+    BTreeSet<u32>,
+    BTreeSet<u32>,
+    Vec<(String, String, u32, BTreeSet<u32>)>,
+    u32,
+);
+
+fn file_results(files: Vec<FileTuple>) -> Vec<FileResult> {
+    files
+        .into_iter()
+        .map(|(name, path, statements, missing, executed, excluded, regions, n_source_lines)| FileResult {
+            name,
+            path,
+            statements,
+            missing,
+            executed,
+            n_excluded: excluded.len(),
+            excluded,
+            regions: regions.into_iter().map(|(kind, name, start, lines)| Region { kind, name, start, lines }).collect(),
+            n_source_lines,
+        })
+        .collect()
+}
+
+/// The summary report. Returns (text, total percentage, total statements).
 #[pyfunction]
 #[pyo3(signature = (files, show_missing=false, skip_covered=false, skip_empty=false, precision=0, sort=None, format="text"))]
-#[allow(clippy::type_complexity)]
 fn summary(
-    files: Vec<(String, BTreeSet<u32>, BTreeSet<u32>, usize)>,
+    files: Vec<FileTuple>,
     show_missing: bool,
     skip_covered: bool,
     skip_empty: bool,
@@ -193,14 +221,51 @@ fn summary(
     sort: Option<String>,
     format: &str,
 ) -> PyResult<(String, f64, usize)> {
-    let files: Vec<FileResult> = files
-        .into_iter()
-        .map(|(name, statements, missing, n_excluded)| FileResult { name, statements, missing, n_excluded })
-        .collect();
+    let files = file_results(files);
     let format: Format = format.parse().map_err(to_py)?;
     let options = Options { show_missing, skip_covered, skip_empty, precision, sort, format };
     let summary = report::summary(&files, &options).map_err(to_py)?;
     Ok((summary.text, summary.total.pc_covered(), summary.total.n_statements))
+}
+
+/// Cobertura XML. Returns (document, total percentage).
+#[pyfunction]
+#[pyo3(signature = (files, source_paths, package_depth, skip_empty, version, timestamp_ms, processes=None))]
+#[allow(clippy::too_many_arguments)]
+fn xml_report(
+    files: Vec<FileTuple>,
+    source_paths: Vec<String>,
+    package_depth: usize,
+    skip_empty: bool,
+    version: &str,
+    timestamp_ms: u128,
+    processes: Option<(u64, u64)>,
+) -> (String, f64) {
+    let files = file_results(files);
+    let options = report::xml::XmlOptions { source_paths, package_depth, skip_empty, version, timestamp_ms, processes };
+    (report::xml::render(&files, &options), report::xml::total_percent(&files))
+}
+
+/// coverage.py's JSON report. Returns (document, total percentage).
+#[pyfunction]
+#[pyo3(signature = (files, version, timestamp, precision, pretty, processes=None))]
+fn json_report(
+    files: Vec<FileTuple>,
+    version: &str,
+    timestamp: &str,
+    precision: usize,
+    pretty: bool,
+    processes: Option<(u64, u64)>,
+) -> (String, f64) {
+    let files = file_results(files);
+    let options = report::json::JsonOptions { version, timestamp, precision, pretty, processes };
+    report::json::render(&files, &options)
+}
+
+/// LCOV.
+#[pyfunction]
+fn lcov_report(files: Vec<FileTuple>, skip_empty: bool) -> String {
+    report::lcov::render(&file_results(files), skip_empty)
 }
 
 /// A set of coverage.py file patterns (`include`, `omit`).
@@ -234,6 +299,9 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(format_lines, module)?)?;
     module.add_function(wrap_pyfunction!(display_covered, module)?)?;
     module.add_function(wrap_pyfunction!(summary, module)?)?;
+    module.add_function(wrap_pyfunction!(xml_report, module)?)?;
+    module.add_function(wrap_pyfunction!(json_report, module)?)?;
+    module.add_function(wrap_pyfunction!(lcov_report, module)?)?;
     module.add("DataError", module.py().get_type::<DataError>())?;
     module.add("NoDataError", module.py().get_type::<NoDataError>())?;
     Ok(())

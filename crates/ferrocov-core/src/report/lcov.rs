@@ -1,0 +1,70 @@
+//! coverage.py's LCOV report: `SF`, `DA`, `LF`/`LH`, `FN`/`FNDA`/`FNF`/`FNH`, `end_of_record`.
+
+use std::fmt::Write as _;
+
+use super::FileResult;
+
+fn field(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+}
+
+/// The LCOV text for `files` (sorted by relative name, as coverage.py sorts them).
+pub fn render(files: &[FileResult], skip_empty: bool) -> String {
+    let mut sorted: Vec<&FileResult> = files.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out = String::new();
+    for file in sorted {
+        if file.statements.is_empty() && skip_empty {
+            continue;
+        }
+        let _ = writeln!(out, "SF:{}", field(&file.name));
+        for line in &file.statements {
+            let _ = writeln!(out, "DA:{line},{}", u8::from(!file.missing.contains(line)));
+        }
+        if !file.statements.is_empty() {
+            let _ = writeln!(out, "LF:{}", file.statements.len());
+            let _ = writeln!(out, "LH:{}", file.statements.len() - file.missing.len());
+        }
+        functions(file, &mut out);
+        out.push_str("end_of_record\n");
+    }
+    out
+}
+
+fn functions(file: &FileResult, out: &mut String) {
+    let mut found: Vec<(u32, u32, &super::Region)> = file
+        .regions
+        .iter()
+        .filter(|r| r.kind == "function" && !r.lines.is_empty())
+        .map(|r| {
+            let low = r.lines.iter().next().copied().unwrap_or(r.start);
+            let high = r.lines.iter().next_back().copied().unwrap_or(r.start);
+            (r.start.min(low), r.start.max(high), r)
+        })
+        .collect();
+    if found.is_empty() {
+        return;
+    }
+    found.sort_by(|a, b| (a.0, a.1, &a.2.name).cmp(&(b.0, b.1, &b.2.name)));
+    let (mut total, mut hit_count) = (0, 0);
+    let mut names = std::collections::BTreeSet::new();
+    for (first, last, region) in found {
+        let narrowed = file.narrow(&region.lines);
+        if narrowed.statements.is_empty() {
+            continue;
+        }
+        total += 1;
+        let hit = u8::from(narrowed.statements.len() > narrowed.missing.len());
+        hit_count += hit as usize;
+        let mut name = field(&region.name);
+        if names.contains(&name) {
+            name = format!("{name}@{first}");
+        } else {
+            names.insert(name.clone());
+        }
+        let _ = writeln!(out, "FN:{first},{last},{name}");
+        let _ = writeln!(out, "FNDA:{hit},{name}");
+    }
+    let _ = writeln!(out, "FNF:{total}");
+    let _ = writeln!(out, "FNH:{hit_count}");
+}

@@ -95,3 +95,19 @@ def test_plugin_writes_file_reports(tmp_path: Path) -> None:
     assert theirs.returncode == 0
     assert (work / "cov.lcov").read_text() == (work / "theirs.lcov").read_text()
     assert normalize_json((work / "coverage.json").read_text())["totals"]["num_statements"] > 0
+
+
+@pytest.mark.parametrize("directory", [None, "annotated"])
+def test_annotate_equals_coverage_py(measured: Path, directory: str | None, tmp_path: Path) -> None:
+    args = ["-d", directory] if directory else []
+    ours = ferrocov("annotate", *args, cwd=measured)
+    assert ours.returncode == 0, ours.stderr
+    produced = sorted(measured.rglob("*,cover"))
+    assert produced, "no ,cover file written"
+    ours_text = {p.relative_to(measured): p.read_text() for p in produced}
+    for path in produced:
+        path.unlink()
+    theirs = coverage("annotate", *args, cwd=measured)
+    assert theirs.returncode == 0, theirs.stderr
+    theirs_text = {p.relative_to(measured): p.read_text() for p in sorted(measured.rglob("*,cover"))}
+    assert ours_text == theirs_text

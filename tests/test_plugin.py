@@ -158,3 +158,33 @@ def test_coverage_py_reads_the_data_file(project: Path) -> None:
     data.read()
     files = {Path(p).name for p in data.measured_files()}
     assert {"ops.py", "cli.py", "never.py", "__init__.py"} <= files
+
+
+def test_test_contexts_equal_pytest_cov(project: Path, tmp_path: Path) -> None:
+    """--cov-context=test: the same lines in the same `nodeid|when` contexts as pytest-cov,
+    read back through coverage.py's own CoverageData.contexts_by_lineno."""
+    from coverage import CoverageData
+
+    other = tmp_path / "calc-pytest-cov"
+    shutil.copytree(PROJECT, other)
+    ours = session("ferrocov", project, "--cov=calc", "--cov-context=test")
+    theirs = session("pytest-cov", other, "--cov=calc", "--cov-context=test")
+    assert ours[0] == theirs[0] == 0, ours[1] + ours[2]
+
+    def contexts(root: Path) -> dict[str, dict[int, list[str]]]:
+        data = CoverageData(basename=str(root / ".coverage"))
+        data.read()
+        return {
+            Path(path).relative_to(root).as_posix(): {line: sorted(c) for line, c in data.contexts_by_lineno(path).items()}
+            for path in data.measured_files()
+        }
+
+    ours_contexts = contexts(project)
+    theirs_contexts = contexts(other)
+    # calc/cli.py runs only in a subprocess, which pytest-cov doesn't measure by default.
+    ours_contexts.pop("calc/cli.py", None)
+    theirs_contexts.pop("calc/cli.py", None)
+    assert ours_contexts == theirs_contexts
+    recorded = {context for lines in ours_contexts.values() for names in lines.values() for context in names}
+    assert "tests/test_calc.py::test_add|run" in recorded
+    assert "tests/test_calc.py::test_not_measured|run" not in recorded

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import signal
 import sys
@@ -84,6 +83,13 @@ def _parser() -> argparse.ArgumentParser:
         if kind == "json":
             sub.add_argument("--pretty-print", action="store_true", default=None)
 
+    annotate = commands.add_parser("annotate", help="write ,cover files: the source annotated line by line")
+    common(annotate)
+    annotate.add_argument("-d", "--directory", default=None, help="write the files here instead of next to the source")
+    annotate.add_argument("--include", default=None)
+    annotate.add_argument("--omit", default=None)
+    annotate.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+
     erase = commands.add_parser("erase", help="remove the data file and any per-process data")
     common(erase)
 
@@ -114,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             "xml": do_file_report,
             "json": do_file_report,
             "lcov": do_file_report,
+            "annotate": do_annotate,
             "erase": do_erase,
             "debug": do_debug,
         }[args.command]
@@ -331,6 +338,27 @@ def do_file_report(args: argparse.Namespace, config: Config) -> int:
     return OK
 
 
+def do_annotate(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import _core, reports, results
+
+    if args.ignore_errors is not None:
+        config.ignore_errors = args.ignore_errors
+    try:
+        data = _read_data(config)
+    except _core.DataError as err:
+        return _error(str(err))
+    if data is None:
+        return _error("No data to report.")
+    try:
+        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)  # type: ignore[arg-type]
+        if not analysed:
+            return _error("No data to report.")
+        reports.annotate(analysed, config, args.directory)
+    except results.ReportError as err:
+        return _error(str(err))
+    return OK
+
+
 def do_erase(args: argparse.Namespace, config: Config) -> int:
     from ferrocov import _core
 
@@ -353,6 +381,8 @@ def do_debug(args: argparse.Namespace, config: Config) -> int:
     from ferrocov._settings import ENV_VAR
 
     if args.topic == "sys":
+        import platform
+
         print(f"-- sys {'-' * 40}")
         print(f"               version: {__version__}")
         print(f"                  core: {_core.core_name()}")
@@ -368,9 +398,7 @@ def do_debug(args: argparse.Namespace, config: Config) -> int:
         for directory in _measure.library_directories():
             print(f"                        {directory}")
     elif args.topic == "config":
-        from dataclasses import asdict
-
-        for key, value in sorted(asdict(config).items()):
+        for key, value in sorted(config.as_dict().items()):
             print(f"{key:>28}: {value!r}")
     else:
         data_file = os.path.abspath(config.data_file)

@@ -11,7 +11,6 @@ import configparser
 import os
 import re
 import sys
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 DEFAULT_EXCLUDE = [
@@ -82,62 +81,68 @@ OPTIONS: list[tuple[str, str, str]] = [
 ]
 
 
-@dataclass
 class Config:
-    branch: bool = False
-    command_line: str | None = None
-    concurrency: list[str] = field(default_factory=list)
-    context: str | None = None
-    core: str | None = None
-    cover_pylib: bool = False
-    data_file: str = ".coverage"
-    debug: list[str] = field(default_factory=list)
-    debug_file: str | None = None
-    disable_warnings: list[str] = field(default_factory=list)
-    dynamic_context: str | None = None
-    parallel: bool = False
-    patch: list[str] = field(default_factory=list)
-    plugins: list[str] = field(default_factory=list)
-    relative_files: bool = False
-    run_include: list[str] = field(default_factory=list)
-    run_omit: list[str] = field(default_factory=list)
-    sigterm: bool = False
-    source: list[str] = field(default_factory=list)
-    source_pkgs: list[str] = field(default_factory=list)
-    source_dirs: list[str] = field(default_factory=list)
-    timid: bool = False
-    exclude_list: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
-    exclude_also: list[str] = field(default_factory=list)
-    fail_under: float = 0.0
-    format: str | None = None
-    ignore_errors: bool = False
-    include_namespace_packages: bool = False
-    partial_always_list: list[str] = field(default_factory=list)
-    partial_list: list[str] = field(default_factory=list)
-    partial_also: list[str] = field(default_factory=list)
-    precision: int = 0
-    report_contexts: list[str] = field(default_factory=list)
-    report_include: list[str] = field(default_factory=list)
-    report_omit: list[str] = field(default_factory=list)
-    show_missing: bool = False
-    skip_covered: bool = False
-    skip_empty: bool = False
-    sort: str | None = None
-    extra_css: str | None = None
-    html_dir: str = "htmlcov"
-    html_skip_covered: bool | None = None
-    html_skip_empty: bool | None = None
-    html_title: str = "Coverage report"
-    show_contexts: bool = False
-    xml_output: str = "coverage.xml"
-    xml_package_depth: int = 99
-    json_output: str = "coverage.json"
-    json_pretty_print: bool = False
-    json_show_contexts: bool = False
-    lcov_output: str = "coverage.lcov"
-    lcov_line_checksums: bool = False
-    paths: dict[str, list[str]] = field(default_factory=dict)
-    config_files_read: list[str] = field(default_factory=list)
+    """Every setting, with coverage.py's defaults. A plain class: no dataclasses import at
+    start-up, which every measured child process would pay for."""
+
+    def __init__(self) -> None:
+        self.branch: bool = False
+        self.command_line: str | None = None
+        self.concurrency: list[str] = list()
+        self.context: str | None = None
+        self.core: str | None = None
+        self.cover_pylib: bool = False
+        self.data_file: str = ".coverage"
+        self.debug: list[str] = list()
+        self.debug_file: str | None = None
+        self.disable_warnings: list[str] = list()
+        self.dynamic_context: str | None = None
+        self.parallel: bool = False
+        self.patch: list[str] = list()
+        self.plugins: list[str] = list()
+        self.relative_files: bool = False
+        self.run_include: list[str] = list()
+        self.run_omit: list[str] = list()
+        self.sigterm: bool = False
+        self.source: list[str] = list()
+        self.source_pkgs: list[str] = list()
+        self.source_dirs: list[str] = list()
+        self.timid: bool = False
+        self.exclude_list: list[str] = list(DEFAULT_EXCLUDE)
+        self.exclude_also: list[str] = list()
+        self.fail_under: float = 0.0
+        self.format: str | None = None
+        self.ignore_errors: bool = False
+        self.include_namespace_packages: bool = False
+        self.partial_always_list: list[str] = list()
+        self.partial_list: list[str] = list()
+        self.partial_also: list[str] = list()
+        self.precision: int = 0
+        self.report_contexts: list[str] = list()
+        self.report_include: list[str] = list()
+        self.report_omit: list[str] = list()
+        self.show_missing: bool = False
+        self.skip_covered: bool = False
+        self.skip_empty: bool = False
+        self.sort: str | None = None
+        self.extra_css: str | None = None
+        self.html_dir: str = "htmlcov"
+        self.html_skip_covered: bool | None = None
+        self.html_skip_empty: bool | None = None
+        self.html_title: str = "Coverage report"
+        self.show_contexts: bool = False
+        self.xml_output: str = "coverage.xml"
+        self.xml_package_depth: int = 99
+        self.json_output: str = "coverage.json"
+        self.json_pretty_print: bool = False
+        self.json_show_contexts: bool = False
+        self.lcov_output: str = "coverage.lcov"
+        self.lcov_line_checksums: bool = False
+        self.paths: dict[str, list[str]] = dict()
+        self.config_files_read: list[str] = list()
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
 
     def exclude_regex(self) -> str:
         """All exclusion patterns joined into one regex, as coverage.py joins them."""
@@ -206,6 +211,8 @@ def _as_bool(value: Any, where: str) -> bool:
 
 
 def _convert(kind: str, value: Any, where: str) -> Any:
+    if isinstance(value, str) and kind not in ("list", "regexlist"):
+        value = expand_variables(value)
     if kind == "boolean":
         return _as_bool(value, where)
     if kind == "list":
@@ -217,8 +224,8 @@ def _convert(kind: str, value: Any, where: str) -> Any:
     if kind == "float":
         return float(value)
     if kind == "file":
-        return os.path.expanduser(expand_variables(str(value)))
-    return expand_variables(str(value)) if isinstance(value, str) else value
+        return os.path.expanduser(str(value))
+    return value
 
 
 def _read_ini(path: str, our_file: bool) -> dict[str, dict[str, str]] | None:
@@ -241,6 +248,8 @@ def _read_ini(path: str, our_file: bool) -> dict[str, dict[str, str]] | None:
 
 
 def _read_toml(path: str) -> dict[str, dict[str, Any]] | None:
+    if not os.path.exists(path):
+        return None
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - 3.10

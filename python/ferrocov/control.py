@@ -6,20 +6,18 @@ directory, the environment variable that measures child processes, and the combi
 
 from __future__ import annotations
 
-import datetime
-import importlib.util
 import os
-import random
+import re
 import shutil
-import socket
 import sys
+import time
 from typing import Callable
 
 from ferrocov import _core, _measure
 from ferrocov._settings import ENV_VAR, Settings
 from ferrocov.config import Config
 
-_PYTHON_FILE = __import__("re").compile(r"^[^.#~!$@%^&*()+=,]+\.pyw?$")
+_PYTHON_FILE = r"^[^.#~!$@%^&*()+=,]+\.pyw?$"
 
 
 def _warn(message: str) -> None:
@@ -55,6 +53,8 @@ def _find_package(name: str) -> str | None:
             if os.path.exists(candidate):
                 return os.path.normpath(os.path.abspath(candidate))
         return None
+    import importlib.util
+
     try:
         spec = importlib.util.find_spec(name)
     except (ImportError, ValueError):
@@ -78,7 +78,7 @@ def find_python_files(directory: str, include_namespace_packages: bool) -> list[
             continue
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for filename in filenames:
-            if _PYTHON_FILE.match(filename):
+            if re.match(_PYTHON_FILE, filename):
                 found.append(os.path.join(dirpath, filename))
     return found
 
@@ -102,7 +102,7 @@ class Controller:
         config = self.config
         source, unresolved = resolve_source(config.source + config.source_dirs, config.source_pkgs)
         has_source = bool(config.source or config.source_pkgs or config.source_dirs)
-        run_id = f"{random.getrandbits(64):016x}"
+        run_id = os.urandom(8).hex()
         directory = os.path.join(os.path.dirname(self.data_file), f".ferrocov-{run_id}")
         return Settings(
             data_directory=directory,
@@ -130,14 +130,6 @@ class Controller:
         """Measure this process and, through the environment, every process it starts."""
         self.prepare()
         self.start_in_this_process()
-
-    def pause_children(self) -> None:
-        """Stop measuring processes started from now on (the ``no_cover`` marker)."""
-        os.environ.pop(ENV_VAR, None)
-
-    def resume_children(self) -> None:
-        if self.settings is not None:
-            os.environ[ENV_VAR] = self.settings.encode()
 
     def stop(self) -> None:
         """Stop measuring, and make sure nothing started later is measured by accident."""
@@ -196,7 +188,7 @@ class Controller:
         """Write coverage.py's data file (``.coverage``, or a parallel ``.coverage.*`` file)."""
         path = self.data_file
         if parallel:
-            suffix = f"{socket.gethostname()}.{os.getpid()}.X{random.randint(0, 999999):06d}x"
+            suffix = f"{os.uname().nodename}.{os.getpid()}.X{int.from_bytes(os.urandom(3), 'big') % 1000000:06d}x"
             path = f"{path}.{suffix}"
-        data.write(path, repr(sys.argv), datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+        data.write(path, repr(sys.argv), time.strftime("%Y-%m-%d %H:%M:%S"))
         return path

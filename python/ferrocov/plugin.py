@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 FILE_REPORTS = ["annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov"]
 TERM_REPORTS = ["term", "term-missing"]
 #: Report types whose writers ferrocov does not have yet: asking for one is a usage error.
-NOT_YET = {"annotate", "html"}
+NOT_YET = {"html"}
 
 
 def validate_report(arg: str) -> Any:
@@ -182,12 +182,10 @@ class FerrocovPlugin:
         for kind in options.cov_report:
             if kind in NOT_YET:
                 raise pytest.UsageError(
-                    f"ferrocov: --cov-report={kind} is not supported yet; available now: term, term-missing, xml, json, lcov, markdown, markdown-append"
+                    f"ferrocov: --cov-report={kind} is not supported yet; available now: term, term-missing, annotate, xml, json, lcov, markdown, markdown-append"
                 )
         if options.cov_branch:
             raise pytest.UsageError("ferrocov: --cov-branch is not supported yet: ferrocov measures lines")
-        if options.cov_context:
-            raise pytest.UsageError("ferrocov: --cov-context=test is not supported yet")
         source = None if True in options.cov_source else [p for p in options.cov_source if p is not True]
         self.start(source)
 
@@ -225,6 +223,10 @@ class FerrocovPlugin:
         path = os.path.abspath(data_file)
         if os.path.exists(path):
             os.remove(path)
+
+    def pytest_sessionstart(self, session: Any) -> None:
+        if self.controller is not None and self.options.cov_context == "test":
+            session.config.pluginmanager.register(TestContextPlugin(), "_cov_contexts")
 
     def _should_report(self) -> bool:
         needed = self.options.cov_report or self.options.cov_fail_under
@@ -282,6 +284,13 @@ class FerrocovPlugin:
         from ferrocov import reports as reports_module
 
         # pytest-cov's order: term, annotate, html, xml, json, markdown, markdown-append, lcov.
+        if "annotate" in reports:
+            directory = reports["annotate"]
+            reports_module.annotate(analysed, config, directory)
+            if directory:
+                stream.write(f"Coverage annotated source written to dir {directory}\n")
+            else:
+                stream.write("Coverage annotated source written next to source\n")
         for kind in ("xml", "json", "markdown", "markdown-append", "lcov"):
             if kind not in reports:
                 continue
@@ -334,19 +343,40 @@ class FerrocovPlugin:
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_call(self, item: Any) -> Any:
-        if self.controller is None or not (
-            item.get_closest_marker("no_cover") or "no_cover" in getattr(item, "fixturenames", ())
-        ):
+        if self._disabled or not (item.get_closest_marker("no_cover") or "no_cover" in getattr(item, "fixturenames", ())):
             return (yield)
+        # Works the same in an xdist worker, which has no controller of its own.
         from ferrocov import _core
+        from ferrocov._settings import ENV_VAR
 
+        saved = os.environ.pop(ENV_VAR, None)
         _core.set_paused(True)
-        self.controller.pause_children()
         try:
             return (yield)
         finally:
             _core.set_paused(False)
-            self.controller.resume_children()
+            if saved is not None:
+                os.environ[ENV_VAR] = saved
+
+
+class TestContextPlugin:
+    """``--cov-context=test``: hits are recorded in ``nodeid|setup``, ``nodeid|run`` and
+    ``nodeid|teardown`` contexts, as pytest-cov records them."""
+
+    def pytest_runtest_setup(self, item: Any) -> None:
+        self.switch_context(item, "setup")
+
+    def pytest_runtest_teardown(self, item: Any) -> None:
+        self.switch_context(item, "teardown")
+
+    def pytest_runtest_call(self, item: Any) -> None:
+        self.switch_context(item, "run")
+
+    @staticmethod
+    def switch_context(item: Any, when: str) -> None:
+        from ferrocov import _core
+
+        _core.set_context(f"{item.nodeid}|{when}")
 
 
 @pytest.fixture

@@ -66,3 +66,62 @@ def lcov(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     statements = sum(len(r.statements) for r in results)
     missing = sum(len(r.missing) for r in results)
     return 100.0 * (statements - missing) / statements if statements else 0.0
+
+
+_BLANK = __import__("re").compile(r"\s*(#|$)")
+_ELSE = __import__("re").compile(r"\s*else\s*:\s*(#|$)")
+
+
+def flat_rootname(relative: str) -> str:
+    """coverage.py's flattened name for a file in a report directory."""
+    import hashlib
+    import ntpath
+
+    dirname, basename = ntpath.split(relative)
+    prefix = ""
+    if dirname:
+        prefix = f"z_{hashlib.new('sha3_256', dirname.encode('UTF-8')).hexdigest()[:16]}_"
+    return prefix + basename.replace(".", "_")
+
+
+def annotate(results: list[FileResult], config: Config, directory: str | None) -> None:
+    """``,cover`` files: each source line prefixed with ``>`` (ran), ``!`` (missed) or ``-``
+    (excluded), as coverage.py's annotate writes them."""
+    from ferrocov import _facts
+
+    for result in results:
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+            extension = os.path.splitext(result.name)[1]
+            destination = os.path.join(directory, flat_rootname(result.name))
+            destination = destination[: len(destination) - len(extension)] + extension
+        else:
+            destination = result.path
+        statements = sorted(result.statements)
+        missing = sorted(result.missing)
+        i = j = 0
+        covered = True
+        out = []
+        for lineno, line in enumerate(_facts.read_source(result.path).splitlines(True), start=1):
+            while i < len(statements) and statements[i] < lineno:
+                i += 1
+            while j < len(missing) and missing[j] < lineno:
+                j += 1
+            if i < len(statements) and statements[i] == lineno:
+                covered = j >= len(missing) or missing[j] > lineno
+            if _BLANK.match(line):
+                out.append("  ")
+            elif _ELSE.match(line):
+                if j >= len(missing) or statements[i] != missing[j]:
+                    out.append("> ")
+                else:
+                    out.append("! ")
+            elif lineno in result.excluded:
+                out.append("- ")
+            elif covered:
+                out.append("> ")
+            else:
+                out.append("! ")
+            out.append(line)
+        with open(destination + ",cover", "w", encoding="utf-8") as f:
+            f.write("".join(out))

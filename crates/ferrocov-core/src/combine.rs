@@ -104,9 +104,7 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
                 let clean = processes.entry(process).or_insert(true);
                 *clean &= contents.closed_cleanly;
             }
-            for (path, lines) in contents.lines {
-                combined.data.add_lines(&path, lines);
-            }
+            combined.data.merge(contents.data);
             combined.consumed.push(file.to_path_buf());
         }
         // A writer that died before finishing its header recorded nothing: nothing is lost.
@@ -127,7 +125,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         for pid in 1..=3u32 {
             let mut writer = Writer::create(dir.path(), ProcessId { pid, nonce: pid as u64 }, 0).expect("create");
-            let slot = writer.register_lines("/x.py", 1, 3).expect("register");
+            let slot = writer.register_lines("/x.py", "", 1, 3).expect("register");
             // SAFETY: slot covers 3 bytes of a live mapping.
             unsafe { *slot.hits.add(pid as usize - 1) = 1 };
             if pid == 1 {
@@ -137,7 +135,7 @@ mod tests {
         }
         std::fs::write(dir.path().join("junk.fcd"), b"garbage garbage garbage garbage garbage garbage garbage garbage!").expect("write");
         let combined = combine(&[dir.path().to_path_buf()]);
-        assert_eq!(combined.data.lines["/x.py"].iter().copied().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(combined.data.lines("/x.py").unwrap_or_default().into_iter().collect::<Vec<_>>(), vec![1, 2, 3]);
         assert_eq!(combined.data.processes, 3);
         assert_eq!(combined.data.processes_unclean, 2);
         assert_eq!(combined.warnings.len(), 1);

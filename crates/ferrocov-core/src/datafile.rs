@@ -6,13 +6,15 @@
 //! published by storing its tag last, so a reader sees either a complete record or a zero tag.
 //! Hit bytes inside a published record are set by the tracer at any time afterwards.
 
-use std::collections::{BTreeMap, BTreeSet};
+#[cfg(test)]
+use std::collections::BTreeSet;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use memmap2::MmapMut;
 
+use crate::data::CoverageData;
 use crate::error::{Error, Result};
 
 /// The first eight bytes of every ferrocov data file.
@@ -149,11 +151,12 @@ impl Writer {
         Ok((index, offset))
     }
 
-    /// Append a record for a code object of `path` spanning `n_lines` lines from `first_line`
-    /// and return the slot the tracer writes hits into.
-    pub fn register_lines(&mut self, path: &str, first_line: u32, n_lines: u32) -> Result<HitSlot> {
+    /// Append a record for a code object of `path` spanning `n_lines` lines from `first_line`,
+    /// run in `context` ("" for the default), and return the slot the tracer writes hits into.
+    pub fn register_lines(&mut self, path: &str, context: &str, first_line: u32, n_lines: u32) -> Result<HitSlot> {
         let path_len = path.len();
-        let hits_offset = align8(RECORD_HEADER_LEN + path_len);
+        let context_len = context.len();
+        let hits_offset = align8(RECORD_HEADER_LEN + path_len + context_len);
         let record_len = align8(hits_offset + n_lines as usize);
         let (index, offset) = self.allocate(record_len)?;
         let map = &mut self.segments[index].map;
@@ -162,7 +165,10 @@ impl Writer {
         record[8..12].copy_from_slice(&first_line.to_le_bytes());
         record[12..16].copy_from_slice(&n_lines.to_le_bytes());
         record[16..20].copy_from_slice(&(path_len as u32).to_le_bytes());
+        record[20..24].copy_from_slice(&(context_len as u32).to_le_bytes());
         record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len].copy_from_slice(path.as_bytes());
+        let context_start = RECORD_HEADER_LEN + path_len;
+        record[context_start..context_start + context_len].copy_from_slice(context.as_bytes());
         publish(record, TAG_LINES);
         // SAFETY: `hits_offset + n_lines <= record_len` and the mapping lives as long as the
         // writer; the writer is leaked rather than dropped while slots can still be used.
@@ -225,8 +231,8 @@ pub struct FileContents {
     pub parent_pid: u32,
     pub segment: u32,
     pub closed_cleanly: bool,
-    /// Executed lines per source path.
-    pub lines: BTreeMap<String, BTreeSet<u32>>,
+    /// Executed lines per source path and context.
+    pub data: CoverageData,
     /// A torn tail or other damage that was skipped: the rest of the file was still read.
     pub warning: Option<String>,
 }
@@ -283,7 +289,7 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<FileContents, Unreadable> {
         let record = &bytes[offset..offset + record_len];
         match tag {
             TAG_LINES => {
-                if let Err(problem) = parse_lines_record(record, &mut contents.lines) {
+                if let Err(problem) = parse_lines_record(record, &mut contents.data) {
                     contents.warning = Some(format!("damaged record at offset {offset}: {problem}; the rest was skipped"));
                     break;
                 }
@@ -298,23 +304,24 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<FileContents, Unreadable> {
     Ok(contents)
 }
 
-fn parse_lines_record(record: &[u8], lines: &mut BTreeMap<String, BTreeSet<u32>>) -> std::result::Result<(), String> {
+fn parse_lines_record(record: &[u8], data: &mut CoverageData) -> std::result::Result<(), String> {
     let first_line = read_u32(record, 8);
     let n_lines = read_u32(record, 12) as usize;
     let path_len = read_u32(record, 16) as usize;
-    let hits_offset = align8(RECORD_HEADER_LEN + path_len);
-    if hits_offset + n_lines > record.len() {
+    let context_len = read_u32(record, 20) as usize;
+    let names_end = RECORD_HEADER_LEN.checked_add(path_len).and_then(|n| n.checked_add(context_len));
+    let Some(names_end) = names_end else { return Err("sizes overflow".to_string()) };
+    let hits_offset = align8(names_end);
+    if hits_offset.checked_add(n_lines).is_none_or(|end| end > record.len()) {
         return Err("sizes exceed the record".to_string());
     }
     let path = std::str::from_utf8(&record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len])
         .map_err(|_| "path is not UTF-8".to_string())?;
+    let context = std::str::from_utf8(&record[RECORD_HEADER_LEN + path_len..names_end])
+        .map_err(|_| "context is not UTF-8".to_string())?;
     let hits = &record[hits_offset..hits_offset + n_lines];
-    let entry = lines.entry(path.to_string()).or_default();
-    for (index, &hit) in hits.iter().enumerate() {
-        if hit != 0 {
-            entry.insert(first_line + index as u32);
-        }
-    }
+    let lines = hits.iter().enumerate().filter(|(_, &hit)| hit != 0).map(|(index, _)| first_line + index as u32);
+    data.add_context_lines(path, context, lines);
     Ok(())
 }
 
@@ -340,7 +347,10 @@ mod tests {
 
     fn write_sample(dir: &Path) -> PathBuf {
         let mut writer = Writer::create(dir, ProcessId { pid: 42, nonce: 7 }, 1).expect("create");
-        let slot = writer.register_lines("/src/a.py", 3, 4).expect("register");
+        let slot = writer.register_lines("/src/a.py", "", 3, 4).expect("register");
+        let other = writer.register_lines("/src/a.py", "test|run", 3, 4).expect("register");
+        // SAFETY: the slot covers 4 bytes inside the live mapping.
+        unsafe { *other.hits.add(3) = 1 };
         // SAFETY: the slot covers 4 bytes inside the live mapping.
         unsafe {
             *slot.hits.add(0) = 1;
@@ -359,7 +369,8 @@ mod tests {
         let contents = parse(&bytes).expect("parse");
         assert_eq!(contents.process, Some(ProcessId { pid: 42, nonce: 7 }));
         assert!(!contents.closed_cleanly);
-        assert_eq!(contents.lines["/src/a.py"], BTreeSet::from([3, 5]));
+        assert_eq!(contents.data.lines("/src/a.py"), Some(BTreeSet::from([3, 5, 6])));
+        assert_eq!(contents.data.files["/src/a.py"]["test|run"], BTreeSet::from([6]));
         assert!(contents.warning.is_none());
     }
 
@@ -386,7 +397,7 @@ mod tests {
         let mut bytes = std::fs::read(path).expect("read");
         bytes[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&[0, 0, 0, 0]);
         let contents = parse(&bytes).expect("parse");
-        assert!(contents.lines.is_empty());
+        assert!(contents.data.files.is_empty());
     }
 
     #[test]

@@ -70,15 +70,28 @@ fn write_new(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
         insert_meta
             .execute(params!["ferrocov_processes_unclean", data.processes_unclean.to_string()])
             .map_err(sql)?;
-        transaction.execute("INSERT INTO context (id, context) VALUES (1, '')", []).map_err(sql)?;
+        // The default context is always id 1, as coverage.py writes it; others follow, sorted.
+        let mut context_ids = std::collections::BTreeMap::new();
+        context_ids.insert(crate::data::DEFAULT_CONTEXT.to_string(), 1i64);
+        for context in data.contexts() {
+            let next = context_ids.len() as i64 + 1;
+            context_ids.entry(context).or_insert(next);
+        }
+        let mut insert_context = transaction.prepare("INSERT INTO context (id, context) VALUES (?, ?)").map_err(sql)?;
+        for (context, id) in &context_ids {
+            insert_context.execute(params![id, context]).map_err(sql)?;
+        }
         let mut insert_file = transaction.prepare("INSERT INTO file (id, path) VALUES (?, ?)").map_err(sql)?;
         let mut insert_bits =
-            transaction.prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?, 1, ?)").map_err(sql)?;
-        for (index, (file, lines)) in data.lines.iter().enumerate() {
+            transaction.prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?, ?, ?)").map_err(sql)?;
+        for (index, (file, contexts)) in data.files.iter().enumerate() {
             let id = index as i64 + 1;
             insert_file.execute(params![id, file]).map_err(sql)?;
-            if !lines.is_empty() {
-                insert_bits.execute(params![id, numbits::from_lines(lines.iter().copied())]).map_err(sql)?;
+            for (context, lines) in contexts {
+                if !lines.is_empty() {
+                    let context_id = context_ids.get(context).copied().unwrap_or(1);
+                    insert_bits.execute(params![id, context_id, numbits::from_lines(lines.iter().copied())]).map_err(sql)?;
+                }
             }
         }
     }
@@ -108,22 +121,32 @@ pub fn read(path: &Path) -> Result<CoverageData> {
         data.touch(&file);
         paths.insert(id, file);
     }
-    let mut bits = connection.prepare("SELECT file_id, numbits FROM line_bits").map_err(sql)?;
-    for row in bits.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))).map_err(sql)? {
-        let (id, blob) = row.map_err(sql)?;
-        if let Some(file) = paths.get(&id) {
-            data.add_lines(file, numbits::to_lines(&blob));
-        }
+    let mut contexts = std::collections::HashMap::new();
+    let mut context_rows = connection.prepare("SELECT id, context FROM context").map_err(sql)?;
+    for row in context_rows.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))).map_err(sql)? {
+        let (id, context) = row.map_err(sql)?;
+        contexts.insert(id, context);
     }
-    let mut arcs = connection.prepare("SELECT file_id, fromno, tono FROM arc").map_err(sql)?;
-    for row in arcs
-        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)))
+    let context_name = |id: i64| contexts.get(&id).map(String::as_str).unwrap_or(crate::data::DEFAULT_CONTEXT);
+    let mut bits = connection.prepare("SELECT file_id, context_id, numbits FROM line_bits").map_err(sql)?;
+    for row in bits
+        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))
         .map_err(sql)?
     {
-        let (id, from, to) = row.map_err(sql)?;
+        let (id, context, blob) = row.map_err(sql)?;
+        if let Some(file) = paths.get(&id) {
+            data.add_context_lines(file, context_name(context), numbits::to_lines(&blob));
+        }
+    }
+    let mut arcs = connection.prepare("SELECT file_id, context_id, fromno, tono FROM arc").map_err(sql)?;
+    for row in arcs
+        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?, row.get::<_, i64>(3)?)))
+        .map_err(sql)?
+    {
+        let (id, context, from, to) = row.map_err(sql)?;
         if let Some(file) = paths.get(&id) {
             let positive = [from, to].into_iter().filter(|&l| l > 0).map(|l| l as u32);
-            data.add_lines(file, positive);
+            data.add_context_lines(file, context_name(context), positive);
         }
     }
     let meta_number = |key: &str| -> u64 {
@@ -148,6 +171,7 @@ mod tests {
         let path = dir.path().join(".coverage");
         let mut data = CoverageData::default();
         data.add_lines("/a.py", [1, 2, 10]);
+        data.add_context_lines("/a.py", "test_a|run", [3]);
         data.touch("/b.py");
         data.processes = 3;
         data.processes_unclean = 1;

@@ -49,11 +49,16 @@ impl PyData {
     }
 
     fn measured_files(&self) -> Vec<String> {
-        self.inner.lines.keys().cloned().collect()
+        self.inner.files.keys().cloned().collect()
     }
 
     fn lines(&self, path: &str) -> Option<Vec<u32>> {
-        self.inner.lines.get(path).map(|l| l.iter().copied().collect())
+        self.inner.lines(path).map(|l| l.into_iter().collect())
+    }
+
+    /// The contexts that recorded something, sorted ("" is the default context).
+    fn contexts(&self) -> Vec<String> {
+        self.inner.contexts().into_iter().collect()
     }
 
     fn touch(&mut self, path: &str) {
@@ -71,23 +76,26 @@ impl PyData {
     /// Keep only the files for which `keep(path)` is true.
     fn filter(&mut self, keep: &Bound<'_, PyAny>) -> PyResult<()> {
         let mut kept = std::collections::BTreeMap::new();
-        for (path, lines) in std::mem::take(&mut self.inner.lines) {
+        for (path, contexts) in std::mem::take(&mut self.inner.files) {
             if keep.call1((path.as_str(),))?.is_truthy()? {
-                kept.insert(path, lines);
+                kept.insert(path, contexts);
             }
         }
-        self.inner.lines = kept;
+        self.inner.files = kept;
         Ok(())
     }
 
     /// Rename files with `rename(path) -> path` (used for `[paths]` remapping).
     fn remap(&mut self, rename: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mut renamed: std::collections::BTreeMap<String, BTreeSet<u32>> = std::collections::BTreeMap::new();
-        for (path, lines) in std::mem::take(&mut self.inner.lines) {
+        let mut renamed = CoverageData::default();
+        for (path, contexts) in std::mem::take(&mut self.inner.files) {
             let new_path: String = rename.call1((path.as_str(),))?.extract()?;
-            renamed.entry(new_path).or_default().extend(lines);
+            renamed.touch(&new_path);
+            for (context, lines) in contexts {
+                renamed.add_context_lines(&new_path, &context, lines);
+            }
         }
-        self.inner.lines = renamed;
+        self.inner.files = renamed.files;
         Ok(())
     }
 

@@ -49,7 +49,14 @@ fn start(
         if guard.is_some() {
             return Err(PyRuntimeError::new_err("ferrocov is already measuring this process"));
         }
-        *guard = Some(recorder::State { filter, data_directory, writer: None, decisions: HashMap::new(), failed: false });
+        *guard = Some(recorder::State {
+            filter,
+            data_directory,
+            writer: None,
+            decisions: HashMap::new(),
+            context: String::new(),
+            failed: false,
+        });
     }
     recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     recorder::extra_index();
@@ -128,6 +135,19 @@ fn data_file_path() -> Option<PathBuf> {
     recorder::STATE.lock().ok()?.as_ref()?.writer.as_ref().map(|w| w.path())
 }
 
+/// Record hits in `context` from now on (`nodeid|setup`, `nodeid|run`, ... under pytest).
+#[pyfunction]
+fn set_context(py: Python<'_>, context: &str) -> PyResult<()> {
+    if recorder::set_context(context) {
+        // Lines disabled after their first hit must fire again for the new context.
+        #[cfg(Py_3_12)]
+        monitoring::restart(py)?;
+    }
+    #[cfg(not(Py_3_12))]
+    let _ = py;
+    Ok(())
+}
+
 /// Run in the child right after `fork()`: switch to a data file of the child's own.
 #[pyfunction]
 fn after_fork_child(py: Python<'_>) -> PyResult<()> {
@@ -149,6 +169,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(mark_closed, module)?)?;
     module.add_function(wrap_pyfunction!(data_file_path, module)?)?;
     module.add_function(wrap_pyfunction!(after_fork_child, module)?)?;
+    module.add_function(wrap_pyfunction!(set_context, module)?)?;
     #[cfg(Py_3_12)]
     {
         module.add_function(wrap_pyfunction!(monitoring::py_start, module)?)?;

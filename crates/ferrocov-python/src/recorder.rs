@@ -82,6 +82,8 @@ pub struct State {
     pub data_directory: PathBuf,
     pub writer: Option<Writer>,
     pub decisions: HashMap<String, Option<String>>,
+    /// The dynamic context hits are recorded in ("" by default; `nodeid|when` under pytest).
+    pub context: String,
     pub failed: bool,
 }
 
@@ -199,7 +201,7 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
         }
     }
     let Some(writer) = state.writer.as_mut() else { return Ok(None) };
-    match writer.register_lines(&path, first_line, last_line - first_line + 1) {
+    match writer.register_lines(&path, &state.context, first_line, last_line - first_line + 1) {
         Ok(slot) => {
             let mut pending = vec![0u8; slot.n_lines as usize];
             for line in &expected {
@@ -309,6 +311,22 @@ pub unsafe fn is_current(value: *mut c_void) -> bool {
     // SAFETY: every other value is a live Box<CodeSlot>.
     let slot = unsafe { &*(value as *const CodeSlot) };
     slot.generation == GENERATION.load(Ordering::Relaxed)
+}
+
+/// Record from now on in `context`: every code object gets a fresh slot for it on its next
+/// event (the generation changes), so each context has its own hits.
+pub fn set_context(context: &str) -> bool {
+    let mut guard = match STATE.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let Some(state) = guard.as_mut() else { return false };
+    if state.context == context {
+        return false;
+    }
+    state.context = context.to_string();
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+    true
 }
 
 /// Switch to a new data file after a fork: the parent's mapping is left alone (leaked in the

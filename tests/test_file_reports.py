@@ -4,6 +4,7 @@ timestamp, the version and ferrocov's extra process counts."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sys
@@ -111,3 +112,32 @@ def test_annotate_equals_coverage_py(measured: Path, directory: str | None, tmp_
     assert theirs.returncode == 0, theirs.stderr
     theirs_text = {p.relative_to(measured): p.read_text() for p in sorted(measured.rglob("*,cover"))}
     assert ours_text == theirs_text
+
+
+def test_genhtml_accepts_the_lcov_file(measured: Path) -> None:
+    """lcov's own genhtml reads ferrocov's LCOV file without a warning."""
+    genhtml = shutil.which("genhtml")
+    if genhtml is None:
+        if os.environ.get("CI"):
+            pytest.fail("genhtml (Debian's lcov package) must be installed")
+        pytest.skip("genhtml is not installed")
+    assert ferrocov("lcov", "-o", "ours.lcov", cwd=measured).returncode == 0
+    result = run([genhtml, "ours.lcov", "-o", "lcov-html"], cwd=measured)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in (result.stdout + result.stderr).upper()
+    assert (measured / "lcov-html" / "index.html").exists()
+
+
+def test_xml_validates_against_the_cobertura_dtd(measured: Path) -> None:
+    xmllint = shutil.which("xmllint")
+    if xmllint is None:
+        if os.environ.get("CI"):
+            pytest.fail("xmllint (Debian's libxml2-utils package) must be installed")
+        pytest.skip("xmllint is not installed")
+    assert ferrocov("xml", "-o", "ours.xml", cwd=measured).returncode == 0
+    dtd = HERE / "data" / "cobertura-coverage-04.dtd"
+    result = run([xmllint, "--noout", "--dtdvalid", str(dtd), "ours.xml"], cwd=measured)
+    assert result.returncode == 0, result.stderr
+    # The DTD really is checked: a document it does not allow is refused.
+    (measured / "bad.xml").write_text('<?xml version="1.0" ?>\n<coverage><packages><bogus/></packages></coverage>\n')
+    assert run([xmllint, "--noout", "--dtdvalid", str(dtd), "bad.xml"], cwd=measured).returncode != 0

@@ -83,6 +83,20 @@ def _parser() -> argparse.ArgumentParser:
         if kind == "json":
             sub.add_argument("--pretty-print", action="store_true", default=None)
 
+    html = commands.add_parser("html", help="write the HTML report (default htmlcov/)")
+    common(html)
+    html.add_argument("-d", "--directory", default=None)
+    html.add_argument("--title", default=None)
+    html.add_argument("--skip-covered", action="store_true", default=None)
+    html.add_argument("--skip-empty", action="store_true", default=None)
+    html.add_argument("--show-contexts", action="store_true", default=None)
+    html.add_argument("--precision", type=int, default=None)
+    html.add_argument("--include", default=None)
+    html.add_argument("--omit", default=None)
+    html.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+    html.add_argument("--fail-under", type=float, default=None)
+    html.add_argument("-q", "--quiet", action="store_true")
+
     annotate = commands.add_parser("annotate", help="write ,cover files: the source annotated line by line")
     common(annotate)
     annotate.add_argument("-d", "--directory", default=None, help="write the files here instead of next to the source")
@@ -121,6 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             "json": do_file_report,
             "lcov": do_file_report,
             "annotate": do_annotate,
+            "html": do_html,
             "erase": do_erase,
             "debug": do_debug,
         }[args.command]
@@ -332,6 +347,38 @@ def do_file_report(args: argparse.Namespace, config: Config) -> int:
         return _error(str(err))
     if outfile != "-" and not args.quiet:
         print(f"Wrote {kind.upper()} report to {outfile}", file=sys.stderr)
+    if config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
+        print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
+        return FAIL_UNDER
+    return OK
+
+
+def do_html(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import _core, reports, results
+
+    for name, attribute in (("skip_covered", "html_skip_covered"), ("skip_empty", "html_skip_empty"), ("title", "html_title"),
+                            ("show_contexts", "show_contexts"), ("precision", "precision"), ("ignore_errors", "ignore_errors"),
+                            ("directory", "html_dir")):
+        value = getattr(args, name)
+        if value is not None:
+            setattr(config, attribute, value)
+    if args.fail_under is not None:
+        config.fail_under = args.fail_under
+    try:
+        data = _read_data(config)
+    except _core.DataError as err:
+        return _error(str(err))
+    if data is None:
+        return _error("No data to report.")
+    try:
+        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)  # type: ignore[arg-type]
+        if not analysed:
+            return _error("No data to report.")
+        _, _, total = reports.html(analysed, config, config.html_dir, data)  # type: ignore[arg-type]
+    except (results.ReportError, OSError, ValueError) as err:
+        return _error(str(err))
+    if not args.quiet:
+        print(f"Wrote HTML report to {os.path.join(config.html_dir, 'index.html')}", file=sys.stderr)
     if config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
         print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
         return FAIL_UNDER

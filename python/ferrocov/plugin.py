@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 
 FILE_REPORTS = ["annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov"]
 TERM_REPORTS = ["term", "term-missing"]
-#: Report types whose writers ferrocov does not have yet: asking for one is a usage error.
-NOT_YET = {"html"}
 
 
 def validate_report(arg: str) -> Any:
@@ -179,11 +177,6 @@ class FerrocovPlugin:
             options.cov_report = {"term": None}
         elif len(options.cov_report) == 1 and "" in options.cov_report:
             options.cov_report = {}
-        for kind in options.cov_report:
-            if kind in NOT_YET:
-                raise pytest.UsageError(
-                    f"ferrocov: --cov-report={kind} is not supported yet; available now: term, term-missing, annotate, xml, json, lcov, markdown, markdown-append"
-                )
         if options.cov_branch:
             raise pytest.UsageError("ferrocov: --cov-branch is not supported yet: ferrocov measures lines")
         source = None if True in options.cov_source else [p for p in options.cov_source if p is not True]
@@ -291,6 +284,10 @@ class FerrocovPlugin:
                 stream.write(f"Coverage annotated source written to dir {directory}\n")
             else:
                 stream.write("Coverage annotated source written next to source\n")
+        if "html" in reports:
+            directory = reports["html"]
+            reports_module.html(analysed, config, directory, data)
+            stream.write(f"Coverage HTML written to dir {config.html_dir if directory is None else directory}\n")
         for kind in ("xml", "json", "markdown", "markdown-append", "lcov"):
             if kind not in reports:
                 continue

@@ -68,6 +68,39 @@ def lcov(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     return 100.0 * (statements - missing) / statements if statements else 0.0
 
 
+def html(
+    results: list[FileResult],
+    config: Config,
+    directory: str | None = None,
+    data: _core.Data | None = None,
+) -> tuple[int, int, float]:
+    """The HTML report. Returns (pages written, pages left as they were, total percentage)."""
+    from ferrocov import _facts
+
+    directory = directory or config.html_dir
+    show_contexts = config.show_contexts and data is not None
+    pages = []
+    for result in results:
+        contexts = data.contexts_by_line(result.path) if show_contexts and data is not None else {}
+        pages.append((flat_rootname(result.name) + ".html", _facts.read_source(result.path), contexts))
+    skip_covered = config.skip_covered if config.html_skip_covered is None else config.html_skip_covered
+    skip_empty = config.skip_empty if config.html_skip_empty is None else config.html_skip_empty
+    return _core.html_report(
+        [r.as_tuple() for r in results],
+        pages,
+        directory,
+        config.html_title,
+        config.extra_css,
+        skip_covered,
+        skip_empty,
+        show_contexts,
+        config.precision,
+        __version__,
+        datetime.datetime.now().strftime("%Y-%m-%d %H:%M %z").strip(),
+        _processes(data),
+    )
+
+
 _BLANK = __import__("re").compile(r"\s*(#|$)")
 _ELSE = __import__("re").compile(r"\s*else\s*:\s*(#|$)")
 

@@ -99,6 +99,19 @@ impl PyData {
         Ok(())
     }
 
+    /// For each line of `path`, the contexts that ran it (coverage.py's contexts_by_lineno).
+    fn contexts_by_line(&self, path: &str) -> std::collections::BTreeMap<u32, Vec<String>> {
+        let mut by_line: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+        if let Some(contexts) = self.inner.files.get(path) {
+            for (context, lines) in contexts {
+                for line in lines {
+                    by_line.entry(*line).or_default().push(context.clone());
+                }
+            }
+        }
+        by_line
+    }
+
     #[getter]
     fn processes(&self) -> u64 {
         self.inner.processes
@@ -270,6 +283,47 @@ fn json_report(
     report::json::render(&files, &options)
 }
 
+/// The HTML report. `pages` holds (page name, source text, contexts by line) per file.
+/// Returns (pages written, pages unchanged, total percentage).
+#[pyfunction]
+#[pyo3(signature = (files, pages, directory, title, extra_css, skip_covered, skip_empty, show_contexts, precision, version, timestamp, processes=None))]
+#[allow(clippy::too_many_arguments)]
+fn html_report(
+    files: Vec<FileTuple>,
+    pages: Vec<(String, String, std::collections::BTreeMap<u32, Vec<String>>)>,
+    directory: PathBuf,
+    title: &str,
+    extra_css: Option<PathBuf>,
+    skip_covered: bool,
+    skip_empty: bool,
+    show_contexts: bool,
+    precision: usize,
+    version: &str,
+    timestamp: &str,
+    processes: Option<(u64, u64)>,
+) -> PyResult<(usize, usize, f64)> {
+    let results = file_results(files);
+    let html_files: Vec<report::html::HtmlFile<'_>> = results
+        .iter()
+        .zip(pages)
+        .map(|(result, (page, source, contexts))| report::html::HtmlFile { result, page, source, contexts })
+        .collect();
+    let options = report::html::HtmlOptions {
+        directory,
+        title,
+        extra_css,
+        skip_covered,
+        skip_empty,
+        show_contexts,
+        precision,
+        version,
+        timestamp,
+        processes,
+    };
+    let (outcome, percent) = report::html::render(&html_files, &options).map_err(to_py)?;
+    Ok((outcome.pages_written, outcome.pages_unchanged, percent))
+}
+
 /// LCOV.
 #[pyfunction]
 fn lcov_report(files: Vec<FileTuple>, skip_empty: bool) -> String {
@@ -310,6 +364,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(xml_report, module)?)?;
     module.add_function(wrap_pyfunction!(json_report, module)?)?;
     module.add_function(wrap_pyfunction!(lcov_report, module)?)?;
+    module.add_function(wrap_pyfunction!(html_report, module)?)?;
     module.add("DataError", module.py().get_type::<DataError>())?;
     module.add("NoDataError", module.py().get_type::<NoDataError>())?;
     Ok(())

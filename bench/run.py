@@ -122,6 +122,18 @@ def process_cost(repeat: int) -> str:
     for (_, tool), entry in results.items():
         median = statistics.median(entry["time"]) * 1000
         lines.append(f"  {tool:<20} {median:8.1f} ms  (+{median - plain:6.1f} ms)")
+    # A child started by a measured program: python itself, with the run's environment.
+    from ferrocov._settings import ENV_VAR, Settings
+
+    with tempfile.TemporaryDirectory() as tmp:
+        child_env = {ENV_VAR: Settings(data_directory=os.path.join(tmp, ".ferrocov-bench"), cwd=tmp).encode()}
+        plain_times, child_times = [], []
+        for _ in range(repeat):
+            plain_times.append(run_once([sys.executable, str(HERE / "workloads" / "empty.py")], {}, Path(tmp))[0])
+            child_times.append(run_once([sys.executable, str(HERE / "workloads" / "empty.py")], child_env, Path(tmp))[0])
+    plain_child = statistics.median(plain_times) * 1000
+    measured_child = statistics.median(child_times) * 1000
+    lines.append(f"  ferrocov child (.pth)  {measured_child:8.1f} ms  (+{measured_child - plain_child:6.1f} ms)  a Python child of a measured run")
     line = "import os; os.environ.get('FERROCOV_RUN') and __import__('ferrocov._boot')"
     number = 200_000
     seconds = min(timeit.repeat(line, number=number, repeat=5, globals={}))

@@ -8,8 +8,13 @@ import shutil
 import signal
 import sys
 
+from typing import TYPE_CHECKING, Callable
+
 from ferrocov import __version__
 from ferrocov.config import Config, ConfigError, read_config
+
+if TYPE_CHECKING:
+    from ferrocov import _core, results
 
 OK, ERR, FAIL_UNDER = 0, 1, 2
 
@@ -263,6 +268,9 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
         from ferrocov.paths import remapper
 
         data.remap(remapper(config.paths))
+    # Files under `source` that never ran are reported with 0%, as after `ferrocov run`.
+    controller.settings = controller.make_settings()
+    controller.touch_unexecuted(data)
     controller.save(data)
     if not args.keep:
         for path in consumed:
@@ -291,14 +299,21 @@ def _read_data(config: Config) -> object:
     return _core.Data.read(path)
 
 
-def do_report(args: argparse.Namespace, config: Config) -> int:
+def _reporting(
+    args: argparse.Namespace,
+    config: Config,
+    options: dict[str, str],
+    produce: Callable[[list[results.FileResult], _core.Data], float | None],
+) -> int:
+    """What every report command does: apply its options to the configuration, read the data,
+    analyse the files, let ``produce`` write the report, then apply ``--fail-under``."""
     from ferrocov import _core, results
 
-    for name in ("show_missing", "skip_covered", "skip_empty", "precision", "sort", "ignore_errors", "format"):
-        value = getattr(args, name)
+    for name, attribute in options.items():
+        value = getattr(args, name, None)
         if value is not None:
-            setattr(config, name, value)
-    if args.fail_under is not None:
+            setattr(config, attribute, value)
+    if getattr(args, "fail_under", None) is not None:
         config.fail_under = args.fail_under
     try:
         data = _read_data(config)
@@ -307,103 +322,75 @@ def do_report(args: argparse.Namespace, config: Config) -> int:
     if data is None:
         return _error("No data to report.")
     try:
-        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)  # type: ignore[arg-type]
-        text, total = results.summary(analysed, config)
-        sys.stdout.write(text)
-        if config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
+        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)
+        if not analysed:
+            return _error("No data to report.")
+        total = produce(analysed, data)
+        if total is not None and config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
             print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
             return FAIL_UNDER
-    except results.ReportError as err:
+    except (results.ReportError, OSError, ValueError) as err:
         return _error(str(err))
     return OK
+
+
+def do_report(args: argparse.Namespace, config: Config) -> int:
+    from ferrocov import results
+
+    def produce(analysed: list[results.FileResult], data: _core.Data) -> float:
+        text, total = results.summary(analysed, config)
+        sys.stdout.write(text)
+        return total
+
+    names = ("show_missing", "skip_covered", "skip_empty", "precision", "sort", "ignore_errors", "format")
+    return _reporting(args, config, {name: name for name in names}, produce)
 
 
 def do_file_report(args: argparse.Namespace, config: Config) -> int:
-    from ferrocov import _core, reports, results
+    from ferrocov import reports
 
     kind = args.command
-    for name in ("ignore_errors", "skip_empty"):
-        value = getattr(args, name)
-        if value is not None:
-            setattr(config, name, value)
     if getattr(args, "pretty_print", None):
         config.json_pretty_print = True
-    if args.fail_under is not None:
-        config.fail_under = args.fail_under
-    outfile = args.outfile or {"xml": config.xml_output, "json": config.json_output, "lcov": config.lcov_output}[kind]
-    try:
-        data = _read_data(config)
-    except _core.DataError as err:
-        return _error(str(err))
-    if data is None:
-        return _error("No data to report.")
-    try:
-        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)  # type: ignore[arg-type]
-        if not analysed:
-            return _error("No data to report.")
-        writer = {"xml": reports.xml, "json": reports.json, "lcov": reports.lcov}[kind]
-        total = writer(analysed, config, outfile, data)  # type: ignore[arg-type]
-    except results.ReportError as err:
-        return _error(str(err))
-    if outfile != "-" and not args.quiet:
-        print(f"Wrote {kind.upper()} report to {outfile}", file=sys.stderr)
-    if config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
-        print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
-        return FAIL_UNDER
-    return OK
+
+    def produce(analysed: list[results.FileResult], data: _core.Data) -> float:
+        outfile = args.outfile or {"xml": config.xml_output, "json": config.json_output, "lcov": config.lcov_output}[kind]
+        total = {"xml": reports.xml, "json": reports.json, "lcov": reports.lcov}[kind](analysed, config, outfile, data)
+        if outfile != "-" and not args.quiet:
+            print(f"Wrote {kind.upper()} report to {outfile}", file=sys.stderr)
+        return total
+
+    return _reporting(args, config, {"ignore_errors": "ignore_errors", "skip_empty": "skip_empty"}, produce)
 
 
 def do_html(args: argparse.Namespace, config: Config) -> int:
-    from ferrocov import _core, reports, results
+    from ferrocov import reports
 
-    for name, attribute in (("skip_covered", "html_skip_covered"), ("skip_empty", "html_skip_empty"), ("title", "html_title"),
-                            ("show_contexts", "show_contexts"), ("precision", "precision"), ("ignore_errors", "ignore_errors"),
-                            ("directory", "html_dir")):
-        value = getattr(args, name)
-        if value is not None:
-            setattr(config, attribute, value)
-    if args.fail_under is not None:
-        config.fail_under = args.fail_under
-    try:
-        data = _read_data(config)
-    except _core.DataError as err:
-        return _error(str(err))
-    if data is None:
-        return _error("No data to report.")
-    try:
-        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)  # type: ignore[arg-type]
-        if not analysed:
-            return _error("No data to report.")
-        _, _, total = reports.html(analysed, config, config.html_dir, data)  # type: ignore[arg-type]
-    except (results.ReportError, OSError, ValueError) as err:
-        return _error(str(err))
-    if not args.quiet:
-        print(f"Wrote HTML report to {os.path.join(config.html_dir, 'index.html')}", file=sys.stderr)
-    if config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
-        print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
-        return FAIL_UNDER
-    return OK
+    def produce(analysed: list[results.FileResult], data: _core.Data) -> float:
+        _, _, total = reports.html(analysed, config, config.html_dir, data)
+        if not args.quiet:
+            print(f"Wrote HTML report to {os.path.join(config.html_dir, 'index.html')}", file=sys.stderr)
+        return total
+
+    options = {
+        "skip_covered": "html_skip_covered",
+        "skip_empty": "html_skip_empty",
+        "title": "html_title",
+        "show_contexts": "show_contexts",
+        "precision": "precision",
+        "ignore_errors": "ignore_errors",
+        "directory": "html_dir",
+    }
+    return _reporting(args, config, options, produce)
 
 
 def do_annotate(args: argparse.Namespace, config: Config) -> int:
-    from ferrocov import _core, reports, results
+    from ferrocov import reports
 
-    if args.ignore_errors is not None:
-        config.ignore_errors = args.ignore_errors
-    try:
-        data = _read_data(config)
-    except _core.DataError as err:
-        return _error(str(err))
-    if data is None:
-        return _error("No data to report.")
-    try:
-        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)  # type: ignore[arg-type]
-        if not analysed:
-            return _error("No data to report.")
+    def produce(analysed: list[results.FileResult], data: _core.Data) -> None:
         reports.annotate(analysed, config, args.directory)
-    except results.ReportError as err:
-        return _error(str(err))
-    return OK
+
+    return _reporting(args, config, {"ignore_errors": "ignore_errors"}, produce)
 
 
 def do_erase(args: argparse.Namespace, config: Config) -> int:

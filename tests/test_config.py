@@ -128,8 +128,8 @@ def test_malformed_file_names_file_and_line(tmp_path: Path) -> None:
     (tmp_path / ".coveragerc").write_text("[run]\nsource = pkg\nthis line is not an option\n")
     result = ferrocov("report", cwd=tmp_path)
     assert result.returncode == 1
-    assert ".coveragerc" in result.stderr
-    assert re.search(r"line\s+3", result.stderr), result.stderr
+    assert ".coveragerc" in result.stdout
+    assert re.search(r"line\s+3", result.stdout), result.stdout
 
 
 def test_bad_value_names_the_option(tmp_path: Path) -> None:
@@ -137,4 +137,29 @@ def test_bad_value_names_the_option(tmp_path: Path) -> None:
     (tmp_path / ".coveragerc").write_text("[report]\nshow_missing = maybe\n")
     result = ferrocov("report", cwd=tmp_path)
     assert result.returncode == 1
-    assert "show_missing" in result.stderr and ".coveragerc" in result.stderr
+    assert "show_missing" in result.stdout and ".coveragerc" in result.stdout
+
+
+@pytest.mark.parametrize("damage", ["deleted", "unparsable"])
+@pytest.mark.parametrize("ignore", [False, True])
+def test_missing_or_broken_source_reported_as_coverage_py(damage: str, ignore: bool, tmp_path: Path) -> None:
+    make_project(tmp_path)
+    assert ferrocov("run", "--source=pkg", "prog.py", cwd=tmp_path).returncode == 0
+    used = tmp_path / "pkg" / "used.py"
+    if damage == "deleted":
+        used.unlink()
+    else:
+        used.write_text("def broken(:\n")
+    args = ["-i"] if ignore else []
+    ours = ferrocov("report", *args, cwd=tmp_path)
+    theirs = coverage("report", *args, cwd=tmp_path)
+    assert ours.returncode == theirs.returncode == (0 if ignore else 1)
+    key = f"No source for code: '{used}'" if damage == "deleted" else f"Couldn't parse '{used}' as Python source: 'invalid syntax' at line 1"
+    if ignore:
+        # The report goes on without the file, and a warning names it.
+        assert ours.stdout == theirs.stdout
+        assert "pkg/used.py" not in ours.stdout
+        assert "couldnt-parse" in ours.stderr and "couldnt-parse" in theirs.stderr
+        assert str(used) in ours.stderr
+    else:
+        assert ours.stdout.startswith(key) and theirs.stdout.startswith(key)

@@ -20,7 +20,8 @@ OK, ERR, FAIL_UNDER = 0, 1, 2
 
 
 def _error(message: str) -> int:
-    print(message, file=sys.stderr)
+    # coverage.py prints its errors on standard output; scripts that parse them expect that.
+    print(message)
     return ERR
 
 
@@ -50,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--omit", default=None)
     run.add_argument("-p", "--parallel-mode", action="store_true", help="write a uniquely named .coverage.* file")
     run.add_argument("-a", "--append", action="store_true", help="add to the existing data file")
-    run.add_argument("--branch", action="store_true", help="(not yet supported: measured as lines)")
+    run.add_argument("--branch", action="store_true", help="branch coverage: not supported yet, refused")
     run.add_argument("-m", "--module", action="store_true", help="the program is a module name, as python -m")
     run.add_argument("program", nargs=argparse.REMAINDER)
 
@@ -164,6 +165,10 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
         program = program[1:]
     if not program:
         return _error("Nothing to do.")
+    if args.branch:
+        return _error("ferrocov: --branch is not supported yet: ferrocov measures lines only")
+    if config.branch:
+        _warn("branch = True in the configuration: ferrocov measures lines only for now")
     if args.source is not None:
         config.source = _list(args.source) or []
     if args.include is not None:

@@ -59,6 +59,8 @@ def analyze_data(
             analysis = _facts.analyze_file(path, exclude_regex)
         except _facts.NoSource as err:
             if config.ignore_errors:
+                if warn:
+                    warn(f"Couldn't parse '{path}': {err} (couldnt-parse)")
                 continue
             raise ReportError(str(err)) from err
         except _facts.NotPython as err:

@@ -93,7 +93,7 @@ def timed(command: list[str], cwd: Path, **env: str) -> float:
     result = subprocess.run(command, cwd=cwd, env=clean_env(**env), capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
-        raise SystemExit(f"{command} failed: {result.stderr[-2000:]}")
+        raise SystemExit(f"{command} failed: {result.stdout[-1000:]} {result.stderr[-2000:]}")
     return elapsed
 
 
@@ -140,6 +140,13 @@ def main() -> None:
         print(f"recording {args.processes} processes under each tool...", file=sys.stderr)
         record_ferrocov(ours_dir, args.processes)
         record_coverage(theirs_dir, args.processes)
+        # Reporting commands may remove parallel files (coverage.py's do): keep pristine copies.
+        pristine = {ours_dir: root / "pristine-ours", theirs_dir: root / "pristine-theirs"}
+        for directory, copy in pristine.items():
+            copy.mkdir()
+            for item in directory.iterdir():
+                if item.name.startswith((".coverage.", ".ferrocov-")):
+                    (shutil.copytree if item.is_dir() else shutil.copy)(item, copy / item.name)
         sizes["ferrocov raw data, MiB"] = sum(p.stat().st_blocks * 512 for p in (ours_dir / ".ferrocov-bench").iterdir()) / 2**20
         sizes["coverage.py parallel data, MiB"] = sum(p.stat().st_size for p in theirs_dir.glob(".coverage.*")) / 2**20
         for round_ in range(args.repeat):
@@ -147,6 +154,13 @@ def main() -> None:
                 order = [("ferrocov", ours, ours_dir), ("coverage.py", theirs, theirs_dir)]
                 random.shuffle(order)
                 for tool, command, cwd in order:
+                    if step == "combine":
+                        # Combine afresh each round, from the data the processes wrote.
+                        for item in list(cwd.iterdir()):
+                            if item.name.startswith((".coverage", ".ferrocov-")) and item.name != ".coveragerc":
+                                shutil.rmtree(item) if item.is_dir() else item.unlink()
+                        for item in pristine[cwd].iterdir():
+                            (shutil.copytree if item.is_dir() else shutil.copy)(item, cwd / item.name)
                     if step == "html":
                         shutil.rmtree(cwd / command[-1], ignore_errors=True)  # a full, not incremental, run
                     times[step][tool].append(timed(command, cwd))

@@ -131,3 +131,27 @@ def test_in_headless_browser(report: Path, tmp_path: Path) -> None:
         driver.quit()
     assert (tmp_path / "index.png").stat().st_size > 1000
     assert (tmp_path / "file.png").stat().st_size > 1000
+
+
+def test_html_options(tmp_path: Path) -> None:
+    work = tmp_path / "calc"
+    shutil.copytree(PROJECT, work)
+    (work / "extra.css").write_text("body { border-top: 3px solid purple; }\n")
+    (work / ".coveragerc").write_text(
+        "[html]\ntitle = Calc <coverage>\nextra_css = extra.css\nskip_covered = true\nshow_contexts = true\ndirectory = report-dir\n"
+    )
+    result = run([sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", "--cov=calc", "--cov-context=test", "--cov-report="], cwd=work)
+    assert result.returncode == 0, result.stdout + result.stderr
+    html_run = ferrocov("html", cwd=work)
+    assert html_run.returncode == 0, html_run.stdout + html_run.stderr
+    assert "Wrote HTML report to report-dir/index.html" in html_run.stderr
+    index = (work / "report-dir" / "index.html").read_text()
+    assert "<title>Calc &lt;coverage&gt;</title>" in index
+    assert '<link rel="stylesheet" href="extra.css">' in index
+    assert (work / "report-dir" / "extra.css").read_text().startswith("body { border-top")
+    # skip_covered: calc/cli.py (100%) is not listed, and the index says so.
+    assert "cli.py" not in html.unescape(index).split("<tbody>")[1].split("</tbody>")[0]
+    assert "file skipped due to complete coverage" in index or "files skipped due to complete coverage" in index
+    # show_contexts: each run line lists the tests that ran it.
+    ops_page = next((work / "report-dir").glob("*ops_py.html")).read_text()
+    assert "tests/test_calc.py::test_add|run" in html.unescape(ops_page)

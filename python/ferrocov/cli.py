@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("-q", "--quiet", action="store_true")
         if kind == "json":
             sub.add_argument("--pretty-print", action="store_true", default=None)
+            sub.add_argument("--show-contexts", action="store_true", default=None)
 
     html = commands.add_parser("html", help="write the HTML report (default htmlcov/)")
     common(html)
@@ -345,6 +346,9 @@ def do_report(args: argparse.Namespace, config: Config) -> int:
     def produce(analysed: list[results.FileResult], data: _core.Data) -> float:
         text, total = results.summary(analysed, config)
         sys.stdout.write(text)
+        if data.processes:
+            # On stderr, so that standard output stays coverage.py's report, byte for byte.
+            print(f"ferrocov: {data.processes} processes measured, {data.processes_unclean} ended without a clean close", file=sys.stderr)
         return total
 
     names = ("show_missing", "skip_covered", "skip_empty", "precision", "sort", "ignore_errors", "format")
@@ -357,6 +361,8 @@ def do_file_report(args: argparse.Namespace, config: Config) -> int:
     kind = args.command
     if getattr(args, "pretty_print", None):
         config.json_pretty_print = True
+    if getattr(args, "show_contexts", None):
+        config.json_show_contexts = True
 
     def produce(analysed: list[results.FileResult], data: _core.Data) -> float:
         outfile = args.outfile or {"xml": config.xml_output, "json": config.json_output, "lcov": config.lcov_output}[kind]

@@ -49,6 +49,9 @@ def xml(results: list[FileResult], config: Config, outfile: str, data: _core.Dat
 
 
 def json(results: list[FileResult], config: Config, outfile: str, data: _core.Data | None = None) -> float:
+    contexts = None
+    if config.json_show_contexts and data is not None:
+        contexts = [data.contexts_by_line(r.path) for r in results]
     text, total = _core.json_report(
         [r.as_tuple() for r in results],
         __version__,
@@ -56,6 +59,7 @@ def json(results: list[FileResult], config: Config, outfile: str, data: _core.Da
         config.precision,
         config.json_pretty_print,
         _processes(data),
+        contexts,
     )
     _write(text, outfile)
     return total
@@ -81,7 +85,7 @@ def html(
     show_contexts = config.show_contexts and data is not None
     pages = []
     for result in results:
-        contexts = data.contexts_by_line(result.path) if show_contexts and data is not None else {}
+        contexts = dict(data.contexts_by_line(result.path)) if show_contexts and data is not None else {}
         pages.append((flat_rootname(result.name) + ".html", _facts.read_source(result.path), contexts))
     skip_covered = config.skip_covered if config.html_skip_covered is None else config.html_skip_covered
     skip_empty = config.skip_empty if config.html_skip_empty is None else config.html_skip_empty

@@ -99,17 +99,31 @@ impl PyData {
         Ok(())
     }
 
-    /// For each line of `path`, the contexts that ran it (coverage.py's contexts_by_lineno).
-    fn contexts_by_line(&self, path: &str) -> std::collections::BTreeMap<u32, Vec<String>> {
-        let mut by_line: std::collections::BTreeMap<u32, Vec<String>> = std::collections::BTreeMap::new();
+    /// For each line of `path`, the contexts that ran it, sorted: coverage.py's
+    /// `contexts_by_lineno`, with lines in the order coverage.py meets them reading the data
+    /// file ferrocov writes (context by context, each context's lines ascending).
+    fn contexts_by_line(&self, path: &str) -> Vec<(u32, Vec<String>)> {
+        let mut order: Vec<u32> = Vec::new();
+        let mut by_line: std::collections::HashMap<u32, Vec<String>> = std::collections::HashMap::new();
         if let Some(contexts) = self.inner.files.get(path) {
             for (context, lines) in contexts {
                 for line in lines {
-                    by_line.entry(*line).or_default().push(context.clone());
+                    let entry = by_line.entry(*line).or_insert_with(|| {
+                        order.push(*line);
+                        Vec::new()
+                    });
+                    entry.push(context.clone());
                 }
             }
         }
-        by_line
+        order
+            .into_iter()
+            .map(|line| {
+                let mut names = by_line.remove(&line).unwrap_or_default();
+                names.sort();
+                (line, names)
+            })
+            .collect()
     }
 
     #[getter]
@@ -267,9 +281,11 @@ fn xml_report(
     (report::xml::render(&files, &options), report::xml::total_percent(&files))
 }
 
-/// coverage.py's JSON report. Returns (document, total percentage).
+/// coverage.py's JSON report. `contexts`, when given, holds each file's contexts by line.
+/// Returns (document, total percentage).
 #[pyfunction]
-#[pyo3(signature = (files, version, timestamp, precision, pretty, processes=None))]
+#[pyo3(signature = (files, version, timestamp, precision, pretty, processes=None, contexts=None))]
+#[allow(clippy::too_many_arguments)]
 fn json_report(
     files: Vec<FileTuple>,
     version: &str,
@@ -277,9 +293,10 @@ fn json_report(
     precision: usize,
     pretty: bool,
     processes: Option<(u64, u64)>,
+    contexts: Option<Vec<report::json::LineContexts>>,
 ) -> (String, f64) {
     let files = file_results(files);
-    let options = report::json::JsonOptions { version, timestamp, precision, pretty, processes };
+    let options = report::json::JsonOptions { version, timestamp, precision, pretty, processes, contexts };
     report::json::render(&files, &options)
 }
 

@@ -134,18 +134,31 @@ fn summary(numbers: &Numbers, precision: usize) -> Value {
     ])
 }
 
-fn region_data(result: &FileResult, start_line: u32, precision: usize) -> Value {
-    Value::Object(vec![
+fn contexts_value(contexts: &[(u32, Vec<String>)]) -> Value {
+    Value::Object(
+        contexts
+            .iter()
+            .map(|(line, names)| (line.to_string(), Value::List(names.iter().map(|n| Value::Str(n.clone())).collect())))
+            .collect(),
+    )
+}
+
+fn region_data(result: &FileResult, start_line: u32, precision: usize, contexts: Option<&[(u32, Vec<String>)]>) -> Value {
+    let mut entries = vec![
         ("executed_lines".into(), lines(&result.executed)),
         ("summary".into(), summary(&Numbers::of(result), precision)),
         ("missing_lines".into(), lines(&result.missing)),
         ("excluded_lines".into(), lines(&result.excluded)),
         ("start_line".into(), Value::Int(start_line as i64)),
-    ])
+    ];
+    if let Some(contexts) = contexts {
+        entries.push(("contexts".into(), contexts_value(contexts)));
+    }
+    Value::Object(entries)
 }
 
 /// The per-region breakdown (`functions` or `classes`) of one file.
-fn regions(file: &FileResult, kind: &str, precision: usize) -> Value {
+fn regions(file: &FileResult, kind: &str, precision: usize, contexts: Option<&[(u32, Vec<String>)]>) -> Value {
     let mut outside: BTreeSet<u32> = (1..=file.n_source_lines).collect();
     let mut of_kind: Vec<&super::Region> = file.regions.iter().filter(|r| r.kind == kind).collect();
     for region in &of_kind {
@@ -163,7 +176,7 @@ fn regions(file: &FileResult, kind: &str, precision: usize) -> Value {
         if entries.iter().any(|(n, _)| *n == name) || (with_statements.contains(name.as_str()) && result.statements.is_empty()) {
             name = format!("{name}@{}", region.start);
         }
-        let data = region_data(result, region.start, precision);
+        let data = region_data(result, region.start, precision, contexts);
         if let Some(existing) = entries.iter_mut().find(|(n, _)| *n == name) {
             existing.1 = data;
         } else {
@@ -171,7 +184,7 @@ fn regions(file: &FileResult, kind: &str, precision: usize) -> Value {
         }
     }
     let start = outside.iter().next().copied().unwrap_or(1);
-    let data = region_data(&file.narrow(&outside), start, precision);
+    let data = region_data(&file.narrow(&outside), start, precision, contexts);
     if let Some(existing) = entries.iter_mut().find(|(n, _)| n.is_empty()) {
         existing.1 = data;
     } else {
@@ -188,7 +201,12 @@ pub struct JsonOptions<'a> {
     pub pretty: bool,
     /// ferrocov's extra fact, a `ferrocov` entry in `meta`: (processes, ended uncleanly).
     pub processes: Option<(u64, u64)>,
+    /// `--show-contexts`: per file (in `files` order), the contexts that ran each line.
+    pub contexts: Option<Vec<LineContexts>>,
 }
+
+/// The contexts that ran each line of one file, in coverage.py's order.
+pub type LineContexts = Vec<(u32, Vec<String>)>;
 
 /// The whole JSON document and the total percentage coverage.py's reporter returns.
 pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) {
@@ -197,7 +215,7 @@ pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) 
         ("version".to_string(), Value::Str(options.version.to_string())),
         ("timestamp".to_string(), Value::Str(options.timestamp.to_string())),
         ("branch_coverage".to_string(), Value::Bool(false)),
-        ("show_contexts".to_string(), Value::Bool(false)),
+        ("show_contexts".to_string(), Value::Bool(options.contexts.is_some())),
     ];
     if let Some((processes, unclean)) = options.processes {
         meta.push((
@@ -210,18 +228,22 @@ pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) 
     }
     let mut total = Numbers::default();
     let mut entries = Vec::new();
-    for file in files {
+    for (index, file) in files.iter().enumerate() {
         let numbers = Numbers::of(file);
         total.add(&numbers);
-        let data = Value::Object(vec![
+        let contexts = options.contexts.as_ref().map(|all| all.get(index).map(Vec::as_slice).unwrap_or(&[]));
+        let mut data = vec![
             ("executed_lines".into(), lines(&file.executed)),
             ("summary".into(), summary(&numbers, options.precision)),
             ("missing_lines".into(), lines(&file.missing)),
             ("excluded_lines".into(), lines(&file.excluded)),
-            ("functions".into(), regions(file, "function", options.precision)),
-            ("classes".into(), regions(file, "class", options.precision)),
-        ]);
-        entries.push((file.name.clone(), data));
+        ];
+        if let Some(contexts) = contexts {
+            data.push(("contexts".into(), contexts_value(contexts)));
+        }
+        data.push(("functions".into(), regions(file, "function", options.precision, contexts)));
+        data.push(("classes".into(), regions(file, "class", options.precision, contexts)));
+        entries.push((file.name.clone(), Value::Object(data)));
     }
     let document = Value::Object(vec![
         ("meta".into(), Value::Object(meta)),

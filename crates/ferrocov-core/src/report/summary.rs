@@ -22,7 +22,7 @@ impl std::str::FromStr for Format {
             "text" => Ok(Format::Text),
             "markdown" => Ok(Format::Markdown),
             "total" => Ok(Format::Total),
-            other => Err(Error::Config(format!("Unknown report format choice: {other:?}"))),
+            other => Err(Error::Config(format!("Unknown report format choice: {}", python_repr(other)))),
         }
     }
 }
@@ -94,7 +94,7 @@ pub fn summary(files: &[FileResult], options: &Options) -> Result<Summary> {
         "cover" => Box::new(|a: &Row, b: &Row| {
             a.numbers.pc_covered().partial_cmp(&b.numbers.pc_covered()).unwrap_or(Ordering::Equal).then_with(|| a.name.cmp(&b.name))
         }),
-        _ => return Err(Error::Config(format!("Invalid sorting option: {:?}", options.sort.clone().unwrap_or_default()))),
+        _ => return Err(Error::Config(format!("Invalid sorting option: {}", python_repr(options.sort.as_deref().unwrap_or_default())))),
     };
     rows.sort_by(|a, b| if reverse { compare(b, a) } else { compare(a, b) });
 
@@ -110,6 +110,26 @@ pub fn summary(files: &[FileResult], options: &Options) -> Result<Summary> {
         _ => text(&rows, &total, &total_cover, options.show_missing, &end_lines),
     };
     Ok(Summary { text, total })
+}
+
+/// Python's `repr()` of a string, for messages worded as coverage.py words them.
+fn python_repr(text: &str) -> String {
+    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let mut out = String::from(quote);
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }
 
 fn plural(n: usize, thing: &str) -> String {

@@ -1,0 +1,89 @@
+"""The ferrocov command line: run behaves like python, combine survives bad files, report's
+options and exit statuses are coverage.py's."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import coverage, ferrocov, read_lines, run
+
+
+def test_run_module_like_python_dash_m(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "__main__.py").write_text("import sys\nprint('argv', sys.argv[1:])\nsys.exit(3)\n")
+    plain = run([sys.executable, "-m", "pkg", "a", "b"], cwd=tmp_path)
+    ours = ferrocov("run", "-m", "pkg", "a", "b", cwd=tmp_path)
+    assert ours.returncode == plain.returncode == 3
+    assert ours.stdout == plain.stdout == "argv ['a', 'b']\n"
+    assert read_lines(tmp_path / ".coverage")[str(tmp_path / "pkg" / "__main__.py")] == {1, 2, 3}
+
+
+def test_uncaught_exception_printed_as_python_prints_it(tmp_path: Path) -> None:
+    (tmp_path / "boom.py").write_text("def f():\n    raise ValueError('bad value')\n\nf()\n")
+    plain = run([sys.executable, "boom.py"], cwd=tmp_path)
+    ours = ferrocov("run", "boom.py", cwd=tmp_path)
+    assert ours.returncode == plain.returncode == 1
+    assert ours.stderr.splitlines()[-1] == plain.stderr.splitlines()[-1] == "ValueError: bad value"
+    assert "ferrocov" not in ours.stderr
+    assert 'File "' in ours.stderr and "line 2, in f" in ours.stderr
+
+
+def test_threads_started_before_measurement_are_measured(tmp_path: Path) -> None:
+    """A thread that exists before measurement starts (as under a pytest plugin loaded early)."""
+    (tmp_path / "target.py").write_text("def work():\n    x = 1\n    return x + 1\n")
+    (tmp_path / "driver.py").write_text(
+        "import os, sys, threading\n"
+        "sys.path.insert(0, os.getcwd())\n"
+        "import target\n"
+        "go = threading.Event()\n"
+        "def loop():\n"
+        "    go.wait()\n"
+        "    target.work()\n"
+        "t = threading.Thread(target=loop)\n"
+        "t.start()\n"
+        "from ferrocov._settings import Settings\n"
+        "from ferrocov import _measure, _core\n"
+        "_measure.start(Settings(data_directory=os.path.join(os.getcwd(), '.ferrocov-t'), cwd=os.getcwd()))\n"
+        "go.set()\n"
+        "t.join()\n"
+        "_measure.stop()\n"
+    )
+    result = run([sys.executable, "driver.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    combined = ferrocov("combine", cwd=tmp_path)
+    assert combined.returncode == 0, combined.stdout + combined.stderr
+    assert read_lines(tmp_path / ".coverage")[str(tmp_path / "target.py")] == {2, 3}
+
+
+def test_combine_skips_a_corrupt_file_and_keeps_the_rest(tmp_path: Path) -> None:
+    (tmp_path / "prog.py").write_text("a = 1\nb = 2\n")
+    assert ferrocov("run", "--parallel-mode", "prog.py", cwd=tmp_path).returncode == 0
+    run_dir = tmp_path / ".ferrocov-0123"
+    run_dir.mkdir()
+    (run_dir / "host.1.00.0.fcd").write_bytes(b"FRCOVDAT" + b"\x07" * 80)
+    (tmp_path / ".coverage.broken").write_bytes(b"not a database at all" * 10)
+    result = ferrocov("combine", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "host.1.00.0.fcd" in result.stderr and ".coverage.broken" in result.stderr
+    assert read_lines(tmp_path / ".coverage")[str(tmp_path / "prog.py")] == {1, 2}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--include=*/a.py"], ["--omit=*/b.py"], ["--fail-under=90"], ["--fail-under=10"], ["--skip-empty", "-m"], ["--sort=miss"], ["--sort=bogus"]],
+    ids=lambda o: " ".join(o),
+)
+def test_report_options_and_exit_status_equal_coverage_py(options: list[str], tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("import b\nif b.x:\n    y = 1\nelse:\n    y = 2\n")
+    (tmp_path / "b.py").write_text("x = 0\n")
+    (tmp_path / "empty.py").write_text("# nothing\n")
+    (tmp_path / "main.py").write_text("import a\nimport empty\n")
+    assert ferrocov("run", "main.py", cwd=tmp_path).returncode == 0
+    ours = ferrocov("report", *options, cwd=tmp_path)
+    theirs = coverage("report", *options, cwd=tmp_path)
+    assert ours.returncode == theirs.returncode
+    assert ours.stdout == theirs.stdout

@@ -3,6 +3,7 @@
 # pytest-cov and slipcover from the registry) and run the harness.
 #   bench/run.sh [PYTHON] [run.py args...]      e.g. bench/run.sh python3.13 --repeat 5
 #   bench/run.sh [PYTHON] --scale-only [scale.py args...]   combine and reports at scale
+#   bench/run.sh [PYTHON] --suite-only [suite.py args...]   a real test suite (more-itertools)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${1:-python3}
@@ -11,6 +12,10 @@ version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 venv="$root/.venv-bench-$version"
 bash "$root/scripts/install.sh" "$python" "$venv" --test >&2
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "slipcover==1.1.0" >&2
+if [ "${1:-}" = "--suite-only" ]; then
+    shift
+    exec "$venv/bin/python" "$root/bench/suite.py" "$@"
+fi
 if [ "${1:-}" = "--scale-only" ]; then
     shift
     exec "$venv/bin/python" "$root/bench/scale.py" "$@"

@@ -188,3 +188,20 @@ def test_test_contexts_equal_pytest_cov(project: Path, tmp_path: Path) -> None:
     recorded = {context for lines in ours_contexts.values() for names in lines.values() for context in names}
     assert "tests/test_calc.py::test_add|run" in recorded
     assert "tests/test_calc.py::test_not_measured|run" not in recorded
+
+
+def test_markdown_reports_equal_pytest_cov(project: Path, tmp_path: Path) -> None:
+    other = tmp_path / "calc-pytest-cov"
+    shutil.copytree(PROJECT, other)
+    (other / ".coveragerc").write_text("[run]\npatch = subprocess\n")
+    args = ["--cov=calc", "--cov-report=markdown:cov.md", "--cov-report=markdown-append:all.md"]
+    for root in (project, other):
+        (root / "all.md").write_text("# earlier\n")
+    ours = session("ferrocov", project, *args)
+    theirs = session("pytest-cov", other, *args)
+    assert ours[0] == theirs[0] == 0, ours[1] + ours[2]
+    assert "Coverage Markdown information written to file cov.md" in ours[1]
+    assert "Coverage Markdown information appended to file all.md" in ours[1]
+    for name in ("cov.md", "all.md"):
+        assert (project / name).read_text() == (other / name).read_text()
+    assert (project / "all.md").read_text().startswith("# earlier\n| Name")

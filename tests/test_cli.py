@@ -87,3 +87,28 @@ def test_report_options_and_exit_status_equal_coverage_py(options: list[str], tm
     theirs = coverage("report", *options, cwd=tmp_path)
     assert ours.returncode == theirs.returncode
     assert ours.stdout == theirs.stdout
+
+
+def test_combine_remaps_paths_like_coverage_py(tmp_path: Path) -> None:
+    """Data measured on one machine (another directory), combined and reported on another."""
+    measured = tmp_path / "ci-machine" / "checkout"
+    (measured / "src").mkdir(parents=True)
+    (measured / "src" / "mod.py").write_text("def f(x):\n    if x:\n        return 1\n    return 2\n\nf(1)\n")
+    (measured / "main.py").write_text("import sys\nsys.path.insert(0, 'src')\nimport mod\n")
+    assert ferrocov("run", "-p", "main.py", cwd=measured).returncode == 0
+    assert coverage("run", "-p", "main.py", cwd=measured).returncode == 0
+    ours_files = sorted(p for p in measured.glob(".coverage.*"))
+    assert len(ours_files) == 2
+    reports = {}
+    for tool in ("ferrocov", "coverage"):
+        here = tmp_path / f"laptop-{tool}" / "project"
+        (here / "src").mkdir(parents=True)
+        (here / "src" / "mod.py").write_text((measured / "src" / "mod.py").read_text())
+        (here / ".coveragerc").write_text("[paths]\nsource =\n    src/\n    */ci-machine/checkout/src/\n")
+        for data in ours_files:
+            (here / data.name).write_bytes(data.read_bytes())
+        combine = (ferrocov if tool == "ferrocov" else coverage)("combine", cwd=here)
+        assert combine.returncode == 0, combine.stdout + combine.stderr
+        reports[tool] = coverage("report", "-m", "--include=*/src/*", cwd=here).stdout
+    assert reports["ferrocov"] == reports["coverage"]
+    assert "src/mod.py" in reports["ferrocov"] and "100%" not in reports["ferrocov"].splitlines()[2]

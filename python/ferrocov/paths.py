@@ -1,4 +1,10 @@
-"""``[paths]`` remapping for combine: data measured in one place, reported in another."""
+"""``[paths]`` remapping for combine: data measured in one place, reported in another.
+
+With coverage.py's meaning: in each ``[paths]`` entry the first location is where the files
+are now, the others are patterns for where they were measured. A relative pattern is made
+absolute against the current directory; a path is remapped by the first pattern that matches
+its beginning *and* whose remapped file exists; otherwise it is left as it is.
+"""
 
 from __future__ import annotations
 
@@ -6,39 +12,33 @@ import os
 import re
 from typing import Callable
 
-
-def _pattern_regex(pattern: str) -> re.Pattern[str]:
-    pattern = pattern.rstrip("/\\")
-    out = []
-    for char in pattern:
-        if char == "*":
-            out.append(r"[^/\\]*")
-        elif char == "?":
-            out.append(r"[^/\\]")
-        elif char in "/\\":
-            out.append(r"[/\\]")
-        else:
-            out.append(re.escape(char))
-    prefix = "" if pattern.startswith(("/", "*")) or re.match(r"^[a-zA-Z]:", pattern) else r"(?:.*[/\\])?"
-    return re.compile(prefix + "".join(out) + r"[/\\]")
+from ferrocov import _core
+from ferrocov.config import ConfigError
 
 
-def remapper(paths: dict[str, list[str]]) -> Callable[[str], str]:
-    """Each ``[paths]`` entry lists the canonical location first, then other spellings."""
-    rules: list[tuple[re.Pattern[str], str]] = []
-    for locations in paths.values():
-        if not locations:
-            continue
-        canonical = locations[0].rstrip("/\\")
-        canonical = os.path.abspath(canonical) if not os.path.isabs(canonical) else canonical
-        for location in locations[1:]:
-            rules.append((_pattern_regex(location), canonical + "/"))
+def _alias(pattern: str, result: str) -> tuple[re.Pattern[str], str]:
+    if len(pattern) > 1:
+        pattern = pattern.rstrip("\\/")
+    if pattern.endswith("*"):
+        raise ConfigError("Pattern must not end with wildcards.")
+    if not pattern.startswith("*") and not (pattern.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", pattern)):
+        pattern = os.path.abspath(pattern)
+    if not pattern.endswith("/"):
+        pattern += "/"
+    regex = re.compile(_core.glob_regex(pattern), re.IGNORECASE)
+    return regex, result.rstrip("\\/") + "/"
+
+
+def remapper(paths: dict[str, list[str]], exists: Callable[[str], bool] = os.path.exists) -> Callable[[str], str]:
+    rules = [_alias(pattern, locations[0]) for locations in paths.values() if locations for pattern in locations[1:]]
 
     def rename(path: str) -> str:
-        for regex, replacement in rules:
+        for regex, result in rules:
             match = regex.match(path)
             if match:
-                return replacement + path[match.end():].replace("\\", "/")
+                new = os.path.abspath(path.replace(match[0], result, 1).replace("\\", "/"))
+                if exists(new):
+                    return new
         return path
 
     return rename

@@ -71,7 +71,7 @@ pub fn normalize(path: &str) -> String {
 /// Translate one coverage.py glob into a regex: `*` and `?` stay within one path component,
 /// `**/` spans directories, a pattern without a slash matches a file name anywhere, a leading
 /// `*/` matches any prefix and a trailing `/*` any suffix.
-fn glob_to_regex(pattern: &str) -> Result<String> {
+pub fn glob_to_regex(pattern: &str) -> Result<String> {
     let pattern = pattern.replace('\\', "/");
     let pattern = if pattern.contains('/') { pattern } else { format!("**/{pattern}") };
     let bad = |what: &str| Error::Config(format!("File pattern can't include {what:?}"));

@@ -369,10 +369,17 @@ impl PyGlobSet {
     }
 }
 
+/// The regex (Python-compatible syntax) for one coverage.py file pattern, unanchored.
+#[pyfunction]
+fn glob_regex(pattern: &str) -> PyResult<String> {
+    ferrocov_core::filter::glob_to_regex(pattern).map_err(to_py)
+}
+
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyData>()?;
     module.add_class::<PyGlobSet>()?;
     module.add_function(wrap_pyfunction!(combine, module)?)?;
+    module.add_function(wrap_pyfunction!(glob_regex, module)?)?;
     module.add_function(wrap_pyfunction!(default_combine_inputs, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
     module.add_function(wrap_pyfunction!(format_lines, module)?)?;

@@ -112,3 +112,32 @@ def test_combine_remaps_paths_like_coverage_py(tmp_path: Path) -> None:
         reports[tool] = coverage("report", "-m", "--include=*/src/*", cwd=here).stdout
     assert reports["ferrocov"] == reports["coverage"]
     assert "src/mod.py" in reports["ferrocov"] and "100%" not in reports["ferrocov"].splitlines()[2]
+
+
+def _measured_names(root: Path) -> set[str]:
+    return {Path(p).name for p in read_lines(root / ".coverage")}
+
+
+def test_default_selection_leaves_out_stdlib_and_installed_packages(tmp_path: Path) -> None:
+    (tmp_path / "mine.py").write_text("import json\nimport pluggy\nprint(json.dumps([1]))\n")
+    assert ferrocov("run", "mine.py", cwd=tmp_path).returncode == 0
+    measured = read_lines(tmp_path / ".coverage")
+    assert list(measured) == [str(tmp_path / "mine.py")]
+
+
+def test_include_and_source_pkgs(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "used.py").write_text("x = 1\n")
+    (tmp_path / "pkg" / "unused.py").write_text("y = 2\n")
+    (tmp_path / "a.py").write_text("import pkg.used\nimport b\n")
+    (tmp_path / "b.py").write_text("z = 3\n")
+    assert ferrocov("run", "--include=*/b.py", "a.py", cwd=tmp_path).returncode == 0
+    assert _measured_names(tmp_path) == {"b.py"}
+    (tmp_path / ".coveragerc").write_text("[run]\nsource_pkgs = pkg\n")
+    assert ferrocov("run", "a.py", cwd=tmp_path).returncode == 0
+    # Under source_pkgs: the package's files, the unexecuted one too (reported at 0%).
+    assert _measured_names(tmp_path) == {"__init__.py", "used.py", "unused.py"}
+    ours = ferrocov("report", cwd=tmp_path)
+    assert ours.stdout == coverage("report", cwd=tmp_path).stdout
+    assert "pkg/unused.py" in ours.stdout

@@ -56,33 +56,12 @@ impl PyData {
         self.inner.lines(path).map(|l| l.into_iter().collect())
     }
 
-    /// The contexts that recorded something, sorted ("" is the default context).
-    fn contexts(&self) -> Vec<String> {
-        self.inner.contexts().into_iter().collect()
-    }
-
     fn touch(&mut self, path: &str) {
         self.inner.touch(path);
     }
 
-    fn add_lines(&mut self, path: &str, lines: Vec<u32>) {
-        self.inner.add_lines(path, lines);
-    }
-
     fn update(&mut self, other: &PyData) {
         self.inner.merge(other.inner.clone());
-    }
-
-    /// Keep only the files for which `keep(path)` is true.
-    fn filter(&mut self, keep: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mut kept = std::collections::BTreeMap::new();
-        for (path, contexts) in std::mem::take(&mut self.inner.files) {
-            if keep.call1((path.as_str(),))?.is_truthy()? {
-                kept.insert(path, contexts);
-            }
-        }
-        self.inner.files = kept;
-        Ok(())
     }
 
     /// Rename files with `rename(path) -> path` (used for `[paths]` remapping).
@@ -200,12 +179,6 @@ fn analyze(
         result.excluded.into_iter().collect(),
         result.multiline.into_iter().collect(),
     )
-}
-
-/// coverage.py's "1-2, 5-11" formatting of missing lines.
-#[pyfunction]
-fn format_lines(statements: BTreeSet<u32>, lines: BTreeSet<u32>) -> String {
-    report::format_lines(&statements, &lines)
 }
 
 /// coverage.py's display of a percentage.
@@ -382,7 +355,6 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(glob_regex, module)?)?;
     module.add_function(wrap_pyfunction!(default_combine_inputs, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
-    module.add_function(wrap_pyfunction!(format_lines, module)?)?;
     module.add_function(wrap_pyfunction!(display_covered, module)?)?;
     module.add_function(wrap_pyfunction!(summary, module)?)?;
     module.add_function(wrap_pyfunction!(xml_report, module)?)?;

@@ -129,12 +129,6 @@ fn mark_closed() {
     }
 }
 
-/// The path of this process's data file, if it has recorded anything yet.
-#[pyfunction]
-fn data_file_path() -> Option<PathBuf> {
-    recorder::STATE.lock().ok()?.as_ref()?.writer.as_ref().map(|w| w.path())
-}
-
 /// Record hits in `context` from now on (`nodeid|setup`, `nodeid|run`, ... under pytest).
 #[pyfunction]
 fn set_context(py: Python<'_>, context: &str) -> PyResult<()> {
@@ -167,7 +161,6 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(is_measuring, module)?)?;
     module.add_function(wrap_pyfunction!(set_paused, module)?)?;
     module.add_function(wrap_pyfunction!(mark_closed, module)?)?;
-    module.add_function(wrap_pyfunction!(data_file_path, module)?)?;
     module.add_function(wrap_pyfunction!(after_fork_child, module)?)?;
     module.add_function(wrap_pyfunction!(set_context, module)?)?;
     #[cfg(Py_3_12)]

@@ -290,6 +290,7 @@ pub unsafe fn record(value: *mut c_void, line: i32) -> bool {
 ///
 /// # Safety
 /// `value` must be non-null and come from [`register`] or [`cached`].
+#[cfg(not(Py_3_12))]
 #[inline(always)]
 pub unsafe fn all_seen(value: *mut c_void) -> bool {
     if value == not_measured() {

@@ -4,6 +4,7 @@
 #   bench/run.sh [PYTHON] [run.py args...]      e.g. bench/run.sh python3.13 --repeat 5
 #   bench/run.sh [PYTHON] --scale-only [scale.py args...]   combine and reports at scale
 #   bench/run.sh [PYTHON] --suite-only [suite.py args...]   a real test suite (more-itertools)
+#   bench/run.sh [PYTHON] --all [run.py args...]            all three, one after the other
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 python=${1:-python3}
@@ -12,6 +13,14 @@ version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 venv="$root/.venv-bench-$version"
 bash "$root/scripts/install.sh" "$python" "$venv" --test >&2
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "slipcover==1.1.0" >&2
+if [ "${1:-}" = "--all" ]; then
+    shift
+    "$venv/bin/python" "$root/bench/run.py" "$@"
+    echo
+    "$venv/bin/python" "$root/bench/scale.py"
+    echo
+    exec "$venv/bin/python" "$root/bench/suite.py"
+fi
 if [ "${1:-}" = "--suite-only" ]; then
     shift
     exec "$venv/bin/python" "$root/bench/suite.py" "$@"

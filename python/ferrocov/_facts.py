@@ -159,7 +159,8 @@ def analyze_text(text: str, filename: str, exclude_regex: str) -> FileAnalysis:
     try:
         tree = ast.parse(text)
         tokens = _tokens(text)
-        code = compile(text, filename, "exec", dont_inherit=True)
+        # From the tree already parsed: the same code objects, without parsing the text twice.
+        code = compile(tree, filename, "exec", dont_inherit=True)
     except (tokenize.TokenError, IndentationError, SyntaxError) as err:
         lineno = getattr(err, "lineno", None)
         if lineno is None and len(err.args) > 1:

@@ -9,10 +9,6 @@ import traceback
 import types
 
 
-class _NoSuchProgram(Exception):
-    pass
-
-
 def _print_user_traceback(error: BaseException, boundary: str) -> None:
     """Print the traceback as Python would, without ferrocov's own frames."""
     tb = error.__traceback__
@@ -23,8 +19,6 @@ def _print_user_traceback(error: BaseException, boundary: str) -> None:
 
 def run_path(path: str, args: list[str]) -> None:
     """Run a file as ``__main__``. Raises SystemExit with the status python would give."""
-    if not os.path.exists(path):
-        raise _NoSuchProgram(f"No file to run: '{path}'")
     full = os.path.abspath(path)
     with open(full, "rb") as f:
         source = f.read()

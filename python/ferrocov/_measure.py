@@ -11,7 +11,6 @@ from ferrocov._settings import Settings
 
 _fork_hook_installed = False
 _atexit_installed = False
-_settings: Settings | None = None
 
 
 def library_directories() -> list[str]:
@@ -53,7 +52,7 @@ def _at_exit() -> None:
 
 def start(settings: Settings) -> None:
     """Start measuring this process, every thread. Hits go to ``settings.data_directory``."""
-    global _fork_hook_installed, _atexit_installed, _settings
+    global _fork_hook_installed, _atexit_installed
     if _core.is_measuring():
         return
     _core.start(
@@ -65,7 +64,6 @@ def start(settings: Settings) -> None:
         library_directories(),
         settings.cwd or os.getcwd(),
     )
-    _settings = settings
     if not _fork_hook_installed:
         os.register_at_fork(after_in_child=_after_fork_in_child)
         _fork_hook_installed = True
@@ -76,11 +74,5 @@ def start(settings: Settings) -> None:
 
 def stop() -> None:
     """Stop measuring and mark this process's data as closed cleanly."""
-    global _settings
     if _core.is_measuring():
         _core.stop()
-    _settings = None
-
-
-def current_settings() -> Settings | None:
-    return _settings

@@ -32,7 +32,7 @@ pub const TAG_ARCS: u32 = u32::from_le_bytes(*b"ARC1");
 /// Size of a record header in bytes.
 pub const RECORD_HEADER_LEN: usize = 24;
 
-const STATE_OPEN: u32 = 0;
+/// The header's state field: 0 while the process runs, this once it has closed cleanly.
 const STATE_CLOSED: u32 = 1;
 
 const OFFSET_VERSION: usize = 8;
@@ -181,17 +181,6 @@ impl Writer {
         for segment in &mut self.segments {
             state_cell(&mut segment.map).store(STATE_CLOSED, Ordering::Release);
         }
-    }
-
-    /// Mark every segment as open again (measurement resumed after a `cleanup()`).
-    pub fn mark_open(&mut self) {
-        for segment in &mut self.segments {
-            state_cell(&mut segment.map).store(STATE_OPEN, Ordering::Release);
-        }
-    }
-
-    pub fn process(&self) -> ProcessId {
-        self.process
     }
 }
 

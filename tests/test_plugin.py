@@ -205,3 +205,13 @@ def test_markdown_reports_equal_pytest_cov(project: Path, tmp_path: Path) -> Non
     for name in ("cov.md", "all.md"):
         assert (project / name).read_text() == (other / name).read_text()
     assert (project / "all.md").read_text().startswith("# earlier\n| Name")
+
+
+def test_warnings_reach_the_terminal(project: Path) -> None:
+    """Messages from start-up and combine are shown, not lost in pytest's output capture."""
+    (project / ".coveragerc").write_text("[run]\nbranch = True\nsorce = calc\n")
+    status, out, err = session("ferrocov", project, "--cov=calc", "--cov=not_a_module_anywhere")
+    assert status == 0, out + err
+    assert "WARNING: ferrocov: branch = True in the configuration" in out
+    assert "Unrecognized option '[run] sorce=' in config file .coveragerc" in out
+    assert "Module not_a_module_anywhere was never imported. (module-not-imported)" in out

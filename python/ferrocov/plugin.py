@@ -170,6 +170,7 @@ class FerrocovPlugin:
         self._disabled = False
         self._wrote_heading = False
         self.worker = False
+        self.notices: list[str] = []
         if getattr(options, "no_cov", False):
             self._disabled = True
             return
@@ -196,13 +197,14 @@ class FerrocovPlugin:
         rcfile: str | bool = self.options.cov_config
         if rcfile == ".coveragerc":
             rcfile = True
-        config = read_config(rcfile)
+        # pytest captures output while plugins start: warnings are kept and shown in the summary.
+        config = read_config(rcfile, warn=self._notice)
         if source is not None:
             config.source = source
         if config.branch:
-            print("ferrocov: warning: branch = True in the configuration: ferrocov measures lines only for now", file=sys.stderr)
+            self._notice("branch = True in the configuration: ferrocov measures lines only for now")
         self.config = config
-        self.controller = Controller(config)
+        self.controller = Controller(config, warn=self._notice)
         if not self.options.cov_append:
             self._erase(config.data_file)
         self.controller.start()
@@ -216,6 +218,9 @@ class FerrocovPlugin:
         path = os.path.abspath(data_file)
         if os.path.exists(path):
             os.remove(path)
+
+    def _notice(self, message: str) -> None:
+        self.notices.append(message)
 
     def pytest_sessionstart(self, session: Any) -> None:
         if self.controller is not None and self.options.cov_context == "test":
@@ -320,6 +325,9 @@ class FerrocovPlugin:
                 self.write_heading(terminalreporter)
                 terminalreporter.write("WARNING: Coverage disabled via --no-cov switch!\n", red=True, bold=True)
             return
+        for message in self.notices:
+            self.write_heading(terminalreporter)
+            terminalreporter.write(f"WARNING: ferrocov: {message}\n", yellow=True)
         if self.controller is None or self.cov_total is None:
             return
         report = self.cov_report.getvalue()

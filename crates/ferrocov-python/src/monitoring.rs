@@ -12,6 +12,7 @@ use pyo3::sync::PyOnceLock;
 use crate::recorder;
 
 static DISABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static SET_LOCAL_EVENTS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static TOOL_ID: AtomicI32 = AtomicI32::new(-1);
 const EVENT_PY_START: i32 = 1;
 const EVENT_LINE: i32 = 1 << 5;
@@ -28,16 +29,11 @@ fn disable(py: Python<'_>) -> Py<PyAny> {
         .clone_ref(py)
 }
 
-fn resolve<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> *mut std::ffi::c_void {
-    let pointer = code.as_ptr();
-    // SAFETY: `code` is a live code object passed by the interpreter; the GIL is held.
-    unsafe {
-        let value = recorder::cached(pointer);
-        if !value.is_null() && recorder::is_current(value) {
-            return value;
-        }
-        recorder::register(py, pointer)
-    }
+/// `sys.monitoring.set_local_events`, looked up once.
+fn set_local_events(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+    SET_LOCAL_EVENTS.get_or_try_init(py, || {
+        Ok(py.import("sys")?.getattr("monitoring")?.getattr("set_local_events")?.unbind())
+    })
 }
 
 /// PY_START: decide once per code object whether to turn LINE events on for it.
@@ -46,13 +42,11 @@ pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyA
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return py.None();
     }
-    let value = resolve(py, code);
+    // SAFETY: `code` is a live code object passed by the interpreter; the GIL is held.
+    let value = unsafe { recorder::slot_for(py, code.as_ptr()) };
     if value != recorder::not_measured() {
         let tool = TOOL_ID.load(Ordering::Relaxed);
-        let result = py
-            .import("sys")
-            .and_then(|sys| sys.getattr("monitoring"))
-            .and_then(|m| m.call_method1("set_local_events", (tool, code, EVENT_LINE)));
+        let result = set_local_events(py).and_then(|set| set.call1(py, (tool, code, EVENT_LINE)));
         if result.is_err() {
             let _ = PyErr::take(py);
         }
@@ -66,9 +60,9 @@ pub fn line(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyA
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return py.None();
     }
-    let value = resolve(py, code);
-    // SAFETY: `value` came from resolve(), non-null, GIL held.
-    unsafe { recorder::record(value, line_number) };
+    // SAFETY: `code` is a live code object passed by the interpreter; the GIL is held, and
+    // slot_for() returns a non-null value.
+    unsafe { recorder::record(recorder::slot_for(py, code.as_ptr()), line_number) };
     disable(py)
 }
 

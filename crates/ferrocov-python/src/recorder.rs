@@ -258,6 +258,23 @@ fn line_span(code: &Bound<'_, PyAny>) -> PyResult<(u32, u32, Vec<u32>)> {
     Ok((low, high, lines))
 }
 
+/// The value for `code` in the current generation: the cached one, or a fresh registration.
+/// Both cores call this on every event they handle.
+///
+/// # Safety
+/// `code` must be a live code object and the GIL must be held.
+#[inline(always)]
+pub unsafe fn slot_for(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void {
+    // SAFETY: the caller's guarantees are exactly those of cached(), is_current() and register().
+    unsafe {
+        let value = cached(code);
+        if !value.is_null() && is_current(value) {
+            return value;
+        }
+        register(py, code)
+    }
+}
+
 /// Record that `line` of the code object whose cached value is `value` ran.
 ///
 /// # Safety

@@ -3,7 +3,7 @@
 //! Frames of files that are not measured have their `f_trace_lines` switched off at their
 //! call event, so the interpreter sends them no line events at all.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::c_int;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -68,10 +68,7 @@ unsafe extern "C" fn trace(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObj
     // SAFETY: the interpreter calls us with the GIL held and a live frame.
     unsafe {
         let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
-        let mut value: *mut c_void = recorder::cached(code);
-        if value.is_null() || !recorder::is_current(value) {
-            value = recorder::register(Python::assume_attached(), code);
-        }
+        let value = recorder::slot_for(Python::assume_attached(), code);
         ffi::Py_DECREF(code);
         if what == ffi::PyTrace_LINE {
             if value == recorder::not_measured() || recorder::record(value, ffi::PyFrame_GetLineNumber(frame)) {

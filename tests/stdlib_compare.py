@@ -1,4 +1,4 @@
-"""Compare ferrocov's statement analysis with coverage.py's over source files.
+"""Compare ferrocov's statement and arc analysis with coverage.py's over source files.
 
     python tests/stdlib_compare.py [--chunk I/N] [paths...]   (default: the whole standard library)
 
@@ -38,12 +38,20 @@ def compare(path: str) -> str | None:
         try:
             parser = PythonParser(filename=path, exclude=regex)
             parser.parse_source()
-            theirs: tuple[set[int], set[int]] | str = (parser.statements, parser.excluded)
+            theirs: tuple[object, ...] | str = (
+                parser.statements, parser.excluded, parser.arcs(), dict(parser.exit_counts())
+            )
         except (NotPython, NoSource, UnicodeError, SyntaxError):
             theirs = "error"
         try:
-            analysis = _facts.analyze_file(path, regex)
-            ours: tuple[set[int], set[int]] | str = (analysis.statements, analysis.excluded)
+            analysis = _facts.analyze_file(path, regex, branch=True)
+            assert analysis.arcs is not None
+            ours: tuple[object, ...] | str = (
+                analysis.statements,
+                analysis.excluded,
+                analysis.arcs.possible,
+                analysis.arcs.exit_counts(analysis.excluded),
+            )
         except (_facts.NotPython, _facts.NoSource, UnicodeError):
             ours = "error"
     if ours == theirs:
@@ -51,7 +59,11 @@ def compare(path: str) -> str | None:
     if isinstance(ours, str) or isinstance(theirs, str):
         return f"{path}: ferrocov {'refused' if ours == 'error' else 'parsed'}, coverage.py {'refused' if theirs == 'error' else 'parsed'}"
     parts = []
-    for label, a, b in (("statements", ours[0], theirs[0]), ("excluded", ours[1], theirs[1])):
+    labels = ("statements", "excluded", "arcs", "exit counts")
+    for label, a, b in zip(labels, ours, theirs):
+        if isinstance(a, dict) and isinstance(b, dict):
+            a, b = set(a.items()), set(b.items())
+        assert isinstance(a, set) and isinstance(b, set)
         if a != b:
             parts.append(f"{label}: only ferrocov {sorted(a - b)[:10]}, only coverage.py {sorted(b - a)[:10]}")
     return f"{path}: " + "; ".join(parts)

@@ -15,6 +15,7 @@ import types
 from dataclasses import dataclass
 
 from ferrocov import _core
+from ferrocov._arcs import ArcAnalysis
 
 
 class NoSource(Exception):
@@ -150,12 +151,18 @@ class FileAnalysis:
     multiline: dict[int, int]
     regions: list[Region]
     n_lines: int
+    #: The possible arcs, when branches are analysed.
+    arcs: ArcAnalysis | None = None
+    #: Lines matching the partial-branch regexes (coverage.py's `no_branch` lines).
+    no_branch: frozenset[int] = frozenset()
 
     def translate(self, lines: list[int]) -> set[int]:
         return {self.multiline.get(line, line) for line in lines}
 
 
-def analyze_text(text: str, filename: str, exclude_regex: str) -> FileAnalysis:
+def analyze_text(
+    text: str, filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = ""
+) -> FileAnalysis:
     try:
         tree = ast.parse(text)
         tokens = _tokens(text)
@@ -186,11 +193,17 @@ def analyze_text(text: str, filename: str, exclude_regex: str) -> FileAnalysis:
             body = node.body  # type: ignore[attr-defined]
             pattern = node.pattern  # type: ignore[attr-defined]
             cases.append((pattern.lineno, pattern.end_lineno, body[0].lineno, body[-1].end_lineno))
+    code_lines = _code_lines(code)
     statements, excluded, multiline = _core.analyze(
-        tokens, _code_lines(code), _lines_matching(text, exclude_regex), docstrings, definitions, cases
+        tokens, code_lines, _lines_matching(text, exclude_regex), docstrings, definitions, cases
     )
-    return FileAnalysis(set(statements), set(excluded), dict(multiline), code_regions(tree), len(text.splitlines()))
+    result = FileAnalysis(set(statements), set(excluded), dict(multiline), code_regions(tree), len(text.splitlines()))
+    if branch:
+        empty = not any(t[2] and t[0] != 3 for t in tokens)
+        result.arcs = ArcAnalysis(tree, () if empty else code_lines, result.multiline)
+        result.no_branch = frozenset(_lines_matching(text, partial_regex))
+    return result
 
 
-def analyze_file(filename: str, exclude_regex: str) -> FileAnalysis:
-    return analyze_text(read_source(filename), filename, exclude_regex)
+def analyze_file(filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = "") -> FileAnalysis:
+    return analyze_text(read_source(filename), filename, exclude_regex, branch, partial_regex)

@@ -63,6 +63,7 @@ def start(settings: Settings) -> None:
         settings.omit,
         library_directories(),
         settings.cwd or os.getcwd(),
+        settings.branch,
     )
     if not _fork_hook_installed:
         os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--omit", default=None)
     run.add_argument("-p", "--parallel-mode", action="store_true", help="write a uniquely named .coverage.* file")
     run.add_argument("-a", "--append", action="store_true", help="add to the existing data file")
-    run.add_argument("--branch", action="store_true", help="branch coverage: not supported yet, refused")
+    run.add_argument("--branch", action="store_true", help="Measure branch coverage in addition to statement coverage.")
     run.add_argument("-m", "--module", action="store_true", help="the program is a module name, as python -m")
     run.add_argument("program", nargs=argparse.REMAINDER)
 
@@ -167,9 +167,7 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
     if not program:
         return _error("Nothing to do.")
     if args.branch:
-        return _error("ferrocov: --branch is not supported yet: ferrocov measures lines only")
-    if config.branch:
-        _warn("branch = True in the configuration: ferrocov measures lines only for now")
+        config.branch = True
     if args.source is not None:
         config.source = _list(args.source) or []
     if args.include is not None:

@@ -6,12 +6,20 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The default context: lines recorded while no context was set.
 pub const DEFAULT_CONTEXT: &str = "";
 
-/// Executed lines per measured file and per context, the unit that combine produces and
-/// reports consume.
+/// An arc: a transition between two lines as coverage.py records it. A negative number is
+/// the entry to (as `from`) or exit from (as `to`) the code object whose first line it negates.
+pub type Arc = (i32, i32);
+
+/// Executed lines (and, when measuring branches, arcs) per measured file and per context, the
+/// unit that combine produces and reports consume.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CoverageData {
     /// Every measured file (possibly with no lines run), with its lines per context.
     pub files: BTreeMap<String, BTreeMap<String, BTreeSet<u32>>>,
+    /// Arcs run per file and per context (branch measurement only).
+    pub arcs: BTreeMap<String, BTreeMap<String, BTreeSet<Arc>>>,
+    /// Was this measured with branches (arcs)? coverage.py's `has_arcs`.
+    pub has_arcs: bool,
     /// Number of measured processes whose data went into this, when known.
     pub processes: u64,
     /// How many of those ended without a clean close (killed, crashed, `os._exit`, exec).
@@ -30,6 +38,22 @@ impl CoverageData {
         if lines.peek().is_some() || !contexts.contains_key(context) {
             contexts.entry(context.to_string()).or_default().extend(lines);
         }
+    }
+
+    /// Record arcs run in `context`; their positive ends are executed lines too.
+    pub fn add_context_arcs<I: IntoIterator<Item = Arc>>(&mut self, path: &str, context: &str, arcs: I) {
+        let arcs: Vec<Arc> = arcs.into_iter().collect();
+        self.has_arcs = true;
+        let lines = arcs.iter().flat_map(|&(a, b)| [a, b]).filter(|&l| l > 0).map(|l| l as u32);
+        self.add_context_lines(path, context, lines);
+        if !arcs.is_empty() {
+            self.arcs.entry(path.to_string()).or_default().entry(context.to_string()).or_default().extend(arcs);
+        }
+    }
+
+    /// All arcs run in `path`, whatever the context.
+    pub fn file_arcs(&self, path: &str) -> BTreeSet<Arc> {
+        self.arcs.get(path).map(|contexts| contexts.values().flatten().copied().collect()).unwrap_or_default()
     }
 
     /// Record a file as measured even though none of its lines ran.
@@ -54,6 +78,13 @@ impl CoverageData {
                 mine.entry(context).or_default().extend(lines);
             }
         }
+        for (path, contexts) in other.arcs {
+            let mine = self.arcs.entry(path).or_default();
+            for (context, arcs) in contexts {
+                mine.entry(context).or_default().extend(arcs);
+            }
+        }
+        self.has_arcs |= other.has_arcs;
         self.processes += other.processes;
         self.processes_unclean += other.processes_unclean;
     }
@@ -72,5 +103,17 @@ mod tests {
         assert_eq!(data.lines("/a.py"), Some(BTreeSet::from([1, 2, 3])));
         assert_eq!(data.lines("/b.py"), Some(BTreeSet::new()));
         assert_eq!(data.contexts(), BTreeSet::from(["".to_string(), "t|run".to_string()]));
+    }
+
+    #[test]
+    fn arcs_give_lines_and_merge() {
+        let mut data = CoverageData::default();
+        data.add_context_arcs("/a.py", "", [(-1, 1), (1, 2), (2, -1)]);
+        let mut other = CoverageData::default();
+        other.add_context_arcs("/a.py", "t", [(1, 3)]);
+        data.merge(other);
+        assert!(data.has_arcs);
+        assert_eq!(data.lines("/a.py"), Some(BTreeSet::from([1, 2, 3])));
+        assert_eq!(data.file_arcs("/a.py"), BTreeSet::from([(-1, 1), (1, 2), (1, 3), (2, -1)]));
     }
 }

@@ -43,6 +43,10 @@ const OFFSET_NONCE: usize = 24;
 const OFFSET_SEGMENT: usize = 32;
 const OFFSET_PARENT_PID: usize = 36;
 const OFFSET_CAPACITY: usize = 40;
+const OFFSET_FLAGS: usize = 48;
+
+/// Header flag: the process measured branches (it writes arc records).
+pub const FLAG_BRANCH: u32 = 1;
 
 const FIRST_SEGMENT_LEN: usize = 1 << 20;
 const MAX_SEGMENT_LEN: usize = 64 << 20;
@@ -58,6 +62,33 @@ pub struct HitSlot {
     pub hits: *mut u8,
     pub first_line: u32,
     pub n_lines: u32,
+}
+
+/// Where the tracer stores the arcs of one code object: `capacity` 8-byte cells, each 0 until
+/// an arc is stored into it with one atomic 64-bit store (`from` in the low half, `to` in the
+/// high half, both as i32). Same lifetime rule as [`HitSlot`].
+#[derive(Clone, Copy, Debug)]
+pub struct ArcSlot {
+    pub cells: *mut u64,
+    pub capacity: u32,
+}
+
+impl ArcSlot {
+    /// Publish `arc` in cell `index` (which must be below `capacity` and still empty).
+    ///
+    /// # Safety
+    /// The slot must come from a live writer's [`Writer::register_arcs`].
+    #[inline]
+    pub unsafe fn store(&self, index: u32, arc: (i32, i32)) {
+        if index >= self.capacity {
+            return;
+        }
+        let value = (arc.0 as u32 as u64) | ((arc.1 as u32 as u64) << 32);
+        // SAFETY: the cell lies inside the record (index < capacity), is 8-aligned (records and
+        // cell areas are 8-aligned in a page-aligned mapping) and the mapping outlives the slot.
+        let cell = unsafe { &*(self.cells.add(index as usize) as *const std::sync::atomic::AtomicU64) };
+        cell.store(value, Ordering::Release);
+    }
 }
 
 struct Segment {
@@ -78,12 +109,18 @@ pub struct Writer {
     stem: String,
     process: ProcessId,
     parent_pid: u32,
+    flags: u32,
     segments: Vec<Segment>,
 }
 
 impl Writer {
     /// Create the first segment of a new process data file in `directory`.
     pub fn create(directory: &Path, process: ProcessId, parent_pid: u32) -> Result<Writer> {
+        Writer::create_with_flags(directory, process, parent_pid, 0)
+    }
+
+    /// Like [`Writer::create`], with header flags ([`FLAG_BRANCH`]).
+    pub fn create_with_flags(directory: &Path, process: ProcessId, parent_pid: u32, flags: u32) -> Result<Writer> {
         std::fs::create_dir_all(directory).map_err(|e| Error::io(directory, e))?;
         let host = hostname();
         let stem = format!("{host}.{}.{:016x}", process.pid, process.nonce);
@@ -92,6 +129,7 @@ impl Writer {
             stem,
             process,
             parent_pid,
+            flags,
             segments: Vec::new(),
         };
         writer.add_segment(FIRST_SEGMENT_LEN)?;
@@ -129,6 +167,7 @@ impl Writer {
         map[OFFSET_SEGMENT..OFFSET_SEGMENT + 4].copy_from_slice(&(index as u32).to_le_bytes());
         map[OFFSET_PARENT_PID..OFFSET_PARENT_PID + 4].copy_from_slice(&self.parent_pid.to_le_bytes());
         map[OFFSET_CAPACITY..OFFSET_CAPACITY + 8].copy_from_slice(&(len as u64).to_le_bytes());
+        map[OFFSET_FLAGS..OFFSET_FLAGS + 4].copy_from_slice(&self.flags.to_le_bytes());
         std::sync::atomic::fence(Ordering::Release);
         // The magic is written last: a file with a zeroed magic was never started.
         map[..8].copy_from_slice(MAGIC);
@@ -176,6 +215,29 @@ impl Writer {
         Ok(HitSlot { hits, first_line, n_lines })
     }
 
+    /// Append an arc record for code of `path` run in `context`, with room for `capacity` arcs.
+    pub fn register_arcs(&mut self, path: &str, context: &str, first_line: u32, capacity: u32) -> Result<ArcSlot> {
+        let (path_len, context_len) = (path.len(), context.len());
+        let cells_offset = align8(RECORD_HEADER_LEN + path_len + context_len);
+        let record_len = cells_offset + 8 * capacity as usize;
+        let (index, offset) = self.allocate(record_len)?;
+        let map = &mut self.segments[index].map;
+        let record = &mut map[offset..offset + record_len];
+        record[4..8].copy_from_slice(&(record_len as u32).to_le_bytes());
+        record[8..12].copy_from_slice(&first_line.to_le_bytes());
+        record[12..16].copy_from_slice(&capacity.to_le_bytes());
+        record[16..20].copy_from_slice(&(path_len as u32).to_le_bytes());
+        record[20..24].copy_from_slice(&(context_len as u32).to_le_bytes());
+        record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len].copy_from_slice(path.as_bytes());
+        let context_start = RECORD_HEADER_LEN + path_len;
+        record[context_start..context_start + context_len].copy_from_slice(context.as_bytes());
+        publish(record, TAG_ARCS);
+        // SAFETY: the cells lie inside the record, which lies inside the mapping; the writer is
+        // leaked rather than dropped while slots can still be used.
+        let cells = unsafe { map.as_mut_ptr().add(offset + cells_offset) } as *mut u64;
+        Ok(ArcSlot { cells, capacity })
+    }
+
     /// Mark every segment as closed cleanly.
     pub fn mark_closed(&mut self) {
         for segment in &mut self.segments {
@@ -220,6 +282,8 @@ pub struct FileContents {
     pub parent_pid: u32,
     pub segment: u32,
     pub closed_cleanly: bool,
+    /// The process measured branches.
+    pub branch: bool,
     /// Executed lines per source path and context.
     pub data: CoverageData,
     /// A torn tail or other damage that was skipped: the rest of the file was still read.
@@ -262,8 +326,12 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<FileContents, Unreadable> {
         parent_pid: read_u32(bytes, OFFSET_PARENT_PID),
         segment: read_u32(bytes, OFFSET_SEGMENT),
         closed_cleanly: read_u32(bytes, OFFSET_STATE) == STATE_CLOSED,
+        branch: read_u32(bytes, OFFSET_FLAGS) & FLAG_BRANCH != 0,
         ..FileContents::default()
     };
+    if contents.branch {
+        contents.data.has_arcs = true;
+    }
     let mut offset = header_len;
     while offset + RECORD_HEADER_LEN <= bytes.len() {
         let tag = read_u32(bytes, offset);
@@ -279,6 +347,12 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<FileContents, Unreadable> {
         match tag {
             TAG_LINES => {
                 if let Err(problem) = parse_lines_record(record, &mut contents.data) {
+                    contents.warning = Some(format!("damaged record at offset {offset}: {problem}; the rest was skipped"));
+                    break;
+                }
+            }
+            TAG_ARCS => {
+                if let Err(problem) = parse_arcs_record(record, &mut contents.data) {
                     contents.warning = Some(format!("damaged record at offset {offset}: {problem}; the rest was skipped"));
                     break;
                 }
@@ -311,6 +385,35 @@ fn parse_lines_record(record: &[u8], data: &mut CoverageData) -> std::result::Re
     let hits = &record[hits_offset..hits_offset + n_lines];
     let lines = hits.iter().enumerate().filter(|(_, &hit)| hit != 0).map(|(index, _)| first_line + index as u32);
     data.add_context_lines(path, context, lines);
+    Ok(())
+}
+
+/// The path and context of a record, and where its payload starts.
+fn record_names(record: &[u8]) -> std::result::Result<(&str, &str, usize), String> {
+    let path_len = read_u32(record, 16) as usize;
+    let context_len = read_u32(record, 20) as usize;
+    let names_end = RECORD_HEADER_LEN.checked_add(path_len).and_then(|n| n.checked_add(context_len));
+    let Some(names_end) = names_end.filter(|&end| end <= record.len()) else {
+        return Err("sizes exceed the record".to_string());
+    };
+    let path = std::str::from_utf8(&record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len])
+        .map_err(|_| "path is not UTF-8".to_string())?;
+    let context = std::str::from_utf8(&record[RECORD_HEADER_LEN + path_len..names_end])
+        .map_err(|_| "context is not UTF-8".to_string())?;
+    Ok((path, context, align8(names_end)))
+}
+
+fn parse_arcs_record(record: &[u8], data: &mut CoverageData) -> std::result::Result<(), String> {
+    let capacity = read_u32(record, 12) as usize;
+    let (path, context, cells_offset) = record_names(record)?;
+    if capacity.checked_mul(8).and_then(|n| n.checked_add(cells_offset)).is_none_or(|end| end > record.len()) {
+        return Err("sizes exceed the record".to_string());
+    }
+    let arcs = (0..capacity).filter_map(|index| {
+        let value = read_u64(record, cells_offset + 8 * index);
+        (value != 0).then_some((value as u32 as i32, (value >> 32) as u32 as i32))
+    });
+    data.add_context_arcs(path, context, arcs);
     Ok(())
 }
 
@@ -387,6 +490,35 @@ mod tests {
         bytes[HEADER_LEN..HEADER_LEN + 4].copy_from_slice(&[0, 0, 0, 0]);
         let contents = parse(&bytes).expect("parse");
         assert!(contents.data.files.is_empty());
+    }
+
+    #[test]
+    fn arcs_round_trip_and_survive_damage() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut writer = Writer::create_with_flags(dir.path(), ProcessId { pid: 5, nonce: 1 }, 1, FLAG_BRANCH).expect("create");
+        let slot = writer.register_arcs("/src/b.py", "", 1, 4).expect("register");
+        // SAFETY: the slot is live; indexes are below its capacity.
+        unsafe {
+            slot.store(0, (-1, 1));
+            slot.store(1, (1, 2));
+            slot.store(2, (2, -1));
+            slot.store(9, (7, 7)); // beyond capacity: ignored
+        }
+        let path = writer.path();
+        std::mem::forget(writer);
+        let bytes = std::fs::read(path).expect("read");
+        let contents = parse(&bytes).expect("parse");
+        assert!(contents.branch && contents.data.has_arcs);
+        assert_eq!(contents.data.file_arcs("/src/b.py"), BTreeSet::from([(-1, 1), (1, 2), (2, -1)]));
+        assert_eq!(contents.data.lines("/src/b.py"), Some(BTreeSet::from([1, 2])));
+        for len in 0..160 {
+            let _ = parse(&bytes[..len]);
+        }
+        for index in 0..160 {
+            let mut damaged = bytes.clone();
+            damaged[index] ^= 0xff;
+            let _ = parse(&damaged);
+        }
     }
 
     #[test]

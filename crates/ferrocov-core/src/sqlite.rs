@@ -65,7 +65,7 @@ fn write_new(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
         insert_meta.execute(params!["version", crate::VERSION]).map_err(sql)?;
         insert_meta.execute(params!["sys_argv", meta.sys_argv]).map_err(sql)?;
         insert_meta.execute(params!["when", meta.when]).map_err(sql)?;
-        insert_meta.execute(params!["has_arcs", "0"]).map_err(sql)?;
+        insert_meta.execute(params!["has_arcs", if data.has_arcs { "1" } else { "0" }]).map_err(sql)?;
         insert_meta.execute(params!["ferrocov_processes", data.processes.to_string()]).map_err(sql)?;
         insert_meta
             .execute(params!["ferrocov_processes_unclean", data.processes_unclean.to_string()])
@@ -84,9 +84,21 @@ fn write_new(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
         let mut insert_file = transaction.prepare("INSERT INTO file (id, path) VALUES (?, ?)").map_err(sql)?;
         let mut insert_bits =
             transaction.prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?, ?, ?)").map_err(sql)?;
+        let mut insert_arc =
+            transaction.prepare("INSERT INTO arc (file_id, context_id, fromno, tono) VALUES (?, ?, ?, ?)").map_err(sql)?;
         for (index, (file, contexts)) in data.files.iter().enumerate() {
             let id = index as i64 + 1;
             insert_file.execute(params![id, file]).map_err(sql)?;
+            if data.has_arcs {
+                // coverage.py keeps arcs or lines, never both: lines are the arcs' ends.
+                for (context, arcs) in data.arcs.get(file).into_iter().flatten() {
+                    let context_id = context_ids.get(context).copied().unwrap_or(1);
+                    for &(from, to) in arcs {
+                        insert_arc.execute(params![id, context_id, from, to]).map_err(sql)?;
+                    }
+                }
+                continue;
+            }
             for (context, lines) in contexts {
                 if !lines.is_empty() {
                     let context_id = context_ids.get(context).copied().unwrap_or(1);
@@ -145,9 +157,15 @@ pub fn read(path: &Path) -> Result<CoverageData> {
     {
         let (id, context, from, to) = row.map_err(sql)?;
         if let Some(file) = paths.get(&id) {
-            let positive = [from, to].into_iter().filter(|&l| l > 0).map(|l| l as u32);
-            data.add_context_lines(file, context_name(context), positive);
+            data.add_context_arcs(file, context_name(context), [(from as i32, to as i32)]);
         }
+    }
+    let has_arcs: Option<String> = connection
+        .query_row("SELECT value FROM meta WHERE key = 'has_arcs'", [], |row| row.get(0))
+        .optional()
+        .map_err(sql)?;
+    if has_arcs.as_deref() == Some("1") {
+        data.has_arcs = true;
     }
     let meta_number = |key: &str| -> u64 {
         connection
@@ -178,6 +196,22 @@ mod tests {
         write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
         let back = read(&path).expect("read");
         assert_eq!(back, data);
+    }
+
+    #[test]
+    fn arcs_write_then_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".coverage");
+        let mut data = CoverageData::default();
+        data.add_context_arcs("/a.py", "", [(-1, 1), (1, 2), (2, -1)]);
+        data.add_context_arcs("/a.py", "t|run", [(1, 3)]);
+        data.touch("/b.py");
+        write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
+        let back = read(&path).expect("read");
+        assert!(back.has_arcs);
+        assert_eq!(back.arcs, data.arcs);
+        assert_eq!(back.lines("/a.py"), data.lines("/a.py"));
+        assert!(back.files.contains_key("/b.py"));
     }
 
     #[test]

@@ -4,7 +4,6 @@ mod bindings;
 #[cfg(Py_3_12)]
 mod monitoring;
 mod recorder;
-#[cfg(not(Py_3_12))]
 mod settrace;
 
 use std::collections::HashMap;
@@ -16,8 +15,11 @@ use pyo3::prelude::*;
 
 /// The name of the measurement core this build uses, as `ferrocov debug sys` shows it.
 #[pyfunction]
-fn core_name() -> &'static str {
-    if cfg!(Py_3_12) {
+#[pyo3(signature = (branch = false))]
+fn core_name(branch: bool) -> &'static str {
+    if branch {
+        "ctrace-arcs: C-level trace function PyEval_SetTrace (Rust), arcs as coverage.py's C tracer records them"
+    } else if cfg!(Py_3_12) {
         "sysmon: sys.monitoring LINE events, DISABLE after the first hit (Rust callbacks)"
     } else {
         "ctrace: C-level trace function PyEval_SetTrace (Rust), f_trace_lines off for unmeasured frames"
@@ -36,6 +38,7 @@ fn start(
     omit: Vec<String>,
     excluded_directories: Vec<String>,
     cwd: String,
+    branch: bool,
 ) -> PyResult<()> {
     let filter = FileFilter {
         source,
@@ -56,28 +59,33 @@ fn start(
             decisions: HashMap::new(),
             context: String::new(),
             failed: false,
+            branch,
         });
     }
     recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     recorder::extra_index();
-    install(module.py(), module)
+    install(module.py(), module, branch)
 }
 
-#[cfg(Py_3_12)]
-fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<()> {
-    monitoring::install(py, module).map(|_| ())
-}
-
-#[cfg(not(Py_3_12))]
-fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<()> {
+/// Branch measurement uses the trace function on every version, as coverage.py does on
+/// 3.12 and 3.13 (sys.monitoring's BRANCH events do not give coverage.py's arcs there).
+fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<()> {
+    USING_SETTRACE.store(branch || !cfg!(Py_3_12), std::sync::atomic::Ordering::Relaxed);
+    #[cfg(Py_3_12)]
+    if !branch {
+        return monitoring::install(py, module).map(|_| ());
+    }
+    settrace::configure(py, branch)?;
     settrace::check_frame_layout(py)?;
     py.import("threading")?.call_method1("settrace", (module.getattr("_thread_bootstrap")?,))?;
     settrace::install_all_threads();
     Ok(())
 }
 
+/// Which core [`start`] installed: the trace function (else sys.monitoring).
+static USING_SETTRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Installed with `threading.settrace`: puts the C trace function in a new thread.
-#[cfg(not(Py_3_12))]
 #[pyfunction]
 #[pyo3(signature = (*_args))]
 fn _thread_bootstrap(_args: &Bound<'_, pyo3::types::PyTuple>) -> Option<()> {
@@ -88,12 +96,12 @@ fn _thread_bootstrap(_args: &Bound<'_, pyo3::types::PyTuple>) -> Option<()> {
 /// Stop measuring: remove the tracer and mark the data file closed cleanly.
 #[pyfunction]
 fn stop(py: Python<'_>) -> PyResult<()> {
-    #[cfg(Py_3_12)]
-    monitoring::uninstall(py)?;
-    #[cfg(not(Py_3_12))]
-    {
+    if USING_SETTRACE.load(std::sync::atomic::Ordering::Relaxed) {
         py.import("threading")?.call_method1("settrace", (py.None(),))?;
         settrace::uninstall_all_threads();
+    } else {
+        #[cfg(Py_3_12)]
+        monitoring::uninstall(py)?;
     }
     mark_closed();
     let mut guard = recorder::STATE.lock().map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
@@ -170,7 +178,6 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module.add_function(wrap_pyfunction!(monitoring::line, module)?)?;
         module.add("_line", module.getattr("line")?)?;
     }
-    #[cfg(not(Py_3_12))]
     module.add_function(wrap_pyfunction!(_thread_bootstrap, module)?)?;
     bindings::register(module)?;
     module.add("__version__", ferrocov_core::VERSION)?;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
 use std::sync::Mutex;
 
-use ferrocov_core::datafile::{HitSlot, ProcessId, Writer};
+use ferrocov_core::datafile::{ArcSlot, HitSlot, ProcessId, Writer, FLAG_BRANCH};
 use ferrocov_core::filter::{normalize, FileFilter};
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -23,6 +23,50 @@ pub struct CodeSlot {
     /// How many lines are still pending. At 0 every line has been seen, and the trace-function
     /// core stops line events for frames of this code (the settrace equivalent of DISABLE).
     pub remaining: u32,
+    /// Branch measurement only: the arcs of this code object.
+    pub arcs: Option<Box<ArcState>>,
+}
+
+/// What the arc tracer keeps per code object.
+pub struct ArcState {
+    /// `co_firstlineno`: arcs into the code start at its negation, arcs out end there.
+    pub first_line: i32,
+    /// The bytecode of a generator or coroutine (to tell a yield from a return, a resumption
+    /// from a call, as coverage.py's tracer does); None for plain functions.
+    pub generator_code: Option<Vec<u8>>,
+    /// Arcs already stored for this code object in this generation.
+    seen: std::collections::HashSet<u64, BuildArcHasher>,
+    slot: ArcSlot,
+    used: u32,
+    path: String,
+}
+
+/// A multiplicative hasher for the packed arcs: they are small integers, and the default
+/// SipHash costs more than the rest of the line event.
+#[derive(Default, Clone, Copy)]
+pub struct BuildArcHasher;
+
+pub struct ArcHasher(u64);
+
+impl std::hash::BuildHasher for BuildArcHasher {
+    type Hasher = ArcHasher;
+    fn build_hasher(&self) -> ArcHasher {
+        ArcHasher(0)
+    }
+}
+
+impl std::hash::Hasher for ArcHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (value ^ (value >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// The value stored for code objects of files that are not measured (never freed).
@@ -85,6 +129,8 @@ pub struct State {
     /// The dynamic context hits are recorded in ("" by default; `nodeid|when` under pytest).
     pub context: String,
     pub failed: bool,
+    /// Measure arcs (branch coverage) as well as lines.
+    pub branch: bool,
 }
 
 pub static STATE: Mutex<Option<State>> = Mutex::new(None);
@@ -149,6 +195,7 @@ pub unsafe fn register(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void 
                 slot.slot.n_lines = 0;
                 slot.pending.clear();
                 slot.remaining = 0;
+                slot.arcs = None;
                 return old;
             }
         }
@@ -191,7 +238,8 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
     let (first_line, last_line, expected) = line_span(code)?;
     if state.writer.is_none() {
         let process = ProcessId { pid: std::process::id(), nonce: random_nonce() };
-        match Writer::create(&state.data_directory, process, parent_pid()) {
+        let flags = if state.branch { FLAG_BRANCH } else { 0 };
+        match Writer::create_with_flags(&state.data_directory, process, parent_pid(), flags) {
             Ok(writer) => state.writer = Some(writer),
             Err(error) => {
                 state.failed = true;
@@ -210,7 +258,27 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
                 }
             }
             let remaining = pending.iter().filter(|&&f| f == 1).count() as u32;
-            Ok(Some(CodeSlot { generation: GENERATION.load(Ordering::Relaxed), slot, pending, remaining }))
+            let arcs = if state.branch {
+                let capacity = (2 * slot.n_lines).clamp(16, 4096);
+                match writer.register_arcs(&path, &state.context, first_line, capacity) {
+                    Ok(arc_slot) => Some(Box::new(ArcState {
+                        first_line: code.getattr("co_firstlineno")?.extract()?,
+                        generator_code: generator_code(code)?,
+                        seen: Default::default(),
+                        slot: arc_slot,
+                        used: 0,
+                        path: path.clone(),
+                    })),
+                    Err(error) => {
+                        state.failed = true;
+                        eprintln!("ferrocov: can't record coverage data: {error}");
+                        return Ok(None);
+                    }
+                }
+            } else {
+                None
+            };
+            Ok(Some(CodeSlot { generation: GENERATION.load(Ordering::Relaxed), slot, pending, remaining, arcs }))
         }
         Err(error) => {
             state.failed = true;
@@ -218,6 +286,78 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
             Ok(None)
         }
     }
+}
+
+/// The bytecode of a generator, coroutine or async generator; None for other code.
+fn generator_code(code: &Bound<'_, PyAny>) -> PyResult<Option<Vec<u8>>> {
+    const GENERATOR_FLAGS: u32 = 0x20 | 0x80 | 0x100 | 0x200;
+    let flags: u32 = code.getattr("co_flags")?.extract()?;
+    if flags & GENERATOR_FLAGS == 0 {
+        return Ok(None);
+    }
+    Ok(Some(code.getattr("co_code")?.extract()?))
+}
+
+/// Store the arc `from -> to` of the code object whose value is `value`, once per generation.
+///
+/// # Safety
+/// `value` must come from [`slot_for`] in the current generation, and the GIL be held.
+#[inline(always)]
+pub unsafe fn record_arc(value: *mut c_void, from: i32, to: i32) {
+    if value == not_measured() {
+        return;
+    }
+    // SAFETY: every other value is a live Box<CodeSlot>; the GIL serializes access.
+    let slot = unsafe { &mut *(value as *mut CodeSlot) };
+    let Some(arcs) = slot.arcs.as_mut() else { return };
+    let key = (from as u32 as u64) | ((to as u32 as u64) << 32);
+    if key == 0 || !arcs.seen.insert(key) {
+        return;
+    }
+    if arcs.used == arcs.slot.capacity && !grow_arcs(arcs) {
+        return;
+    }
+    // SAFETY: used < capacity of a slot from a live writer.
+    unsafe { arcs.slot.store(arcs.used, (from, to)) };
+    arcs.used += 1;
+}
+
+/// The code object's arc record is full: continue in a new, larger one.
+#[cold]
+fn grow_arcs(arcs: &mut ArcState) -> bool {
+    let mut guard = match STATE.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let Some(state) = guard.as_mut() else { return false };
+    let context = state.context.clone();
+    let Some(writer) = state.writer.as_mut() else { return false };
+    let capacity = arcs.slot.capacity.saturating_mul(2).min(1 << 20);
+    match writer.register_arcs(&arcs.path, &context, arcs.first_line.max(0) as u32, capacity) {
+        Ok(slot) => {
+            arcs.slot = slot;
+            arcs.used = 0;
+            true
+        }
+        Err(error) => {
+            state.failed = true;
+            eprintln!("ferrocov: can't record coverage data: {error}");
+            false
+        }
+    }
+}
+
+/// The arc state of a measured code object in branch mode.
+///
+/// # Safety
+/// As for [`record_arc`].
+#[inline(always)]
+pub unsafe fn arc_state<'a>(value: *mut c_void) -> Option<&'a ArcState> {
+    if value == not_measured() {
+        return None;
+    }
+    // SAFETY: every other value is a live Box<CodeSlot>.
+    unsafe { (*(value as *const CodeSlot)).arcs.as_deref() }
 }
 
 /// The span of line numbers a code object can report, and the lines expected to fire a line
@@ -307,7 +447,6 @@ pub unsafe fn record(value: *mut c_void, line: i32) -> bool {
 ///
 /// # Safety
 /// `value` must be non-null and come from [`register`] or [`cached`].
-#[cfg(not(Py_3_12))]
 #[inline(always)]
 pub unsafe fn all_seen(value: *mut c_void) -> bool {
     if value == not_measured() {

@@ -1,18 +1,199 @@
-//! The measurement core for CPython 3.10 and 3.11: a C-level trace function.
+//! The measurement core for CPython 3.10 and 3.11, and for branch measurement on every
+//! version: a C-level trace function.
 //!
 //! Frames of files that are not measured have their `f_trace_lines` switched off at their
 //! call event, so the interpreter sends them no line events at all.
+//!
+//! Branch measurement records arcs the way coverage.py's C tracer does, so that the two agree
+//! on every version: the entry to a code object is `-co_firstlineno -> line` (a generator
+//! resuming enters from the line it paused on), each line event adds `previous -> line`, and a
+//! real return (not a yield) adds `previous -> -co_firstlineno`. The previous line of each
+//! running frame is kept on a per-thread stack.
 
+use std::cell::RefCell;
 use std::ffi::c_int;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use pyo3::ffi;
 use pyo3::prelude::*;
 
 use crate::recorder;
 
+#[cfg(not(Py_3_12))]
 extern "C" {
     // CPython 3.9-3.11 export this (Include/cpython/ceval.h): PyEval_SetTrace for any thread.
     fn _PyEval_SetTrace(tstate: *mut ffi::PyThreadState, func: Option<ffi::Py_tracefunc>, arg: *mut ffi::PyObject) -> c_int;
+}
+
+/// Opcodes the arc tracer looks at, from `dis.opmap` (0 when this version has none).
+static OP_RESUME: AtomicU8 = AtomicU8::new(0);
+static OP_YIELD_VALUE: AtomicU8 = AtomicU8::new(0);
+static OP_YIELD_FROM: AtomicU8 = AtomicU8::new(0);
+
+/// Branch measurement is on: [`install_all_threads`] installs the arc tracer.
+static BRANCH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Choose the line or the arc tracer, and learn the opcodes the arc tracer needs.
+pub fn configure(py: Python<'_>, branch: bool) -> PyResult<()> {
+    BRANCH.store(branch, Ordering::Relaxed);
+    let opmap = py.import("dis")?.getattr("opmap")?;
+    let get = |name: &str| -> u8 { opmap.get_item(name).and_then(|v| v.extract::<u8>()).unwrap_or(0) };
+    OP_RESUME.store(get("RESUME"), Ordering::Relaxed);
+    OP_YIELD_VALUE.store(get("YIELD_VALUE"), Ordering::Relaxed);
+    OP_YIELD_FROM.store(get("YIELD_FROM"), Ordering::Relaxed);
+    Ok(())
+}
+
+fn tracer() -> ffi::Py_tracefunc {
+    if BRANCH.load(Ordering::Relaxed) {
+        trace_arcs
+    } else {
+        trace
+    }
+}
+
+/// One running frame of measured code: the line it last reported.
+struct Running {
+    frame: usize,
+    last_line: i32,
+}
+
+thread_local! {
+    static STACK: RefCell<Vec<Running>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The frame's last instruction as a byte offset (negative before its first instruction).
+///
+/// # Safety
+/// `frame` must be live and the GIL held.
+unsafe fn last_instruction(frame: *mut ffi::PyFrameObject) -> i64 {
+    #[cfg(Py_3_11)]
+    {
+        // SAFETY: as the caller guarantees.
+        unsafe { ffi::PyFrame_GetLasti(frame) as i64 }
+    }
+    #[cfg(not(Py_3_11))]
+    {
+        // SAFETY: as the caller guarantees; a failed lookup leaves no exception behind.
+        unsafe {
+            let name = c"f_lasti";
+            let value = ffi::PyObject_GetAttrString(frame as *mut ffi::PyObject, name.as_ptr());
+            if value.is_null() {
+                ffi::PyErr_Clear();
+                return -1;
+            }
+            let lasti = ffi::PyLong_AsLong(value);
+            ffi::Py_DECREF(value);
+            if lasti == -1 {
+                ffi::PyErr_Clear();
+            }
+            lasti as i64
+        }
+    }
+}
+
+/// Is this call event a real call, not a generator resuming? (coverage.py's rule.)
+unsafe fn is_real_call(code: Option<&[u8]>, frame: *mut ffi::PyFrameObject) -> bool {
+    let Some(code) = code else { return true };
+    // SAFETY: as for last_instruction.
+    let lasti = unsafe { last_instruction(frame) };
+    let resume = OP_RESUME.load(Ordering::Relaxed);
+    if resume != 0 {
+        // The current instruction is RESUME; its argument is 0 at the start of the code.
+        usize::try_from(lasti + 1).ok().and_then(|i| code.get(i)).is_none_or(|&arg| arg == 0)
+    } else {
+        lasti < 0
+    }
+}
+
+/// Is this return event a real return, not a yield? (coverage.py's rule.)
+unsafe fn is_real_return(code: Option<&[u8]>, frame: *mut ffi::PyFrameObject) -> bool {
+    let Some(code) = code else { return true };
+    // SAFETY: as for last_instruction.
+    let lasti = unsafe { last_instruction(frame) };
+    let Ok(lasti) = usize::try_from(lasti) else { return true };
+    let resume = OP_RESUME.load(Ordering::Relaxed);
+    if resume != 0 {
+        if lasti + 2 == code.len() {
+            return true;
+        }
+        code.get(lasti + 2).is_none_or(|&op| op != resume)
+    } else {
+        let is_yield = code.get(lasti).is_some_and(|&op| op == OP_YIELD_VALUE.load(Ordering::Relaxed));
+        let is_yield_from = lasti + 2 < code.len() && code[lasti + 2] == OP_YIELD_FROM.load(Ordering::Relaxed);
+        !(is_yield || is_yield_from)
+    }
+}
+
+/// The arc tracer. Never raises: it always returns 0.
+unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObject, what: c_int, _arg: *mut ffi::PyObject) -> c_int {
+    if (what != ffi::PyTrace_LINE && what != ffi::PyTrace_CALL && what != ffi::PyTrace_RETURN)
+        || recorder::PAUSED.load(Ordering::Relaxed)
+    {
+        return 0;
+    }
+    let key = frame as usize;
+    if what == ffi::PyTrace_RETURN {
+        let last_line = STACK.with(|stack| match stack.try_borrow_mut() {
+            Ok(mut stack) if stack.last().is_some_and(|top| top.frame == key) => stack.pop().map(|top| top.last_line),
+            _ => None,
+        });
+        let Some(last_line) = last_line else { return 0 };
+        // SAFETY: the interpreter calls us with the GIL held and a live frame.
+        unsafe {
+            let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
+            let value = recorder::slot_for(Python::assume_attached(), code);
+            ffi::Py_DECREF(code);
+            if let Some(arcs) = recorder::arc_state(value) {
+                let first_line = arcs.first_line;
+                if is_real_return(arcs.generator_code.as_deref(), frame) {
+                    recorder::record_arc(value, last_line, -first_line);
+                }
+            }
+        }
+        return 0;
+    }
+    // SAFETY: the interpreter calls us with the GIL held and a live frame.
+    unsafe {
+        let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
+        let value = recorder::slot_for(Python::assume_attached(), code);
+        ffi::Py_DECREF(code);
+        let Some(arcs) = recorder::arc_state(value) else {
+            // Not measured: no line events for this frame.
+            stop_line_events(frame);
+            return 0;
+        };
+        if what == ffi::PyTrace_CALL {
+            let last_line = if is_real_call(arcs.generator_code.as_deref(), frame) {
+                -arcs.first_line
+            } else {
+                ffi::PyFrame_GetLineNumber(frame)
+            };
+            STACK.with(|stack| {
+                if let Ok(mut stack) = stack.try_borrow_mut() {
+                    stack.push(Running { frame: key, last_line });
+                }
+            });
+            return 0;
+        }
+        let line = ffi::PyFrame_GetLineNumber(frame);
+        recorder::record(value, line);
+        let from = STACK.with(|stack| {
+            let Ok(mut stack) = stack.try_borrow_mut() else { return None };
+            match stack.last_mut() {
+                Some(top) if top.frame == key => Some(std::mem::replace(&mut top.last_line, line)),
+                _ => {
+                    // A frame that was running before measurement started: no arc into it.
+                    stack.push(Running { frame: key, last_line: line });
+                    None
+                }
+            }
+        });
+        if let Some(from) = from {
+            recorder::record_arc(value, from, line);
+        }
+    }
+    0
 }
 
 /// Byte offset of `f_trace_lines` in `PyFrameObject` for this interpreter version, checked
@@ -33,8 +214,8 @@ pub fn check_frame_layout(py: Python<'_>) -> PyResult<bool> {
     let mut verified = true;
     for value in [false, true, original] {
         frame.setattr("f_trace_lines", value)?;
-        // SAFETY: the offset lies inside the PyFrameObject struct on 3.10 and 3.11 (its size
-        // is larger than 88 bytes), and the frame is alive while we hold `frame`.
+        // SAFETY: the offset lies inside the PyFrameObject struct on every supported version
+        // (at least 88 bytes on 3.10, 48 on 3.11+), and the frame is alive while we hold `frame`.
         let byte = unsafe { *pointer.add(F_TRACE_LINES_OFFSET) };
         verified &= byte == value as u8;
     }
@@ -86,17 +267,37 @@ unsafe extern "C" fn trace(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObj
 /// Install the trace function in the calling thread.
 pub fn install_current_thread() {
     // SAFETY: GIL held by the caller (a #[pyfunction]).
-    unsafe { ffi::PyEval_SetTrace(Some(trace), std::ptr::null_mut()) };
+    unsafe { ffi::PyEval_SetTrace(Some(tracer()), std::ptr::null_mut()) };
 }
 
 /// Install the trace function in every thread of the interpreter that exists now.
+#[cfg(Py_3_12)]
+pub fn install_all_threads() {
+    // SAFETY: GIL held by the caller.
+    unsafe { ffi::PyEval_SetTraceAllThreads(Some(tracer()), std::ptr::null_mut()) };
+}
+
+/// Remove the trace function from every thread.
+#[cfg(Py_3_12)]
+pub fn uninstall_all_threads() {
+    // SAFETY: GIL held by the caller.
+    unsafe { ffi::PyEval_SetTraceAllThreads(None, std::ptr::null_mut()) };
+    STACK.with(|stack| {
+        if let Ok(mut stack) = stack.try_borrow_mut() {
+            stack.clear();
+        }
+    });
+}
+
+/// Install the trace function in every thread of the interpreter that exists now.
+#[cfg(not(Py_3_12))]
 pub fn install_all_threads() {
     // SAFETY: GIL held; the thread list does not change while we hold it.
     unsafe {
         let interpreter = ffi::PyInterpreterState_Get();
         let mut thread = ffi::PyInterpreterState_ThreadHead(interpreter);
         while !thread.is_null() {
-            if _PyEval_SetTrace(thread, Some(trace), std::ptr::null_mut()) != 0 {
+            if _PyEval_SetTrace(thread, Some(tracer()), std::ptr::null_mut()) != 0 {
                 ffi::PyErr_Clear();
             }
             thread = ffi::PyThreadState_Next(thread);
@@ -105,6 +306,7 @@ pub fn install_all_threads() {
 }
 
 /// Remove the trace function from every thread.
+#[cfg(not(Py_3_12))]
 pub fn uninstall_all_threads() {
     // SAFETY: as in install_all_threads.
     unsafe {

@@ -69,3 +69,47 @@ def test_report_text_matches_coverage_py(options: list[str], workdir: Path) -> N
     assert ferro_report.returncode == coverage_report.returncode
     assert ferro_report.stdout == coverage_report.stdout
     assert "TOTAL" in ferro_report.stdout or options == ["--format=total"]
+
+
+def read_arcs(data_file: Path) -> dict[str, set[tuple[int, int]]]:
+    """The arcs of every file in a data file, read by coverage.py itself."""
+    from coverage import CoverageData
+
+    data = CoverageData(basename=str(data_file))
+    data.read()
+    assert data.has_arcs(), f"{data_file} holds no arcs"
+    return {Path(f).name: set(data.arcs(f) or ()) for f in data.measured_files()}
+
+
+@pytest.mark.parametrize("name", ALL_PROGRAMS)
+def test_branch_measurement_matches_coverage_py(name: str, workdir: Path) -> None:
+    """With --branch: the same arcs recorded, and the same report (Branch, BrPart, the
+    partial branches in Missing), program by program."""
+    if not _runnable(name):
+        pytest.skip(f"{name} needs a newer Python")
+    ours = ferrocov("run", "--branch", "--data-file=.coverage.ferrocov", f"{name}.py", cwd=workdir)
+    (workdir / ".coveragerc.oracle").write_text("[run]\npatch = _exit\nbranch = True\n")
+    theirs = coverage("run", "--rcfile=.coveragerc.oracle", "--data-file=.coverage.theirs", f"{name}.py", cwd=workdir)
+    assert ours.returncode == theirs.returncode, (ours.stderr, theirs.stderr)
+    assert ours.stdout == theirs.stdout
+    coverage_arcs = read_arcs(workdir / ".coverage.theirs")
+    assert any(coverage_arcs.values()), "coverage.py measured nothing: the test itself is broken"
+    assert read_arcs(workdir / ".coverage.ferrocov") == coverage_arcs
+    ferro_report = ferrocov("report", "-m", "--data-file=.coverage.ferrocov", cwd=workdir)
+    coverage_report = coverage("report", "-m", "--data-file=.coverage.theirs", cwd=workdir)
+    assert ferro_report.returncode == coverage_report.returncode
+    assert ferro_report.stdout == coverage_report.stdout
+    assert "BrPart" in ferro_report.stdout
+
+
+@pytest.mark.parametrize("options", [["-m"], ["--skip-covered", "-m"], ["--sort=brpart"], ["--format=markdown", "-m"]])
+def test_branch_report_text_matches_coverage_py(options: list[str], workdir: Path) -> None:
+    """Both reporters read the same ferrocov-written branch data and print the same bytes."""
+    for name in ("branches", "while_loops", "for_else", "try_finally", "with_statement", "functions"):
+        result = ferrocov("run", "--branch", "-a", f"{name}.py", cwd=workdir)
+        assert result.returncode == 0, result.stderr
+    ferro_report = ferrocov("report", *options, cwd=workdir)
+    coverage_report = coverage("report", *options, cwd=workdir)
+    assert ferro_report.returncode == coverage_report.returncode
+    assert ferro_report.stdout == coverage_report.stdout
+    assert ("->" in ferro_report.stdout or "-\\>" in ferro_report.stdout) or "-m" not in options

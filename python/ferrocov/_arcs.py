@@ -25,6 +25,10 @@ Arc = tuple[int, int]
 # its context expression rather than the `with` line.
 _WITH_EXITS_THROUGH_CONTEXT = sys.version_info >= (3, 12, 6)
 
+# The newest coverage.py for CPython 3.10 is 7.16, whose `with` fix-up differs for nested
+# `with` statements; on 3.10 ferrocov gives the numbers of the coverage.py its users have.
+_OLD_WITH_FIXUP = sys.version_info < (3, 11)
+
 _CONTAINERS = (ast.stmt, ast.excepthandler, getattr(ast, "match_case", ast.stmt))
 
 
@@ -321,6 +325,22 @@ class _Finder:
 
     # -- the `with` fix-ups ---------------------------------------------------------------
 
+    def old_with_fixers(self) -> dict[Arc, tuple[Arc, Arc]]:
+        """coverage.py 7.16's form: the arc back to the `with` line, mapped to the `with`
+        line's onward arc and the arc that replaces both."""
+        fixers: dict[Arc, tuple[Arc, Arc]] = {}
+        if not _OLD_WITH_FIXUP:
+            return fixers
+        for line in self.with_lines:
+            targets = {b for a, b in self.arcs if a == line and (a, b) not in self.with_entries}
+            if not targets:
+                continue
+            target = min(targets)
+            for end, start in self.with_returns:
+                if start == line:
+                    fixers[(end, line)] = ((line, target), (end, target))
+        return fixers
+
     def with_fixers(self) -> dict[Arc, Optional[Arc]]:
         """Arcs to rewrite: leaving a `with` body jumps back to the `with` line before going
         on; reports show it as going straight on (the value), and drop the `with` line's own
@@ -337,6 +357,8 @@ class _Finder:
                 start, target = target, onward[target]
             return target
 
+        if _OLD_WITH_FIXUP:
+            return {}
         fixers: dict[Arc, Optional[Arc]] = {}
         for end, start in self.with_returns:
             if start in onward:
@@ -393,6 +415,7 @@ class ArcAnalysis:
         finder.run(tree)
         self.multiline = multiline
         self.fixers = finder.with_fixers()
+        self.old_fixers = finder.old_with_fixers()
         self.fragments = finder.fragments
         possible: set[Arc] = set()
         for a, b in self._fix(finder.arcs):
@@ -407,6 +430,8 @@ class ArcAnalysis:
         return self.multiline.get(line, line)
 
     def _fix(self, arcs: Iterable[Arc]) -> set[Arc]:
+        if self.old_fixers:
+            return self._old_fix(arcs)
         if not self.fixers:
             return set(arcs)
         fixed = set()
@@ -415,6 +440,23 @@ class ArcAnalysis:
             if new is not None:
                 fixed.add(new)
         return fixed
+
+    def _old_fix(self, arcs: Iterable[Arc]) -> set[Arc]:
+        arcs = set(arcs)
+        remove: set[Arc] = set()
+        add: set[Arc] = set()
+        for arc in arcs:
+            if arc not in self.old_fixers:
+                continue
+            remove.add(arc)
+            start_next, end_next = self.old_fixers[arc]
+            while start_next in self.old_fixers:
+                remove.add(start_next)
+                start_next, end_next = self.old_fixers[start_next]
+                remove.add(end_next)
+            add.add((arc[0], end_next[1]))
+            remove.add(start_next)
+        return (arcs | add) - remove
 
     def translate(self, arcs: Iterable[Arc]) -> set[Arc]:
         """Measured arcs as reports use them: `with` jumps fixed, on first lines."""

@@ -20,6 +20,23 @@ DEFAULT_EXCLUDE = [
 ]
 
 
+def _join_regex(patterns: list[str]) -> str:
+    if not patterns:
+        return ""
+    if len(patterns) == 1:
+        return patterns[0]
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+# The partial-branch defaults of the coverage.py ferrocov matches on this version (7.17, or
+# 7.16 on 3.10, before the patterns were anchored at the start of the statement).
+DEFAULT_PARTIAL = [r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(branch|BRANCH)"]
+if sys.version_info >= (3, 11):
+    DEFAULT_PARTIAL_ALWAYS = [r"^\s*while (True|1|False|0):", r"^\s*if (True|1|False|0):"]
+else:
+    DEFAULT_PARTIAL_ALWAYS = ["while (True|1|False|0):", "if (True|1|False|0):"]
+
+
 class ConfigError(Exception):
     """A configuration problem; the message names the file or option."""
 
@@ -114,8 +131,8 @@ class Config:
         self.format: str | None = None
         self.ignore_errors: bool = False
         self.include_namespace_packages: bool = False
-        self.partial_always_list: list[str] = list()
-        self.partial_list: list[str] = list()
+        self.partial_always_list: list[str] = list(DEFAULT_PARTIAL_ALWAYS)
+        self.partial_list: list[str] = list(DEFAULT_PARTIAL)
         self.partial_also: list[str] = list()
         self.precision: int = 0
         self.report_contexts: list[str] = list()
@@ -144,14 +161,13 @@ class Config:
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
 
+    def partial_regex(self) -> str:
+        """The partial-branch patterns (`# pragma: no branch`...) joined as coverage.py does."""
+        return _join_regex(self.partial_list + self.partial_also + self.partial_always_list)
+
     def exclude_regex(self) -> str:
         """All exclusion patterns joined into one regex, as coverage.py joins them."""
-        patterns = self.exclude_list + self.exclude_also
-        if not patterns:
-            return ""
-        if len(patterns) == 1:
-            return patterns[0]
-        return "|".join(f"(?:{p})" for p in patterns)
+        return _join_regex(self.exclude_list + self.exclude_also)
 
 
 _VAR = re.compile(r"\$(?:(?P<dollar>\$)|(?P<word1>\w+)|\{(?P<word2>\w+)(?:-(?P<default>[^}]*))?\})")

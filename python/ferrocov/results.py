@@ -8,7 +8,10 @@ from decimal import Decimal
 from typing import Callable
 
 from ferrocov import _core, _facts
+from ferrocov._arcs import ArcAnalysis
 from ferrocov.config import Config
+
+BranchFacts = tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int]]
 
 
 class ReportError(Exception):
@@ -32,9 +35,23 @@ class FileResult:
     excluded: set[int]
     regions: list[_facts.Region]
     n_lines: int
+    #: (possible arcs, executed arcs, exit counts, no-branch lines) when measured with branches.
+    branches: BranchFacts | None = None
+    #: The file's arc analysis (for arc descriptions in HTML), when measured with branches.
+    arcs: ArcAnalysis | None = None
 
     def as_tuple(self) -> tuple[object, ...]:
-        return (self.name, self.path, self.statements, self.missing, self.executed, self.excluded, self.regions, self.n_lines)
+        return (
+            self.name,
+            self.path,
+            self.statements,
+            self.missing,
+            self.executed,
+            self.excluded,
+            self.regions,
+            self.n_lines,
+            self.branches,
+        )
 
 
 def analyze_data(
@@ -49,6 +66,8 @@ def analyze_data(
     include_set = _core.GlobSet(include if include is not None else config.report_include, cwd)
     omit_set = _core.GlobSet(omit if omit is not None else config.report_omit, cwd)
     exclude_regex = config.exclude_regex()
+    partial_regex = config.partial_regex()
+    branch = data.has_arcs()
     results = []
     for path in data.measured_files():
         if include_set and not include_set.matches(path):
@@ -56,7 +75,7 @@ def analyze_data(
         if omit_set and omit_set.matches(path):
             continue
         try:
-            analysis = _facts.analyze_file(path, exclude_regex)
+            analysis = _facts.analyze_file(path, exclude_regex, branch, partial_regex)
         except _facts.NoSource as err:
             if config.ignore_errors:
                 if warn:
@@ -71,6 +90,15 @@ def analyze_data(
             raise ReportError(str(err)) from err
         executed = analysis.translate(data.lines(path) or [])
         statements = analysis.statements
+        branches: BranchFacts | None = None
+        if branch and analysis.arcs is not None:
+            arcs = analysis.arcs
+            branches = (
+                sorted(arcs.possible),
+                sorted(arcs.executed(data.arcs(path) or [])),
+                sorted(arcs.exit_counts(analysis.excluded).items()),
+                sorted(analysis.no_branch),
+            )
         results.append(
             FileResult(
                 path=path,
@@ -81,6 +109,8 @@ def analyze_data(
                 excluded=analysis.excluded,
                 regions=analysis.regions,
                 n_lines=analysis.n_lines,
+                branches=branches,
+                arcs=analysis.arcs,
             )
         )
     return results

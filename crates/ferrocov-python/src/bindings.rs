@@ -56,6 +56,19 @@ impl PyData {
         self.inner.lines(path).map(|l| l.into_iter().collect())
     }
 
+    /// Was this data measured with branches?
+    fn has_arcs(&self) -> bool {
+        self.inner.has_arcs
+    }
+
+    /// The arcs run in `path` (every context), sorted; None for a file not measured.
+    fn arcs(&self, path: &str) -> Option<Vec<(i32, i32)>> {
+        if !self.inner.files.contains_key(path) {
+            return None;
+        }
+        Some(self.inner.file_arcs(path).into_iter().collect())
+    }
+
     fn touch(&mut self, path: &str) {
         self.inner.touch(path);
     }
@@ -73,8 +86,14 @@ impl PyData {
             for (context, lines) in contexts {
                 renamed.add_context_lines(&new_path, &context, lines);
             }
+            if let Some(arcs) = self.inner.arcs.remove(&path) {
+                for (context, arcs) in arcs {
+                    renamed.add_context_arcs(&new_path, &context, arcs);
+                }
+            }
         }
         self.inner.files = renamed.files;
+        self.inner.arcs = renamed.arcs;
         Ok(())
     }
 
@@ -187,8 +206,11 @@ fn display_covered(pc: f64, precision: usize) -> String {
     report::display_covered(pc, precision)
 }
 
-/// (name, path, statements, missing, executed, excluded, regions, number of source lines),
-/// a region being (kind, name, start line, lines).
+/// (possible arcs, executed arcs, exit counts by line, no-branch lines).
+type BranchTuple = (Vec<(i32, i32)>, Vec<(i32, i32)>, Vec<(i32, u32)>, Vec<i32>);
+
+/// (name, path, statements, missing, executed, excluded, regions, number of source lines,
+/// branches), a region being (kind, name, start line, lines).
 type FileTuple = (
     String,
     String,
@@ -198,12 +220,13 @@ type FileTuple = (
     BTreeSet<u32>,
     Vec<(String, String, u32, BTreeSet<u32>)>,
     u32,
+    Option<BranchTuple>,
 );
 
 fn file_results(files: Vec<FileTuple>) -> Vec<FileResult> {
     files
         .into_iter()
-        .map(|(name, path, statements, missing, executed, excluded, regions, n_source_lines)| FileResult {
+        .map(|(name, path, statements, missing, executed, excluded, regions, n_source_lines, branches)| FileResult {
             name,
             path,
             statements,
@@ -213,6 +236,12 @@ fn file_results(files: Vec<FileTuple>) -> Vec<FileResult> {
             excluded,
             regions: regions.into_iter().map(|(kind, name, start, lines)| Region { kind, name, start, lines }).collect(),
             n_source_lines,
+            branches: branches.map(|(possible, executed, exit_counts, no_branch)| report::Branches {
+                possible: possible.into_iter().collect(),
+                executed: executed.into_iter().collect(),
+                exit_counts: exit_counts.into_iter().collect(),
+                no_branch: no_branch.into_iter().collect(),
+            }),
         })
         .collect()
 }

@@ -117,7 +117,9 @@ unsafe fn is_real_return(code: Option<&[u8]>, frame: *mut ffi::PyFrameObject) ->
         if lasti + 2 == code.len() {
             return true;
         }
-        code.get(lasti + 2).is_none_or(|&op| op != resume)
+        // A yield is followed by the RESUME it continues at; 3.13 reports the RESUME itself
+        // as the last instruction (python/cpython#113728).
+        code.get(lasti).is_none_or(|&op| op != resume) && code.get(lasti + 2).is_none_or(|&op| op != resume)
     } else {
         let is_yield = code.get(lasti).is_some_and(|&op| op == OP_YIELD_VALUE.load(Ordering::Relaxed));
         let is_yield_from = lasti + 2 < code.len() && code[lasti + 2] == OP_YIELD_FROM.load(Ordering::Relaxed);

@@ -8,7 +8,9 @@ pub mod summary;
 pub mod xml;
 
 use std::cmp::Ordering;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::data::Arc;
 
 pub use summary::{summary, Format, Options, Summary};
 
@@ -41,6 +43,112 @@ pub struct FileResult {
     pub regions: Vec<Region>,
     /// Number of lines of the source text.
     pub n_source_lines: u32,
+    /// Branch facts, when the data has arcs.
+    pub branches: Option<Branches>,
+}
+
+/// What a file's branches are and which were taken, as coverage.py's `Analysis` holds them.
+#[derive(Debug, Clone, Default)]
+pub struct Branches {
+    /// Every arc the code can take (on first lines, self-arcs dropped).
+    pub possible: BTreeSet<Arc>,
+    /// The arcs measured (translated the same way).
+    pub executed: BTreeSet<Arc>,
+    /// Number of possible exits per line, leaving out excluded lines.
+    pub exit_counts: BTreeMap<i32, u32>,
+    /// Lines matching the partial-branch patterns (`# pragma: no branch`).
+    pub no_branch: BTreeSet<i32>,
+}
+
+impl FileResult {
+    /// Possible arcs not taken (from lines that may branch, to lines not excluded).
+    pub fn arcs_missing(&self) -> Vec<Arc> {
+        let Some(b) = &self.branches else { return Vec::new() };
+        b.possible
+            .iter()
+            .filter(|arc| !b.executed.contains(arc) && !b.no_branch.contains(&arc.0))
+            .filter(|arc| arc.1 < 0 || !self.excluded.contains(&(arc.1 as u32)))
+            .copied()
+            .collect()
+    }
+
+    fn branch_lines(&self) -> BTreeSet<i32> {
+        let Some(b) = &self.branches else { return BTreeSet::new() };
+        b.exit_counts.iter().filter(|(_, &count)| count > 1).map(|(&line, _)| line).collect()
+    }
+
+    /// For each line with more than one exit, the exits never taken.
+    pub fn missing_branch_arcs(&self) -> BTreeMap<i32, Vec<i32>> {
+        let branch_lines = self.branch_lines();
+        let mut result: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+        for (from, to) in self.arcs_missing() {
+            if branch_lines.contains(&from) {
+                result.entry(from).or_default().push(to);
+            }
+        }
+        result
+    }
+
+    /// For each line with more than one exit, the possible exits taken.
+    pub fn executed_branch_arcs(&self) -> BTreeMap<i32, Vec<i32>> {
+        let Some(b) = &self.branches else { return BTreeMap::new() };
+        let branch_lines = self.branch_lines();
+        let mut result: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
+        for &(from, to) in &b.executed {
+            if b.possible.contains(&(from, to)) && branch_lines.contains(&from) {
+                result.entry(from).or_default().push(to);
+            }
+        }
+        result
+    }
+
+    /// For each line with more than one exit: (exits, exits taken).
+    pub fn branch_stats(&self) -> BTreeMap<i32, (u32, u32)> {
+        let Some(b) = &self.branches else { return BTreeMap::new() };
+        let missing = self.missing_branch_arcs();
+        self.branch_lines()
+            .into_iter()
+            .map(|line| {
+                let exits = b.exit_counts.get(&line).copied().unwrap_or(0);
+                let not_taken = missing.get(&line).map_or(0, |v| v.len() as u32);
+                (line, (exits, exits.saturating_sub(not_taken)))
+            })
+            .collect()
+    }
+
+    /// The same file narrowed to `lines` (a function or class), as coverage.py's
+    /// `AnalysisNarrower` does it.
+    pub fn narrow(&self, lines: &BTreeSet<u32>) -> FileResult {
+        let keep = |set: &BTreeSet<u32>| -> BTreeSet<u32> { set.intersection(lines).copied().collect() };
+        let inside = |line: i32| line > 0 && lines.contains(&(line as u32));
+        let branches = self.branches.as_ref().map(|b| Branches {
+            possible: b.possible.iter().filter(|a| inside(a.0) || inside(a.1)).copied().collect(),
+            executed: b.executed.iter().filter(|a| inside(a.0) || inside(a.1)).copied().collect(),
+            exit_counts: b.exit_counts.iter().filter(|(&l, _)| inside(l)).map(|(&l, &c)| (l, c)).collect(),
+            no_branch: b.no_branch.iter().filter(|&&l| inside(l)).copied().collect(),
+        });
+        let excluded = keep(&self.excluded);
+        FileResult {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            statements: keep(&self.statements),
+            missing: keep(&self.missing),
+            executed: keep(&self.executed),
+            n_excluded: excluded.len(),
+            excluded,
+            regions: Vec::new(),
+            n_source_lines: self.n_source_lines,
+            branches,
+        }
+    }
+
+    /// "1-2, 5-11, 13-14", with never-taken branches ("7->9", "12->exit") when measured.
+    pub fn missing_formatted(&self) -> String {
+        if self.branches.is_none() {
+            return format_lines(&self.statements, &self.missing);
+        }
+        format_lines_with_arcs(&self.statements, &self.missing, &self.missing_branch_arcs())
+    }
 }
 
 /// Counts for one file or for the total.
@@ -50,11 +158,25 @@ pub struct Numbers {
     pub n_statements: usize,
     pub n_excluded: usize,
     pub n_missing: usize,
+    pub n_branches: usize,
+    pub n_partial_branches: usize,
+    pub n_missing_branches: usize,
 }
 
 impl Numbers {
     pub fn of(file: &FileResult) -> Numbers {
-        Numbers { n_files: 1, n_statements: file.statements.len(), n_excluded: file.n_excluded, n_missing: file.missing.len() }
+        let mut numbers =
+            Numbers { n_files: 1, n_statements: file.statements.len(), n_excluded: file.n_excluded, n_missing: file.missing.len(), ..Numbers::default() };
+        if let Some(b) = &file.branches {
+            numbers.n_branches = b.exit_counts.values().filter(|&&c| c > 1).map(|&c| c as usize).sum();
+            for (line, exits) in file.missing_branch_arcs() {
+                numbers.n_missing_branches += exits.len();
+                if line < 0 || !file.missing.contains(&(line as u32)) {
+                    numbers.n_partial_branches += exits.len();
+                }
+            }
+        }
+        numbers
     }
 
     pub fn add(&mut self, other: &Numbers) {
@@ -62,16 +184,60 @@ impl Numbers {
         self.n_statements += other.n_statements;
         self.n_excluded += other.n_excluded;
         self.n_missing += other.n_missing;
+        self.n_branches += other.n_branches;
+        self.n_partial_branches += other.n_partial_branches;
+        self.n_missing_branches += other.n_missing_branches;
     }
 
-    /// The percentage covered, 100 for a file with no statements.
+    pub fn n_executed(&self) -> usize {
+        self.n_statements - self.n_missing
+    }
+
+    pub fn n_executed_branches(&self) -> usize {
+        self.n_branches - self.n_missing_branches
+    }
+
+    /// The percentage covered (statements and branches together), 100 when there is nothing.
     pub fn pc_covered(&self) -> f64 {
-        if self.n_statements == 0 {
-            100.0
-        } else {
-            100.0 * (self.n_statements - self.n_missing) as f64 / self.n_statements as f64
+        percent(self.n_executed() + self.n_executed_branches(), self.n_statements + self.n_branches)
+    }
+
+    pub fn pc_statements(&self) -> f64 {
+        percent(self.n_executed(), self.n_statements)
+    }
+
+    pub fn pc_branches(&self) -> f64 {
+        percent(self.n_executed_branches(), self.n_branches)
+    }
+}
+
+fn percent(numerator: usize, denominator: usize) -> f64 {
+    if denominator > 0 {
+        100.0 * numerator as f64 / denominator as f64
+    } else {
+        100.0
+    }
+}
+
+/// [`format_lines`], then each never-taken branch whose ends both ran: "7->9", "12->exit".
+pub fn format_lines_with_arcs(statements: &BTreeSet<u32>, missing: &BTreeSet<u32>, arcs: &BTreeMap<i32, Vec<i32>>) -> String {
+    let mut items: Vec<(i64, String)> = line_ranges(statements, missing)
+        .into_iter()
+        .map(|(a, b)| (a as i64, if a == b { a.to_string() } else { format!("{a}-{b}") }))
+        .collect();
+    let is_missing = |line: i32| line > 0 && missing.contains(&(line as u32));
+    for (&line, exits) in arcs {
+        let mut exits = exits.clone();
+        exits.sort_unstable();
+        for exit in exits {
+            if !is_missing(line) && !is_missing(exit) {
+                let destination = if exit > 0 { exit.to_string() } else { "exit".to_string() };
+                items.push((line as i64, format!("{line}->{destination}")));
+            }
         }
     }
+    items.sort();
+    items.into_iter().map(|(_, text)| text).collect::<Vec<_>>().join(", ")
 }
 
 /// coverage.py's display rule: never shows 0 or 100 unless the value is exactly that.
@@ -89,6 +255,14 @@ pub fn display_covered(pc: f64, precision: usize) -> String {
 
 /// "1-2, 5-11, 13-14": missing lines merged into ranges across lines that are not statements.
 pub fn format_lines(statements: &BTreeSet<u32>, lines: &BTreeSet<u32>) -> String {
+    line_ranges(statements, lines)
+        .iter()
+        .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn line_ranges(statements: &BTreeSet<u32>, lines: &BTreeSet<u32>) -> Vec<(u32, u32)> {
     let mut pairs: Vec<(u32, u32)> = Vec::new();
     let mut start: Option<u32> = None;
     let mut end = 0;
@@ -109,10 +283,6 @@ pub fn format_lines(statements: &BTreeSet<u32>, lines: &BTreeSet<u32>) -> String
         pairs.push((s, end));
     }
     pairs
-        .iter()
-        .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn human_key(s: &str) -> Vec<HumanChunk> {
@@ -154,25 +324,6 @@ pub fn human_compare(a: &str, b: &str) -> Ordering {
     human_key(a).cmp(&human_key(b)).then_with(|| a.cmp(b))
 }
 
-
-impl FileResult {
-    /// The same result restricted to `lines` (a function, a class, or what lies outside them).
-    pub fn narrow(&self, lines: &BTreeSet<u32>) -> FileResult {
-        let keep = |set: &BTreeSet<u32>| set.intersection(lines).copied().collect::<BTreeSet<u32>>();
-        let excluded = keep(&self.excluded);
-        FileResult {
-            name: self.name.clone(),
-            path: self.path.clone(),
-            statements: keep(&self.statements),
-            missing: keep(&self.missing),
-            executed: keep(&self.executed),
-            n_excluded: excluded.len(),
-            excluded,
-            regions: Vec::new(),
-            n_source_lines: self.n_source_lines,
-        }
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,7 @@
 use std::cmp::Ordering;
 use std::fmt::Write as _;
 
-use super::{display_covered, format_lines, human_compare, FileResult, Numbers};
+use super::{display_covered, human_compare, FileResult, Numbers};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -58,10 +58,11 @@ pub fn summary(files: &[FileResult], options: &Options) -> Result<Summary> {
     let mut rows = Vec::new();
     let mut skipped = 0usize;
     let mut empty = 0usize;
+    let branches = files.iter().any(|f| f.branches.is_some());
     for file in files {
         let numbers = Numbers::of(file);
         total.add(&numbers);
-        if options.skip_covered && numbers.n_missing == 0 {
+        if options.skip_covered && numbers.n_missing == 0 && numbers.n_partial_branches == 0 {
             skipped += 1;
         } else if options.skip_empty && numbers.n_statements == 0 {
             empty += 1;
@@ -70,7 +71,7 @@ pub fn summary(files: &[FileResult], options: &Options) -> Result<Summary> {
                 name: file.name.clone(),
                 numbers,
                 cover: display_covered(numbers.pc_covered(), options.precision),
-                missing: format_lines(&file.statements, &file.missing),
+                missing: file.missing_formatted(),
             });
         }
     }
@@ -91,6 +92,12 @@ pub fn summary(files: &[FileResult], options: &Options) -> Result<Summary> {
         "name" => Box::new(|a: &Row, b: &Row| human_compare(&a.name, &b.name)),
         "stmts" => Box::new(|a: &Row, b: &Row| a.numbers.n_statements.cmp(&b.numbers.n_statements).then_with(|| a.name.cmp(&b.name))),
         "miss" => Box::new(|a: &Row, b: &Row| a.numbers.n_missing.cmp(&b.numbers.n_missing).then_with(|| a.name.cmp(&b.name))),
+        "branch" if branches => {
+            Box::new(|a: &Row, b: &Row| a.numbers.n_branches.cmp(&b.numbers.n_branches).then_with(|| a.name.cmp(&b.name)))
+        }
+        "brpart" if branches => Box::new(|a: &Row, b: &Row| {
+            a.numbers.n_partial_branches.cmp(&b.numbers.n_partial_branches).then_with(|| a.name.cmp(&b.name))
+        }),
         "cover" => Box::new(|a: &Row, b: &Row| {
             a.numbers.pc_covered().partial_cmp(&b.numbers.pc_covered()).unwrap_or(Ordering::Equal).then_with(|| a.name.cmp(&b.name))
         }),
@@ -106,8 +113,8 @@ pub fn summary(files: &[FileResult], options: &Options) -> Result<Summary> {
         end_lines.push(format!("\n{} skipped.", plural(empty, "empty file")));
     }
     let text = match options.format {
-        Format::Markdown => markdown(&rows, &total, &total_cover, options.show_missing, &end_lines),
-        _ => text(&rows, &total, &total_cover, options.show_missing, &end_lines),
+        Format::Markdown => markdown(&rows, &total, &total_cover, options.show_missing, branches, &end_lines),
+        _ => text(&rows, &total, &total_cover, options.show_missing, branches, &end_lines),
     };
     Ok(Summary { text, total })
 }
@@ -159,11 +166,13 @@ fn push_line(out: &mut String, line: &str) {
     out.push('\n');
 }
 
-fn text(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, end_lines: &[String]) -> String {
+fn text(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, branches: bool, end_lines: &[String]) -> String {
     let max_name = rows.iter().map(|r| width(&r.name)).chain([5]).max().unwrap_or(5) + 1;
     let mut max_n = (width(total_cover) + 2).max(width(" Cover")) + 1;
     max_n = rows.iter().map(|r| width(&r.cover) + 2).chain([max_n]).max().unwrap_or(max_n);
-    let mut header = format!("{}{}{}{}", pad_right("Name", max_name), pad_left("Stmts", 7), pad_left("Miss", 7), pad_left("Cover", max_n));
+    let branch_header = if branches { format!("{}{}", pad_left("Branch", 7), pad_left("BrPart", 7)) } else { String::new() };
+    let mut header =
+        format!("{}{}{}{branch_header}{}", pad_right("Name", max_name), pad_left("Stmts", 7), pad_left("Miss", 7), pad_left("Cover", max_n));
     if show_missing {
         header.push_str(&pad_left("Missing", 10));
     }
@@ -171,12 +180,17 @@ fn text(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, en
     let mut out = String::new();
     push_line(&mut out, &header);
     push_line(&mut out, &rule);
-    let row_line = |name: &str, stmts: usize, miss: usize, cover: &str, missing: Option<&str>| {
+    let row_line = |name: &str, numbers: &Numbers, cover: &str, missing: Option<&str>| {
+        let branch_columns = if branches {
+            format!("{}{}", pad_left(&numbers.n_branches.to_string(), 7), pad_left(&numbers.n_partial_branches.to_string(), 7))
+        } else {
+            String::new()
+        };
         let mut line = format!(
-            "{}{}{}{}%",
+            "{}{}{}{branch_columns}{}%",
             pad_right(name, max_name),
-            pad_left(&stmts.to_string(), 7),
-            pad_left(&miss.to_string(), 7),
+            pad_left(&numbers.n_statements.to_string(), 7),
+            pad_left(&numbers.n_missing.to_string(), 7),
             pad_left(cover, max_n - 1)
         );
         if let Some(missing) = missing {
@@ -185,13 +199,13 @@ fn text(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, en
         line
     };
     for row in rows {
-        let line = row_line(&row.name, row.numbers.n_statements, row.numbers.n_missing, &row.cover, show_missing.then_some(row.missing.as_str()));
+        let line = row_line(&row.name, &row.numbers, &row.cover, show_missing.then_some(row.missing.as_str()));
         push_line(&mut out, &line);
     }
     if !rows.is_empty() {
         push_line(&mut out, &rule);
     }
-    let line = row_line("TOTAL", total.n_statements, total.n_missing, total_cover, show_missing.then_some(""));
+    let line = row_line("TOTAL", total, total_cover, show_missing.then_some(""));
     push_line(&mut out, &line);
     for end in end_lines {
         push_line(&mut out, end);
@@ -210,15 +224,19 @@ fn escape_markdown(s: &str) -> String {
     out
 }
 
-fn markdown(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, end_lines: &[String]) -> String {
+fn markdown(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, branches: bool, end_lines: &[String]) -> String {
     let max_name = rows.iter().map(|r| width(&escape_markdown(&r.name))).max().unwrap_or(0).max(width("**TOTAL**")) + 1;
     let max_n = (width(total_cover) + 6).max(width(" Cover "));
     let mut header_items = vec![
         format!("| {}|", pad_right("Name", max_name)),
         format!("{} |", pad_left("Stmts", 9)),
         format!("{} |", pad_left("Miss", 9)),
-        format!("{} |", pad_left("Cover", max_n)),
     ];
+    if branches {
+        header_items.push(format!("{} |", pad_left("Branch", 9)));
+        header_items.push(format!("{} |", pad_left("BrPart", 9)));
+    }
+    header_items.push(format!("{} |", pad_left("Cover", max_n)));
     if show_missing {
         header_items.push(format!("{} |", pad_left("Missing", 10)));
     }
@@ -232,8 +250,13 @@ fn markdown(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool
     push_line(&mut out, &header);
     push_line(&mut out, &rule);
     for row in rows {
+        let branch_columns = if branches {
+            format!("{} |{} |", pad_left(&row.numbers.n_branches.to_string(), 9), pad_left(&row.numbers.n_partial_branches.to_string(), 9))
+        } else {
+            String::new()
+        };
         let mut line = format!(
-            "| {}|{} |{} |{}% |",
+            "| {}|{} |{} |{branch_columns}{}% |",
             pad_right(&escape_markdown(&row.name), max_name),
             pad_left(&row.numbers.n_statements.to_string(), 9),
             pad_left(&row.numbers.n_missing.to_string(), 9),
@@ -244,8 +267,17 @@ fn markdown(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool
         }
         push_line(&mut out, &line);
     }
+    let branch_columns = if branches {
+        format!(
+            "{} |{} |",
+            pad_left(&format!(" **{}**", total.n_branches), 9),
+            pad_left(&format!(" **{}**", total.n_partial_branches), 9)
+        )
+    } else {
+        String::new()
+    };
     let mut line = format!(
-        "|{} |{} |{} |{} |",
+        "|{} |{} |{} |{branch_columns}{} |",
         pad_right(" **TOTAL**", max_name),
         pad_left(&format!(" **{}**", total.n_statements), 9),
         pad_left(&format!(" **{}**", total.n_missing), 9),

@@ -54,6 +54,8 @@ def project(tmp_path: Path) -> Path:
         ["--cov=calc", "--cov-fail-under=50"],
         ["--cov=calc", "--cov-fail-under=99.5", "--cov-precision=1"],
         ["--cov=calc", "--cov-report="],
+        ["--cov=calc", "--cov-branch", "--cov-report=term-missing"],
+        ["--cov=calc", "--cov-branch", "--cov-report=term-missing:skip-covered", "--cov-fail-under=95"],
     ],
     ids=lambda a: " ".join(a),
 )
@@ -212,6 +214,6 @@ def test_warnings_reach_the_terminal(project: Path) -> None:
     (project / ".coveragerc").write_text("[run]\nbranch = True\nsorce = calc\n")
     status, out, err = session("ferrocov", project, "--cov=calc", "--cov=not_a_module_anywhere")
     assert status == 0, out + err
-    assert "WARNING: ferrocov: branch = True in the configuration" in out
+    assert "BrPart" in out  # branch = True is honoured
     assert "Unrecognized option '[run] sorce=' in config file .coveragerc" in out
     assert "Module not_a_module_anywhere was never imported. (module-not-imported)" in out

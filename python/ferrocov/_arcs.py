@@ -485,6 +485,13 @@ class ArcAnalysis:
             counts[a] = counts.get(a, 0) + 1
         return counts
 
+    def action(self, start: int, end: int) -> str:
+        """What the arc does ("jump to line 7", "return from function 'f'"), as LCOV shows it."""
+        action = self.fragments.get((start, end), [(None, None)])[0][1]
+        if action is None:
+            action = "jump to the function exit" if end < 0 else "jump to line {lineno}"
+        return action.format(lineno=end)
+
     def description(self, start: int, end: int) -> str:
         """"line 5 didn't jump to line 7 because ...", as coverage.py's HTML report says it."""
         parts = []

@@ -178,8 +178,6 @@ class FerrocovPlugin:
             options.cov_report = {"term": None}
         elif len(options.cov_report) == 1 and "" in options.cov_report:
             options.cov_report = {}
-        if options.cov_branch:
-            raise pytest.UsageError("ferrocov: --cov-branch is not supported yet: ferrocov measures lines")
         source = None if True in options.cov_source else [p for p in options.cov_source if p is not True]
         self.start(source)
 
@@ -201,8 +199,8 @@ class FerrocovPlugin:
         config = read_config(rcfile, warn=self._notice)
         if source is not None:
             config.source = source
-        if config.branch:
-            self._notice("branch = True in the configuration: ferrocov measures lines only for now")
+        if self.options.cov_branch:
+            config.branch = True
         self.config = config
         self.controller = Controller(config, warn=self._notice)
         if not self.options.cov_append:

@@ -11,7 +11,13 @@ from ferrocov import _core, _facts
 from ferrocov._arcs import ArcAnalysis
 from ferrocov.config import Config
 
-BranchFacts = tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int]]
+BranchFacts = tuple[
+    list[tuple[int, int]],
+    list[tuple[int, int]],
+    list[tuple[int, int]],
+    list[int],
+    list[tuple[int, int, str, str]],
+]
 
 
 class ReportError(Exception):
@@ -93,11 +99,14 @@ def analyze_data(
         branches: BranchFacts | None = None
         if branch and analysis.arcs is not None:
             arcs = analysis.arcs
+            exit_counts = arcs.exit_counts(analysis.excluded)
+            branch_arcs = sorted(a for a in arcs.possible if exit_counts.get(a[0], 0) > 1)
             branches = (
                 sorted(arcs.possible),
                 sorted(arcs.executed(data.arcs(path) or [])),
-                sorted(arcs.exit_counts(analysis.excluded).items()),
+                sorted(exit_counts.items()),
                 sorted(analysis.no_branch),
+                [(a, b, arcs.action(a, b), arcs.description(a, b)) for a, b in branch_arcs],
             )
         results.append(
             FileResult(

@@ -207,7 +207,7 @@ fn display_covered(pc: f64, precision: usize) -> String {
 }
 
 /// (possible arcs, executed arcs, exit counts by line, no-branch lines).
-type BranchTuple = (Vec<(i32, i32)>, Vec<(i32, i32)>, Vec<(i32, u32)>, Vec<i32>);
+type BranchTuple = (Vec<(i32, i32)>, Vec<(i32, i32)>, Vec<(i32, u32)>, Vec<i32>, Vec<(i32, i32, String, String)>);
 
 /// (name, path, statements, missing, executed, excluded, regions, number of source lines,
 /// branches), a region being (kind, name, start line, lines).
@@ -236,11 +236,12 @@ fn file_results(files: Vec<FileTuple>) -> Vec<FileResult> {
             excluded,
             regions: regions.into_iter().map(|(kind, name, start, lines)| Region { kind, name, start, lines }).collect(),
             n_source_lines,
-            branches: branches.map(|(possible, executed, exit_counts, no_branch)| report::Branches {
+            branches: branches.map(|(possible, executed, exit_counts, no_branch, descriptions)| report::Branches {
                 possible: possible.into_iter().collect(),
                 executed: executed.into_iter().collect(),
                 exit_counts: exit_counts.into_iter().collect(),
                 no_branch: no_branch.into_iter().collect(),
+                descriptions: descriptions.into_iter().map(|(a, b, action, missing)| ((a, b), (action, missing))).collect(),
             }),
         })
         .collect()

@@ -120,18 +120,39 @@ fn lines(set: &BTreeSet<u32>) -> Value {
     Value::List(set.iter().map(|&l| Value::Int(l as i64)).collect())
 }
 
-fn summary(numbers: &Numbers, precision: usize) -> Value {
+fn summary(numbers: &Numbers, precision: usize, branches: bool) -> Value {
     let pc = numbers.pc_covered();
-    Value::Object(vec![
+    let pc_statements = numbers.pc_statements();
+    let mut entries = vec![
         ("covered_lines".into(), Value::Int((numbers.n_statements - numbers.n_missing) as i64)),
         ("num_statements".into(), Value::Int(numbers.n_statements as i64)),
         ("percent_covered".into(), Value::Float(pc)),
         ("percent_covered_display".into(), Value::Str(display_covered(pc, precision))),
         ("missing_lines".into(), Value::Int(numbers.n_missing as i64)),
         ("excluded_lines".into(), Value::Int(numbers.n_excluded as i64)),
-        ("percent_statements_covered".into(), Value::Float(pc)),
-        ("percent_statements_covered_display".into(), Value::Str(display_covered(pc, precision))),
-    ])
+        ("percent_statements_covered".into(), Value::Float(pc_statements)),
+        ("percent_statements_covered_display".into(), Value::Str(display_covered(pc_statements, precision))),
+    ];
+    if branches {
+        let pc_branches = numbers.pc_branches();
+        entries.extend([
+            ("num_branches".into(), Value::Int(numbers.n_branches as i64)),
+            ("num_partial_branches".into(), Value::Int(numbers.n_partial_branches as i64)),
+            ("covered_branches".into(), Value::Int(numbers.n_executed_branches() as i64)),
+            ("missing_branches".into(), Value::Int(numbers.n_missing_branches as i64)),
+            ("percent_branches_covered".into(), Value::Float(pc_branches)),
+            ("percent_branches_covered_display".into(), Value::Str(display_covered(pc_branches, precision))),
+        ]);
+    }
+    Value::Object(entries)
+}
+
+fn branch_arcs(arcs: &std::collections::BTreeMap<i32, Vec<i32>>) -> Value {
+    Value::List(
+        arcs.iter()
+            .flat_map(|(&from, tos)| tos.iter().map(move |&to| Value::List(vec![Value::Int(from as i64), Value::Int(to as i64)])))
+            .collect(),
+    )
 }
 
 fn contexts_value(contexts: &[(u32, Vec<String>)]) -> Value {
@@ -144,15 +165,20 @@ fn contexts_value(contexts: &[(u32, Vec<String>)]) -> Value {
 }
 
 fn region_data(result: &FileResult, start_line: u32, precision: usize, contexts: Option<&[(u32, Vec<String>)]>) -> Value {
+    let branches = result.branches.is_some();
     let mut entries = vec![
         ("executed_lines".into(), lines(&result.executed)),
-        ("summary".into(), summary(&Numbers::of(result), precision)),
+        ("summary".into(), summary(&Numbers::of(result), precision, branches)),
         ("missing_lines".into(), lines(&result.missing)),
         ("excluded_lines".into(), lines(&result.excluded)),
         ("start_line".into(), Value::Int(start_line as i64)),
     ];
     if let Some(contexts) = contexts {
         entries.push(("contexts".into(), contexts_value(contexts)));
+    }
+    if branches {
+        entries.push(("executed_branches".into(), branch_arcs(&result.executed_branch_arcs())));
+        entries.push(("missing_branches".into(), branch_arcs(&result.missing_branch_arcs())));
     }
     Value::Object(entries)
 }
@@ -210,11 +236,12 @@ pub type LineContexts = Vec<(u32, Vec<String>)>;
 
 /// The whole JSON document and the total percentage coverage.py's reporter returns.
 pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) {
+    let branches = files.iter().any(|f| f.branches.is_some());
     let mut meta = vec![
         ("format".to_string(), Value::Int(3)),
         ("version".to_string(), Value::Str(options.version.to_string())),
         ("timestamp".to_string(), Value::Str(options.timestamp.to_string())),
-        ("branch_coverage".to_string(), Value::Bool(false)),
+        ("branch_coverage".to_string(), Value::Bool(branches)),
         ("show_contexts".to_string(), Value::Bool(options.contexts.is_some())),
     ];
     if let Some((processes, unclean)) = options.processes {
@@ -234,12 +261,16 @@ pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) 
         let contexts = options.contexts.as_ref().map(|all| all.get(index).map(Vec::as_slice).unwrap_or(&[]));
         let mut data = vec![
             ("executed_lines".into(), lines(&file.executed)),
-            ("summary".into(), summary(&numbers, options.precision)),
+            ("summary".into(), summary(&numbers, options.precision, branches)),
             ("missing_lines".into(), lines(&file.missing)),
             ("excluded_lines".into(), lines(&file.excluded)),
         ];
         if let Some(contexts) = contexts {
             data.push(("contexts".into(), contexts_value(contexts)));
+        }
+        if branches {
+            data.push(("executed_branches".into(), branch_arcs(&file.executed_branch_arcs())));
+            data.push(("missing_branches".into(), branch_arcs(&file.missing_branch_arcs())));
         }
         data.push(("functions".into(), regions(file, "function", options.precision, contexts)));
         data.push(("classes".into(), regions(file, "class", options.precision, contexts)));
@@ -248,7 +279,7 @@ pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) 
     let document = Value::Object(vec![
         ("meta".into(), Value::Object(meta)),
         ("files".into(), Value::Object(entries)),
-        ("totals".into(), summary(&total, options.precision)),
+        ("totals".into(), summary(&total, options.precision, branches)),
     ]);
     let percent = if total.n_statements == 0 { 0.0 } else { total.pc_covered() };
     (document.dump(options.pretty), percent)

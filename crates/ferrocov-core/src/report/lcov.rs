@@ -26,6 +26,9 @@ pub fn render(files: &[FileResult], skip_empty: bool) -> String {
             let _ = writeln!(out, "LH:{}", file.statements.len() - file.missing.len());
         }
         functions(file, &mut out);
+        if file.branches.is_some() {
+            branches(file, &mut out);
+        }
         out.push_str("end_of_record\n");
     }
     out
@@ -67,4 +70,34 @@ fn functions(file: &FileResult, out: &mut String) {
     }
     let _ = writeln!(out, "FNF:{total}");
     let _ = writeln!(out, "FNH:{hit_count}");
+}
+
+/// `BRDA` per branch (taken "1", not taken "0", or "-" when the line never went anywhere),
+/// exits to the function's end after the others; then `BRF`/`BRH`.
+fn branches(file: &FileResult, out: &mut String) {
+    let Some(facts) = &file.branches else { return };
+    let stats = file.branch_stats();
+    let executed = file.executed_branch_arcs();
+    let missing = file.missing_branch_arcs();
+    for line in &file.statements {
+        let key = *line as i32;
+        let Some(&(_, taken)) = stats.get(&key) else { continue };
+        let mut destinations: Vec<(i32, &str)> = Vec::new();
+        if taken == 0 {
+            destinations.extend(missing.get(&key).into_iter().flatten().map(|&d| (d, "-")));
+        } else {
+            destinations.extend(executed.get(&key).into_iter().flatten().map(|&d| (d, "1")));
+            destinations.extend(missing.get(&key).into_iter().flatten().map(|&d| (d, "0")));
+        }
+        destinations.sort_by(|a, b| (a.0 < 0, a.0, a.1).cmp(&(b.0 < 0, b.0, b.1)));
+        for (destination, hit) in destinations {
+            let _ = writeln!(out, "BRDA:{line},0,{},{hit}", field(&facts.action((key, destination))));
+        }
+    }
+    let total: u32 = stats.values().map(|&(t, _)| t).sum();
+    let hit: u32 = stats.values().map(|&(_, k)| k).sum();
+    if total > 0 {
+        let _ = writeln!(out, "BRF:{total}");
+        let _ = writeln!(out, "BRH:{hit}");
+    }
 }

@@ -58,6 +58,28 @@ pub struct Branches {
     pub exit_counts: BTreeMap<i32, u32>,
     /// Lines matching the partial-branch patterns (`# pragma: no branch`).
     pub no_branch: BTreeSet<i32>,
+    /// For arcs from branch lines: what the arc does ("jump to line 7"), and the sentence
+    /// saying it was never taken ("line 5 didn't jump to line 7 because ...").
+    pub descriptions: BTreeMap<Arc, (String, String)>,
+}
+
+impl Branches {
+    /// What the arc does, as LCOV names a branch.
+    pub fn action(&self, arc: Arc) -> String {
+        match self.descriptions.get(&arc) {
+            Some((action, _)) => action.clone(),
+            None if arc.1 < 0 => "jump to the function exit".to_string(),
+            None => format!("jump to line {}", arc.1),
+        }
+    }
+
+    /// The sentence saying the arc was never taken.
+    pub fn missing_description(&self, arc: Arc) -> String {
+        match self.descriptions.get(&arc) {
+            Some((_, text)) => text.clone(),
+            None => format!("line {} didn't {}", arc.0, self.action(arc)),
+        }
+    }
 }
 
 impl FileResult {
@@ -126,6 +148,7 @@ impl FileResult {
             executed: b.executed.iter().filter(|a| inside(a.0) || inside(a.1)).copied().collect(),
             exit_counts: b.exit_counts.iter().filter(|(&l, _)| inside(l)).map(|(&l, &c)| (l, c)).collect(),
             no_branch: b.no_branch.iter().filter(|&&l| inside(l)).copied().collect(),
+            descriptions: b.descriptions.clone(),
         });
         let excluded = keep(&self.excluded);
         FileResult {

@@ -60,6 +60,8 @@ fn escape_text(value: &str) -> String {
 struct Package {
     classes: BTreeMap<String, String>,
     hits: usize,
+    branches: usize,
+    branch_hits: usize,
     lines: usize,
 }
 
@@ -111,13 +113,19 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
         };
         let directory: String = directory.split('/').take(options.package_depth).collect::<Vec<_>>().join("/");
         let package_name = directory.replace('/', ".");
-        let package = packages.entry(package_name).or_insert_with(|| Package { classes: BTreeMap::new(), hits: 0, lines: 0 });
+        let package = packages.entry(package_name).or_insert_with(|| Package { classes: BTreeMap::new(), hits: 0, lines: 0, branches: 0, branch_hits: 0 });
         let class_lines = file.statements.len();
         let class_hits = class_lines - file.missing.len();
+        let has_arcs = file.branches.is_some();
+        let branch_stats = file.branch_stats();
+        let missing_branch_arcs = file.missing_branch_arcs();
+        let class_branches: usize = branch_stats.values().map(|&(t, _)| t as usize).sum();
+        let class_branch_hits: usize = branch_stats.values().map(|&(_, k)| k as usize).sum();
+        let class_branch_rate = if has_arcs { rate(class_branch_hits, class_branches) } else { "0".to_string() };
         let mut element = String::new();
         let _ = write!(
             element,
-            "\t\t\t\t<class name=\"{}\" filename=\"{}\" complexity=\"0\" line-rate=\"{}\" branch-rate=\"0\">\n\t\t\t\t\t<methods/>\n",
+            "\t\t\t\t<class name=\"{}\" filename=\"{}\" complexity=\"0\" line-rate=\"{}\" branch-rate=\"{class_branch_rate}\">\n\t\t\t\t\t<methods/>\n",
             escape_attribute(&relpath(&relative, &directory)),
             escape_attribute(&relative),
             rate(class_hits, class_lines),
@@ -128,7 +136,17 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
             element.push_str("\t\t\t\t\t<lines>\n");
             for line in &file.statements {
                 let hits = u8::from(!file.missing.contains(line));
-                let _ = writeln!(element, "\t\t\t\t\t\t<line number=\"{line}\" hits=\"{hits}\"/>");
+                let _ = write!(element, "\t\t\t\t\t\t<line number=\"{line}\" hits=\"{hits}\"");
+                let key = *line as i32;
+                if let Some(&(total, taken)) = branch_stats.get(&key) {
+                    let percent = if total > 0 { 100 * taken / total } else { 0 };
+                    let _ = write!(element, " branch=\"true\" condition-coverage=\"{percent}% ({taken}/{total})\"");
+                }
+                if let Some(exits) = missing_branch_arcs.get(&key) {
+                    let names: Vec<String> = exits.iter().map(|&b| if b < 0 { "exit".to_string() } else { b.to_string() }).collect();
+                    let _ = write!(element, " missing-branches=\"{}\"", names.join(","));
+                }
+                element.push_str("/>\n");
             }
             element.push_str("\t\t\t\t\t</lines>\n");
         }
@@ -136,17 +154,21 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
         package.classes.insert(relative, element);
         package.hits += class_hits;
         package.lines += class_lines;
+        package.branches += class_branches;
+        package.branch_hits += class_branch_hits;
     }
 
-    let (mut lines_total, mut hits_total) = (0, 0);
+    let has_arcs = files.iter().any(|f| f.branches.is_some());
+    let (mut lines_total, mut hits_total, mut branches_total, mut branch_hits_total) = (0, 0, 0, 0);
     let mut package_names: Vec<&String> = packages.keys().collect();
     package_names.sort_by(|a, b| human_compare(a, b));
     let mut body = String::new();
     for name in package_names {
         let package = &packages[name];
+        let package_branch_rate = if has_arcs { rate(package.branch_hits, package.branches) } else { "0".to_string() };
         let _ = writeln!(
             body,
-            "\t\t<package name=\"{}\" line-rate=\"{}\" branch-rate=\"0\" complexity=\"0\">",
+            "\t\t<package name=\"{}\" line-rate=\"{}\" branch-rate=\"{package_branch_rate}\" complexity=\"0\">",
             escape_attribute(name),
             rate(package.hits, package.lines)
         );
@@ -164,12 +186,15 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
         body.push_str("\t\t</package>\n");
         lines_total += package.lines;
         hits_total += package.hits;
+        branches_total += package.branches;
+        branch_hits_total += package.branch_hits;
     }
+    let total_branch_rate = if has_arcs { rate(branch_hits_total, branches_total) } else { "0".to_string() };
 
     let mut out = String::from("<?xml version=\"1.0\" ?>\n");
     let _ = writeln!(
         out,
-        "<coverage version=\"{}\" timestamp=\"{}\" lines-valid=\"{lines_total}\" lines-covered=\"{hits_total}\" line-rate=\"{}\" branches-covered=\"0\" branches-valid=\"0\" branch-rate=\"0\" complexity=\"0\">",
+        "<coverage version=\"{}\" timestamp=\"{}\" lines-valid=\"{lines_total}\" lines-covered=\"{hits_total}\" line-rate=\"{}\" branches-covered=\"{branch_hits_total}\" branches-valid=\"{branches_total}\" branch-rate=\"{total_branch_rate}\" complexity=\"0\">",
         escape_attribute(options.version),
         options.timestamp_ms,
         rate(hits_total, lines_total)
@@ -209,7 +234,11 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
 pub fn total_percent(files: &[FileResult]) -> f64 {
     let lines: usize = files.iter().map(|f| f.statements.len()).sum();
     let hits: usize = files.iter().map(|f| f.statements.len() - f.missing.len()).sum();
-    if lines == 0 { 0.0 } else { 100.0 * hits as f64 / lines as f64 }
+    let stats: Vec<(u32, u32)> = files.iter().flat_map(|f| f.branch_stats().into_values()).collect();
+    let branches: usize = stats.iter().map(|&(t, _)| t as usize).sum();
+    let branch_hits: usize = stats.iter().map(|&(_, k)| k as usize).sum();
+    let denominator = lines + branches;
+    if denominator == 0 { 0.0 } else { 100.0 * (hits + branch_hits) as f64 / denominator as f64 }
 }
 
 #[cfg(test)]

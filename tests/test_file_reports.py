@@ -29,19 +29,26 @@ def normalize_json(text: str) -> dict:
     return document
 
 
-@pytest.fixture(params=["calc", "programs"])
+@pytest.fixture(params=["calc", "programs", "calc-branch", "programs-branch"])
 def measured(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    """A directory holding a ferrocov-written .coverage for a sample project."""
-    if request.param == "calc":
+    """A directory holding a ferrocov-written .coverage for a sample project (lines only, or
+    with branches)."""
+    branch = request.param.endswith("-branch")
+    if request.param.startswith("calc"):
         work = tmp_path / "calc"
         shutil.copytree(PROJECT, work)
-        result = run([sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", "--cov=calc", "--cov-report="], cwd=work)
+        args = ["--cov=calc", "--cov-report="] + (["--cov-branch"] if branch else [])
+        result = run([sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", *args], cwd=work)
         assert result.returncode == 0, result.stdout + result.stderr
     else:
         work = tmp_path / "programs"
         shutil.copytree(PROGRAMS, work)
-        for index, name in enumerate(["classes", "decorators", "nested_functions_unused", "dunder_methods", "metaclass", "pragma_exclusions"]):
-            result = ferrocov("run", *(["-a"] if index else []), f"{name}.py", cwd=work)
+        names = ["classes", "decorators", "nested_functions_unused", "dunder_methods", "metaclass", "pragma_exclusions"]
+        if branch:
+            names += ["branches", "while_loops", "for_else", "try_finally", "with_statement", "generators"]
+        for index, name in enumerate(names):
+            options = (["-a"] if index else []) + (["--branch"] if branch else [])
+            result = ferrocov("run", *options, f"{name}.py", cwd=work)
             assert result.returncode == 0, result.stderr
     return work
 
@@ -137,7 +144,15 @@ def test_xml_validates_against_the_cobertura_dtd(measured: Path) -> None:
     assert ferrocov("xml", "-o", "ours.xml", cwd=measured).returncode == 0
     dtd = HERE / "data" / "cobertura-coverage-04.dtd"
     result = run([xmllint, "--noout", "--dtdvalid", str(dtd), "ours.xml"], cwd=measured)
-    assert result.returncode == 0, result.stderr
+    # coverage.py adds `missing-branches` to <line>, which the 04 DTD does not declare; any
+    # other complaint is ours.
+    problems = [
+        line
+        for line in result.stderr.splitlines()
+        if "No declaration for attribute missing-branches" not in line and "does not validate" not in line
+    ]
+    assert not problems, result.stderr
+    assert result.returncode == 0 or "missing-branches" in result.stderr
     # The DTD really is checked: a document it does not allow is refused.
     (measured / "bad.xml").write_text('<?xml version="1.0" ?>\n<coverage><packages><bogus/></packages></coverage>\n')
     assert run([xmllint, "--noout", "--dtdvalid", str(dtd), "bad.xml"], cwd=measured).returncode != 0

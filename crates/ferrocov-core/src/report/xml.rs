@@ -189,12 +189,20 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
         branches_total += package.branches;
         branch_hits_total += package.branch_hits;
     }
-    let total_branch_rate = if has_arcs { rate(branch_hits_total, branches_total) } else { "0".to_string() };
+    // coverage.py sets these in a different order with and without branches.
+    let branch_attributes = if has_arcs {
+        format!(
+            "branches-valid=\"{branches_total}\" branches-covered=\"{branch_hits_total}\" branch-rate=\"{}\" ",
+            rate(branch_hits_total, branches_total)
+        )
+    } else {
+        "branches-covered=\"0\" branches-valid=\"0\" branch-rate=\"0\" ".to_string()
+    };
 
     let mut out = String::from("<?xml version=\"1.0\" ?>\n");
     let _ = writeln!(
         out,
-        "<coverage version=\"{}\" timestamp=\"{}\" lines-valid=\"{lines_total}\" lines-covered=\"{hits_total}\" line-rate=\"{}\" branches-covered=\"{branch_hits_total}\" branches-valid=\"{branches_total}\" branch-rate=\"{total_branch_rate}\" complexity=\"0\">",
+        "<coverage version=\"{}\" timestamp=\"{}\" lines-valid=\"{lines_total}\" lines-covered=\"{hits_total}\" line-rate=\"{}\" {branch_attributes}complexity=\"0\">",
         escape_attribute(options.version),
         options.timestamp_ms,
         rate(hits_total, lines_total)

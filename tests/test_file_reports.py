@@ -173,3 +173,22 @@ def test_json_show_contexts_equals_coverage_py(tmp_path: Path) -> None:
     # Key order too: coverage.py meets lines context by context in the data file ferrocov wrote.
     strip = lambda text: re.sub(r'"(version|timestamp)": "[^"]*",?', "", re.sub(r',\s*"ferrocov": \{[^}]*\}', "", text))
     assert strip(ours_text) == strip(theirs_text)
+
+
+def test_html_shows_partial_branches(tmp_path: Path) -> None:
+    """With branch data the HTML index has branch columns and coverage.py's total, and a
+    partly taken branch is marked on the file page with where it never went and why."""
+    work = tmp_path / "programs"
+    shutil.copytree(PROGRAMS, work)
+    assert ferrocov("run", "--branch", "branches.py", cwd=work).returncode == 0
+    assert ferrocov("html", "-d", "ours", cwd=work).returncode == 0
+    total = coverage("report", "--format=total", cwd=work).stdout.strip()
+    index = (work / "ours" / "index.html").read_text()
+    assert ">partial</th>" in index and ">branches</th>" in index
+    assert f'<td id="total-cover">{total}%</td>' in index
+    pages = [p for p in (work / "ours").glob("*.html") if p.name != "index.html"]
+    page = pages[0].read_text()
+    # Line 55 (`if x:` inside try) never jumped to 60: coverage.py's Missing says "55->60".
+    assert '<tr id="t55" class="par">' in page
+    assert "55 \u219b 60" in page
+    assert "line 55 didn&#x27;t jump to line 60 because the condition on line 55 was always true" in page

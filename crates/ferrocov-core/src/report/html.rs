@@ -58,6 +58,10 @@ struct IndexRow<'a> {
     executed: usize,
     percent: f64,
     cover: String,
+    branches: usize,
+    partial: usize,
+    /// "covered possible": statements and branches together, for the live total.
+    ratio: String,
 }
 
 #[derive(Serialize)]
@@ -66,6 +70,9 @@ struct Line<'a> {
     kind: &'static str,
     text: &'a str,
     contexts: &'a [String],
+    /// For a partly taken branch: "7 ↛ 9", and the sentences saying why, as a tooltip.
+    annotation: String,
+    title: String,
 }
 
 /// FNV-1a, 64 bits: a fingerprint that stays the same across Rust versions and runs.
@@ -149,7 +156,7 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
         let result = file.result;
         let numbers = Numbers::of(result);
         total.add(&numbers);
-        if options.skip_covered && numbers.n_missing == 0 {
+        if options.skip_covered && numbers.n_missing == 0 && numbers.n_partial_branches == 0 {
             skipped_covered += 1;
             continue;
         }
@@ -165,6 +172,13 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
             .add_lines(&result.statements)
             .add_lines(&result.missing)
             .add_lines(&result.excluded);
+        let missing_branches = result.missing_branch_arcs();
+        for (line, exits) in &missing_branches {
+            fingerprint.add(&line.to_le_bytes());
+            for exit in exits {
+                fingerprint.add(&exit.to_le_bytes());
+            }
+        }
         if options.show_contexts {
             for (line, names) in &file.contexts {
                 fingerprint.add(&line.to_le_bytes());
@@ -185,17 +199,30 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
                 .enumerate()
                 .map(|(index, text)| {
                     let number = index as u32 + 1;
+                    let partial = missing_branches.get(&(number as i32)).filter(|_| !result.missing.contains(&number));
                     let kind = if result.excluded.contains(&number) {
                         "exc"
                     } else if result.missing.contains(&number) {
                         "mis"
+                    } else if partial.is_some() {
+                        "par"
                     } else if result.statements.contains(&number) {
                         "run"
                     } else {
                         "pln"
                     };
                     let contexts = if options.show_contexts { file.contexts.get(&number).map(Vec::as_slice).unwrap_or(&[]) } else { &[] };
-                    Line { number, kind, text, contexts }
+                    let (annotation, title) = match (partial, &result.branches) {
+                        (Some(exits), Some(facts)) => {
+                            let targets: Vec<String> =
+                                exits.iter().map(|&e| if e < 0 { "exit".to_string() } else { e.to_string() }).collect();
+                            let reasons: Vec<String> =
+                                exits.iter().map(|&e| facts.missing_description((number as i32, e))).collect();
+                            (format!("{number} \u{219b} {}", targets.join(", ")), reasons.join("\n"))
+                        }
+                        _ => (String::new(), String::new()),
+                    };
+                    Line { number, kind, text, contexts, annotation, title }
                 })
                 .collect();
             let html = file_template
@@ -211,6 +238,8 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
                         executed => numbers.n_statements - numbers.n_missing,
                         missing => numbers.n_missing,
                         excluded => numbers.n_excluded,
+                        branches => result.branches.is_some(),
+                        partial => numbers.n_partial_branches,
                     },
                 })
                 .map_err(|e| Error::Config(format!("rendering {}: {e}", result.name)))?;
@@ -226,6 +255,13 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
             executed: numbers.n_statements - numbers.n_missing,
             percent: numbers.pc_covered(),
             cover,
+            branches: numbers.n_branches,
+            partial: numbers.n_partial_branches,
+            ratio: format!(
+                "{} {}",
+                numbers.n_executed() + numbers.n_executed_branches(),
+                numbers.n_statements + numbers.n_branches
+            ),
         });
     }
     rows.sort_by(|a, b| super::human_compare(a.name, b.name));
@@ -239,12 +275,15 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
                 timestamp => options.timestamp,
                 processes => options.processes,
                 files => rows,
+                branches => files.iter().any(|f| f.result.branches.is_some()),
                 skipped_covered => skipped_covered,
                 skipped_empty => skipped_empty,
                 total => context! {
                     statements => total.n_statements,
                     missing => total.n_missing,
                     excluded => total.n_excluded,
+                    branches => total.n_branches,
+                    partial => total.n_partial_branches,
                     cover => display_covered(total.pc_covered(), options.precision),
                 },
             })

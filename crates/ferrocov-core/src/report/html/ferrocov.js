@@ -19,7 +19,7 @@ function setupIndex() {
 
     function refresh() {
         const text = filter.value.toLowerCase();
-        let statements = 0, missing = 0, excluded = 0, shown = 0;
+        let statements = 0, missing = 0, excluded = 0, shown = 0, covered = 0, possible = 0;
         for (const row of rows) {
             const name = row.cells[0].dataset.value.toLowerCase();
             const hidden = (text && !name.includes(text)) || (hideCovered.checked && row.dataset.covered === "yes");
@@ -29,12 +29,15 @@ function setupIndex() {
                 statements += Number(row.cells[1].dataset.value);
                 missing += Number(row.cells[2].dataset.value);
                 excluded += Number(row.cells[3].dataset.value);
+                const ratio = row.cells[row.cells.length - 1].dataset.ratio.split(" ");
+                covered += Number(ratio[0]);
+                possible += Number(ratio[1]);
             }
         }
         document.getElementById("total-statements").textContent = statements;
         document.getElementById("total-missing").textContent = missing;
         document.getElementById("total-excluded").textContent = excluded;
-        document.getElementById("total-cover").textContent = displayCovered(statements - missing, statements) + "%";
+        document.getElementById("total-cover").textContent = displayCovered(covered, possible) + "%";
         document.getElementById("no-rows").hidden = shown !== 0;
     }
 

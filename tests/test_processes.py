@@ -67,6 +67,23 @@ def test_case_under_ferrocov_run(name: str, repeat: int, tmp_path: Path) -> None
     no_leftovers(workdir)
 
 
+@pytest.mark.parametrize("name", CASES)
+def test_case_with_branches(name: str, tmp_path: Path) -> None:
+    """Branch measurement is as durable: arcs reach the data file however processes end."""
+    workdir = copy_case(name, tmp_path)
+    plain = run([sys.executable, "main.py"], cwd=workdir, timeout=120)
+    measured = ferrocov("run", "--branch", "main.py", cwd=workdir, timeout=120)
+    assert measured.returncode == plain.returncode, measured.stderr
+    assert measured.stdout == plain.stdout
+    from coverage import CoverageData
+
+    data = CoverageData(basename=str(workdir / ".coverage"))
+    data.read()
+    assert data.has_arcs()
+    check_all_lines(workdir, sorted(workdir.glob("*.py")))
+    no_leftovers(workdir)
+
+
 TEST_FILE = '''
 import subprocess
 import sys

@@ -139,7 +139,7 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
                 let _ = write!(element, "\t\t\t\t\t\t<line number=\"{line}\" hits=\"{hits}\"");
                 let key = *line as i32;
                 if let Some(&(total, taken)) = branch_stats.get(&key) {
-                    let percent = if total > 0 { 100 * taken / total } else { 0 };
+                    let percent = (100 * taken).checked_div(total).unwrap_or(0);
                     let _ = write!(element, " branch=\"true\" condition-coverage=\"{percent}% ({taken}/{total})\"");
                 }
                 if let Some(exits) = missing_branch_arcs.get(&key) {

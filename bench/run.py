@@ -27,6 +27,9 @@ def have(module: str) -> bool:
     return subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True).returncode == 0
 
 
+BRANCH = False
+
+
 def tools() -> dict[str, tuple[list[str], dict[str, str]]]:
     py = sys.executable
     found: dict[str, tuple[list[str], dict[str, str]]] = {"plain": ([py], {})}
@@ -37,6 +40,16 @@ def tools() -> dict[str, tuple[list[str], dict[str, str]]]:
     if have("slipcover"):
         found["slipcover"] = ([py, "-m", "slipcover", "--out", os.devnull], {})
     found["ferrocov"] = ([py, "-m", "ferrocov", "run", "--data-file=.coverage.bench"], {})
+    if BRANCH:
+        # Branch measurement: coverage.py uses its C tracer for branches before 3.14.
+        if have("coverage"):
+            found["coverage.py --branch"] = (
+                [py, "-m", "coverage", "run", "--branch", "--data-file=.coverage.bench"],
+                {"COVERAGE_CORE": "ctrace"},
+            )
+        if have("slipcover"):
+            found["slipcover --branch"] = ([py, "-m", "slipcover", "--branch", "--out", os.devnull], {})
+        found["ferrocov --branch"] = ([py, "-m", "ferrocov", "run", "--branch", "--data-file=.coverage.bench"], {})
     return found
 
 
@@ -147,7 +160,10 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--only", default=",".join(WORKLOADS))
     parser.add_argument("--process-repeat", type=int, default=20)
+    parser.add_argument("--branch", action="store_true", help="also measure each tool's branch mode")
     args = parser.parse_args()
+    global BRANCH
+    BRANCH = args.branch
     names = [n for n in args.only.split(",") if n]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, repeat={args.repeat}, scale={args.scale}")
     results = measure(names, args.repeat, args.scale)

@@ -158,10 +158,12 @@ def test_xml_validates_against_the_cobertura_dtd(measured: Path) -> None:
     assert run([xmllint, "--noout", "--dtdvalid", str(dtd), "bad.xml"], cwd=measured).returncode != 0
 
 
-def test_json_show_contexts_equals_coverage_py(tmp_path: Path) -> None:
+@pytest.mark.parametrize("branch", [[], ["--cov-branch"]], ids=["lines", "branches"])
+def test_json_show_contexts_equals_coverage_py(branch: list[str], tmp_path: Path) -> None:
     work = tmp_path / "calc"
     shutil.copytree(PROJECT, work)
-    result = run([sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", "--cov=calc", "--cov-context=test", "--cov-report="], cwd=work)
+    options = ["--cov=calc", "--cov-context=test", "--cov-report=", *branch]
+    result = run([sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", *options], cwd=work)
     assert result.returncode == 0, result.stdout + result.stderr
     ours = ferrocov("json", "--show-contexts", "--pretty-print", "-o", "ours.json", cwd=work)
     theirs = coverage("json", "--show-contexts", "--pretty-print", "-o", "theirs.json", cwd=work)

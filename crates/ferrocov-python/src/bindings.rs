@@ -103,14 +103,30 @@ impl PyData {
     fn contexts_by_line(&self, path: &str) -> Vec<(u32, Vec<String>)> {
         let mut order: Vec<u32> = Vec::new();
         let mut by_line: std::collections::HashMap<u32, Vec<String>> = std::collections::HashMap::new();
-        if let Some(contexts) = self.inner.files.get(path) {
+        let mut add = |line: u32, context: &String| {
+            let entry = by_line.entry(line).or_insert_with(|| {
+                order.push(line);
+                Vec::new()
+            });
+            if !entry.contains(context) {
+                entry.push(context.clone());
+            }
+        };
+        if self.inner.has_arcs {
+            // coverage.py reads the arc table in its index order: context, then arc.
+            for (context, arcs) in self.inner.arcs.get(path).into_iter().flatten() {
+                for &(from, to) in arcs {
+                    for line in [from, to] {
+                        if line > 0 {
+                            add(line as u32, context);
+                        }
+                    }
+                }
+            }
+        } else if let Some(contexts) = self.inner.files.get(path) {
             for (context, lines) in contexts {
                 for line in lines {
-                    let entry = by_line.entry(*line).or_insert_with(|| {
-                        order.push(*line);
-                        Vec::new()
-                    });
-                    entry.push(context.clone());
+                    add(*line, context);
                 }
             }
         }

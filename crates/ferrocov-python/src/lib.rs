@@ -76,6 +76,7 @@ fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResu
         return monitoring::install(py, module).map(|_| ());
     }
     settrace::configure(py, branch)?;
+    settrace::create_hook(py)?;
     settrace::check_frame_layout(py)?;
     py.import("threading")?.call_method1("settrace", (module.getattr("_thread_bootstrap")?,))?;
     settrace::install_all_threads();

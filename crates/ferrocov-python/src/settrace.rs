@@ -166,6 +166,7 @@ unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFra
             return 0;
         };
         if what == ffi::PyTrace_CALL {
+            set_frame_trace(frame);
             let last_line = if is_real_call(arcs.generator_code.as_deref(), frame) {
                 -arcs.first_line
             } else {
@@ -205,7 +206,14 @@ const F_TRACE_LINES_OFFSET: usize = 44;
 #[cfg(not(Py_3_11))]
 const F_TRACE_LINES_OFFSET: usize = 84;
 
+/// Byte offset of `f_trace` in `PyFrameObject`, checked the same way.
+#[cfg(Py_3_11)]
+const F_TRACE_OFFSET: usize = 32;
+#[cfg(not(Py_3_11))]
+const F_TRACE_OFFSET: usize = 72;
+
 static mut FRAME_LAYOUT_VERIFIED: bool = false;
+static mut F_TRACE_VERIFIED: bool = false;
 
 /// Verify [`F_TRACE_LINES_OFFSET`] on a real frame; if it is wrong, fall back to setattr.
 pub fn check_frame_layout(py: Python<'_>) -> PyResult<bool> {
@@ -223,7 +231,50 @@ pub fn check_frame_layout(py: Python<'_>) -> PyResult<bool> {
     }
     // SAFETY: written once at start, with the GIL held, before the tracer is installed.
     unsafe { FRAME_LAYOUT_VERIFIED = verified };
+    let original = frame.getattr("f_trace")?;
+    let marker = py.import("sys")?;
+    frame.setattr("f_trace", &marker)?;
+    // SAFETY: the offset lies inside the struct (see above); it holds an object pointer.
+    let stored = unsafe { *(pointer.add(F_TRACE_OFFSET) as *const *mut ffi::PyObject) };
+    frame.setattr("f_trace", original)?;
+    // SAFETY: as above.
+    unsafe { F_TRACE_VERIFIED = stored == marker.as_ptr() };
     Ok(verified)
+}
+
+/// Make `frame.f_trace` ferrocov's hook, as coverage.py's tracer does: if the program later
+/// hands `sys.gettrace()`'s result back to `sys.settrace()`, the line events of frames already
+/// running reach the hook, which records them and puts the C trace function back.
+#[inline(always)]
+unsafe fn set_frame_trace(frame: *mut ffi::PyFrameObject) {
+    let hook = hook_pointer();
+    if hook.is_null() {
+        return;
+    }
+    // SAFETY: written only before tracing starts.
+    if unsafe { F_TRACE_VERIFIED } {
+        // SAFETY: the layout was verified at start-up; `frame` is live; the reference held by
+        // the field is transferred exactly as `Py_XSETREF` does it.
+        unsafe {
+            let field = (frame as *mut u8).add(F_TRACE_OFFSET) as *mut *mut ffi::PyObject;
+            let old = *field;
+            if old != hook {
+                ffi::Py_INCREF(hook);
+                *field = hook;
+                if !old.is_null() {
+                    ffi::Py_DECREF(old);
+                }
+            }
+        }
+    } else {
+        // SAFETY: GIL held by the interpreter calling us.
+        unsafe {
+            let name = c"f_trace";
+            if ffi::PyObject_SetAttrString(frame as *mut ffi::PyObject, name.as_ptr(), hook) != 0 {
+                ffi::PyErr_Clear();
+            }
+        }
+    }
 }
 
 #[inline(always)]
@@ -261,27 +312,82 @@ unsafe extern "C" fn trace(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObj
         } else if recorder::all_seen(value) {
             // Not measured, or nothing left to learn from it: no line events for this frame.
             stop_line_events(frame);
+        } else {
+            set_frame_trace(frame);
         }
     }
     0
 }
 
+/// The object `sys.gettrace()` returns while ferrocov traces. Code that saves the trace
+/// function and restores it later (`test.support.no_tracing`, debuggers, profilers) hands it
+/// back to `sys.settrace()`; called as a Python trace function, it forwards the event and puts
+/// the C trace function back, so measurement survives the round trip (as with coverage.py).
+#[pyclass(module = "ferrocov._core", name = "Tracer")]
+pub struct TraceHook;
+
+#[pymethods]
+impl TraceHook {
+    fn __call__(slf: &Bound<'_, Self>, frame: &Bound<'_, PyAny>, event: &str, arg: &Bound<'_, PyAny>) -> Py<PyAny> {
+        if !ACTIVE.load(Ordering::Relaxed) {
+            // Measurement has stopped: leave whatever tracer the program has alone.
+            return slf.py().None();
+        }
+        let what = match event {
+            "call" => ffi::PyTrace_CALL,
+            "exception" => ffi::PyTrace_EXCEPTION,
+            "line" => ffi::PyTrace_LINE,
+            "return" => ffi::PyTrace_RETURN,
+            _ => -1,
+        };
+        if what >= 0 && frame.is_instance_of::<pyo3::types::PyFrame>() {
+            // SAFETY: GIL held; `frame` is a live frame object; the trace functions never raise.
+            unsafe { tracer()(slf.as_ptr(), frame.as_ptr() as *mut ffi::PyFrameObject, what, arg.as_ptr()) };
+        }
+        if what == ffi::PyTrace_CALL {
+            // New trace functions take effect at call events: back to the C function.
+            // SAFETY: GIL held; the hook object lives in HOOK for the process's life.
+            unsafe { ffi::PyEval_SetTrace(Some(tracer()), hook_pointer()) };
+        }
+        slf.clone().into_any().unbind()
+    }
+}
+
+static HOOK: pyo3::sync::PyOnceLock<Py<TraceHook>> = pyo3::sync::PyOnceLock::new();
+
+/// The trace function is installed (between start and stop).
+static ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Create the hook object (once, at start).
+pub fn create_hook(py: Python<'_>) -> PyResult<()> {
+    HOOK.get_or_try_init(py, || Py::new(py, TraceHook))?;
+    Ok(())
+}
+
+fn hook_pointer() -> *mut ffi::PyObject {
+    // SAFETY: only called with the GIL held (from the interpreter or our bindings).
+    let py = unsafe { Python::assume_attached() };
+    HOOK.get(py).map_or(std::ptr::null_mut(), |hook| hook.as_ptr())
+}
+
 /// Install the trace function in the calling thread.
 pub fn install_current_thread() {
     // SAFETY: GIL held by the caller (a #[pyfunction]).
-    unsafe { ffi::PyEval_SetTrace(Some(tracer()), std::ptr::null_mut()) };
+    unsafe { ffi::PyEval_SetTrace(Some(tracer()), hook_pointer()) };
 }
 
 /// Install the trace function in every thread of the interpreter that exists now.
 #[cfg(Py_3_12)]
 pub fn install_all_threads() {
+    ACTIVE.store(true, Ordering::Relaxed);
     // SAFETY: GIL held by the caller.
-    unsafe { ffi::PyEval_SetTraceAllThreads(Some(tracer()), std::ptr::null_mut()) };
+    unsafe { ffi::PyEval_SetTraceAllThreads(Some(tracer()), hook_pointer()) };
 }
 
 /// Remove the trace function from every thread.
 #[cfg(Py_3_12)]
 pub fn uninstall_all_threads() {
+    ACTIVE.store(false, Ordering::Relaxed);
     // SAFETY: GIL held by the caller.
     unsafe { ffi::PyEval_SetTraceAllThreads(None, std::ptr::null_mut()) };
     STACK.with(|stack| {
@@ -294,12 +400,13 @@ pub fn uninstall_all_threads() {
 /// Install the trace function in every thread of the interpreter that exists now.
 #[cfg(not(Py_3_12))]
 pub fn install_all_threads() {
+    ACTIVE.store(true, Ordering::Relaxed);
     // SAFETY: GIL held; the thread list does not change while we hold it.
     unsafe {
         let interpreter = ffi::PyInterpreterState_Get();
         let mut thread = ffi::PyInterpreterState_ThreadHead(interpreter);
         while !thread.is_null() {
-            if _PyEval_SetTrace(thread, Some(tracer()), std::ptr::null_mut()) != 0 {
+            if _PyEval_SetTrace(thread, Some(tracer()), hook_pointer()) != 0 {
                 ffi::PyErr_Clear();
             }
             thread = ffi::PyThreadState_Next(thread);
@@ -310,6 +417,7 @@ pub fn install_all_threads() {
 /// Remove the trace function from every thread.
 #[cfg(not(Py_3_12))]
 pub fn uninstall_all_threads() {
+    ACTIVE.store(false, Ordering::Relaxed);
     // SAFETY: as in install_all_threads.
     unsafe {
         let interpreter = ffi::PyInterpreterState_Get();

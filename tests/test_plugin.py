@@ -5,6 +5,7 @@ ferrocov's with ``-p no:pytest_cov``, on copies of the same sample project."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import sys
@@ -17,13 +18,14 @@ from conftest import HERE, run
 PROJECT = HERE / "projects" / "calc"
 
 
-def session(tool: str, project: Path, *args: str) -> tuple[int, str, str]:
+def session(tool: str, project: Path, *args: str, **env: str) -> tuple[int, str, str]:
     other = "pytest_cov" if tool == "ferrocov" else "ferrocov"
     result = run(
         [sys.executable, "-m", "pytest", "-p", f"no:{other}", "-p", "no:cacheprovider", "-p", "no:xdist", *args],
         cwd=project,
         timeout=180,
         COLUMNS="80",
+        **env,
     )
     return result.returncode, result.stdout, result.stderr
 
@@ -217,3 +219,34 @@ def test_warnings_reach_the_terminal(project: Path) -> None:
     assert "BrPart" in out  # branch = True is honoured
     assert "Unrecognized option '[run] sorce=' in config file .coveragerc" in out
     assert "Module not_a_module_anywhere was never imported. (module-not-imported)" in out
+
+
+def _install_fake_plugin(root: Path) -> dict[str, str]:
+    """A pytest plugin installed as a distribution with a pytest11 entry point, which imports
+    the project at import time (as some plugins do): the environment that makes it visible."""
+    site = root / "fake-site"
+    (site / "early_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "early_plugin-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: early-plugin\nVersion: 1.0\n")
+    (site / "early_plugin-1.0.dist-info" / "entry_points.txt").write_text("[pytest11]\nearly = early_plugin\n")
+    (site / "early_plugin.py").write_text("import calc.ops  # imported while pytest loads its plugins\n")
+    return {"PYTHONPATH": f"{site}{os.pathsep}{root}"}
+
+
+def test_measures_code_imported_by_other_plugins(project: Path, tmp_path: Path) -> None:
+    """Beyond pytest-cov: a `pytest --cov` run is measured from interpreter start, so module
+    code that another plugin imports before pytest-cov would start is measured too."""
+    other = tmp_path / "calc-pytest-cov"
+    shutil.copytree(PROJECT, other)
+    ours = session("ferrocov", project, "--cov=calc", "--cov-report=term-missing", **_install_fake_plugin(project))
+    theirs = session("pytest-cov", other, "--cov=calc", "--cov-report=term-missing", **_install_fake_plugin(other))
+    assert ours[0] == theirs[0] == 0, ours[1] + ours[2] + theirs[1]
+    def missing(out: str) -> list[str]:
+        row = next(line for line in out.splitlines() if line.startswith("calc/ops.py"))
+        return [part.strip() for part in row.split("%", 1)[1].split(",")]
+
+    # pytest-cov misses calc/ops.py's `def` lines (run at import, before it started) ...
+    assert missing(theirs[1]) == ["1", "5", "7", "11-13"], theirs[1]
+    # ... ferrocov sees them run.
+    assert missing(ours[1]) == ["7", "12-13"], ours[1]
+    # Starting early leaves pytest nothing to warn about (an already-imported plugin module).
+    assert "warning" not in ours[1].lower(), ours[1]

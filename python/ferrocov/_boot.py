@@ -1,4 +1,6 @@
-"""Imported by ``ferrocov.pth`` only when ``FERROCOV_RUN`` is set: measure this process.
+"""Imported by ``ferrocov.pth`` only when ``FERROCOV_RUN`` is set (measure this process, a
+child of a measured run), or when the command line mentions ``--cov`` (a ``pytest --cov`` run
+may start measuring before pytest imports anything: see ``ferrocov._early``).
 
 It must never break the process it runs in: any failure is one line on stderr.
 """
@@ -17,6 +19,10 @@ def _boot() -> None:
         settings = from_environment()
         if settings is not None:
             _measure.start(settings)
+        else:
+            from ferrocov import _early
+
+            _early.maybe_start()
     except Exception as err:  # pragma: no cover - defensive
         if os.environ.get("FERROCOV_DEBUG"):
             raise

@@ -182,11 +182,23 @@ class FerrocovPlugin:
         self.start(source)
 
     def start(self, source: list[str] | None) -> None:
-        from ferrocov import _core
+        from ferrocov import _core, _early
         from ferrocov._settings import ENV_VAR
         from ferrocov.config import read_config
         from ferrocov.control import Controller
 
+        wanted = (source, bool(self.options.cov_branch), self.options.cov_config, bool(self.options.cov_append))
+        early = _early.take(wanted)
+        if early is not None:
+            # Measuring since the interpreter started, with these very settings: adopt it.
+            self.controller, notices = early
+            self.notices.extend(notices)
+            self.config = self.controller.config
+            if self.options.cov_fail_under is None:
+                self.options.cov_fail_under = self.config.fail_under
+            if self.options.cov_precision is None:
+                self.options.cov_precision = self.config.precision
+            return
         if os.environ.get(ENV_VAR) and _core.is_measuring():
             # An xdist worker (or any pytest run inside a measured process): this process is
             # already measured through the environment; the controller combines its data.

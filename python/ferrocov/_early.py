@@ -1,0 +1,166 @@
+"""Start measuring a ``pytest --cov`` run when the interpreter starts, before pytest imports
+any plugin.
+
+pytest-cov starts measuring in ``pytest_load_initial_conftests``: whatever other plugins
+import before that (a project package imported by a plugin, say) is never measured. The
+``ferrocov.pth`` start-up hook sees the command line before anything is imported; when it is a
+pytest run with ``--cov`` (on the command line or in ``PYTEST_ADDOPTS``), this module starts
+measurement right away, and the plugin adopts the running measurement later if its settings
+are the ones pytest's own option parsing gives (otherwise it stops it and starts afresh).
+
+Options that come only from an ini file's ``addopts`` are not seen here; those runs start
+where pytest-cov starts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+#: The measurement started here, waiting for the plugin to adopt it.
+controller: Any = None
+#: The settings it was started with: (sources or None for bare --cov, branch, rcfile, append).
+request: tuple[Any, ...] | None = None
+#: Warnings from reading the configuration, for the plugin to show.
+notices: list[str] = []
+
+
+def _pytest_arguments(argv: list[str]) -> list[str] | None:
+    """The arguments given to pytest, or None if this is not a pytest run."""
+    if not argv:
+        return None
+    program = os.path.basename(argv[0])
+    if program in ("pytest", "py.test"):
+        return argv[1:]
+    # python [interpreter options] -m pytest ...
+    index = 1
+    while index < len(argv):
+        arg = argv[index]
+        if arg == "-m":
+            if index + 1 < len(argv) and argv[index + 1] in ("pytest", "py.test"):
+                return argv[index + 2 :]
+            return None
+        if arg.startswith("-m"):
+            return argv[index + 1 :] if arg[2:] in ("pytest", "py.test") else None
+        if not arg.startswith("-") or arg in ("-c",):
+            return None
+        if arg in ("-W", "-X", "-Q"):
+            index += 1
+        index += 1
+    return None
+
+
+def parse(args: list[str]) -> tuple[Any, ...] | None:
+    """(sources, branch, rcfile, append) from pytest's arguments, as the plugin's options will
+    hold them; None when measurement is not asked for, or is turned off."""
+    sources: list[Any] = []
+    branch = append = False
+    rcfile: str = ".coveragerc"
+    disabled: set[str] = set()
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            break
+        if arg == "--cov":
+            following = args[index + 1] if index + 1 < len(args) else None
+            if following is not None and not following.startswith("-"):
+                sources.append(following)
+                index += 1
+            else:
+                sources.append(True)
+        elif arg.startswith("--cov="):
+            sources.append(arg.split("=", 1)[1] or True)
+        elif arg == "--cov-branch":
+            branch = True
+        elif arg == "--cov-append":
+            append = True
+        elif arg.startswith("--cov-config="):
+            rcfile = arg.split("=", 1)[1]
+        elif arg == "--cov-config" and index + 1 < len(args):
+            rcfile = args[index + 1]
+            index += 1
+        elif arg == "--no-cov":
+            return None
+        elif arg == "-p" and index + 1 < len(args):
+            disabled.add(args[index + 1])
+            index += 1
+        elif arg.startswith("-p"):
+            disabled.add(arg[2:])
+        index += 1
+    if not sources or "no:ferrocov" in disabled:
+        return None
+    if "no:pytest_cov" not in disabled and "no:pytest-cov" not in disabled:
+        import importlib.util
+
+        if importlib.util.find_spec("pytest_cov") is not None:
+            return None  # pytest-cov handles --cov; the plugin says how to choose
+    source = None if True in sources else [s for s in sources if s is not True]
+    return (source, branch, rcfile, append)
+
+
+def maybe_start() -> None:
+    """Start measuring if this process is a ``pytest --cov`` run."""
+    global controller, request
+    args = _pytest_arguments(list(getattr(sys, "orig_argv", [])))
+    if args is None:
+        return
+    addopts = os.environ.get("PYTEST_ADDOPTS")
+    if addopts:
+        import shlex
+
+        args = shlex.split(addopts) + args
+    wanted = parse(args)
+    if wanted is None:
+        return
+    from ferrocov.config import read_config
+    from ferrocov.control import Controller
+
+    source, branch, rcfile, append = wanted
+    config = read_config(True if rcfile == ".coveragerc" else rcfile, warn=notices.append)
+    if source is not None:
+        config.source = source
+    if branch:
+        config.branch = True
+    candidate = Controller(config, warn=notices.append)
+    if candidate.make_settings().unresolved_source:
+        # A package not importable yet (pytest adds to sys.path later): start in the plugin.
+        return
+    if not append and os.path.exists(candidate.data_file):
+        os.remove(candidate.data_file)
+    candidate.start()
+    controller = candidate
+    request = wanted
+    import atexit
+
+    atexit.register(_discard_unclaimed)
+
+
+def _discard_unclaimed() -> None:
+    """pytest ended before its plugin took the measurement (``--version``, a usage error):
+    stop it and leave no data behind."""
+    global controller, request
+    found, controller, request = controller, None, None
+    if found is None:
+        return
+    import shutil
+
+    found.stop()
+    if found.settings is not None:
+        shutil.rmtree(found.settings.data_directory, ignore_errors=True)
+
+
+def take(wanted: tuple[Any, ...]) -> tuple[Any, list[str]] | None:
+    """The measurement started at start-up, if it was started with `wanted`; a different one
+    is stopped and its data discarded."""
+    global controller, request
+    found, started_with = controller, request
+    controller = request = None
+    if found is None:
+        return None
+    if started_with == wanted:
+        return found, list(notices)
+    controller = found
+    _discard_unclaimed()
+    return None

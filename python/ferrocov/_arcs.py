@@ -50,7 +50,8 @@ def constant_truth(node: ast.AST) -> Optional[bool]:
     return None
 
 
-def _irrefutable(case: ast.AST) -> bool:
+def irrefutable(case: ast.AST) -> bool:
+    """Does this `case` always match (`case _:`, a bare capture, no guard)?"""
     if getattr(case, "guard", None) is not None:
         return False
     pattern = case.pattern  # type: ignore[attr-defined]
@@ -261,7 +262,7 @@ class _Finder:
             self.arc(previous, line, "the pattern on line {lineno} always matched")
             exits |= self.body(case.body, {(line, "the pattern on line {lineno} never matched")})
             previous = line
-        if not _irrefutable(cases[-1]):
+        if not irrefutable(cases[-1]):
             exits.add((previous, "the pattern on line {lineno} always matched"))
         return exits
 

@@ -15,7 +15,7 @@ import types
 from dataclasses import dataclass
 
 from ferrocov import _core
-from ferrocov._arcs import ArcAnalysis
+from ferrocov._arcs import ArcAnalysis, irrefutable
 
 
 class NoSource(Exception):
@@ -86,17 +86,6 @@ def _lines_matching(text: str, regex: str) -> list[int]:
         last_start = start
         last_start_line = start_line
     return sorted(matches)
-
-
-def _irrefutable(case: ast.AST) -> bool:
-    if getattr(case, "guard", None) is not None:
-        return False
-    pattern = case.pattern  # type: ignore[attr-defined]
-    while isinstance(pattern, ast.MatchOr):
-        pattern = pattern.patterns[-1]
-    while isinstance(pattern, ast.MatchAs) and pattern.pattern is not None:
-        pattern = pattern.pattern
-    return isinstance(pattern, ast.MatchAs) and pattern.pattern is None
 
 
 Region = tuple[str, str, int, set[int]]
@@ -189,7 +178,7 @@ def analyze_text(
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             first_line = min((d.lineno for d in node.decorator_list), default=node.lineno)
             definitions.append((first_line, node.lineno, node.end_lineno or node.lineno))
-        if type(node).__name__ == "match_case" and _irrefutable(node):
+        if type(node).__name__ == "match_case" and irrefutable(node):
             body = node.body  # type: ignore[attr-defined]
             pattern = node.pattern  # type: ignore[attr-defined]
             cases.append((pattern.lineno, pattern.end_lineno, body[0].lineno, body[-1].end_lineno))

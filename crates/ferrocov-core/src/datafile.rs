@@ -370,18 +370,10 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<FileContents, Unreadable> {
 fn parse_lines_record(record: &[u8], data: &mut CoverageData) -> std::result::Result<(), String> {
     let first_line = read_u32(record, 8);
     let n_lines = read_u32(record, 12) as usize;
-    let path_len = read_u32(record, 16) as usize;
-    let context_len = read_u32(record, 20) as usize;
-    let names_end = RECORD_HEADER_LEN.checked_add(path_len).and_then(|n| n.checked_add(context_len));
-    let Some(names_end) = names_end else { return Err("sizes overflow".to_string()) };
-    let hits_offset = align8(names_end);
+    let (path, context, hits_offset) = record_names(record)?;
     if hits_offset.checked_add(n_lines).is_none_or(|end| end > record.len()) {
         return Err("sizes exceed the record".to_string());
     }
-    let path = std::str::from_utf8(&record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len])
-        .map_err(|_| "path is not UTF-8".to_string())?;
-    let context = std::str::from_utf8(&record[RECORD_HEADER_LEN + path_len..names_end])
-        .map_err(|_| "context is not UTF-8".to_string())?;
     let hits = &record[hits_offset..hits_offset + n_lines];
     let lines = hits.iter().enumerate().filter(|(_, &hit)| hit != 0).map(|(index, _)| first_line + index as u32);
     data.add_context_lines(path, context, lines);

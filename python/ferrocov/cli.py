@@ -429,6 +429,7 @@ def do_debug(args: argparse.Namespace, config: Config) -> int:
         print(f"-- sys {'-' * 40}")
         print(f"               version: {__version__}")
         print(f"                  core: {_core.core_name()}")
+        print(f"           branch core: {_core.core_name(True)}{' (in use: branch = True)' if config.branch else ''}")
         print(f"              platform: {platform.platform()}")
         print(f"        implementation: {platform.python_implementation()}")
         print(f"            executable: {sys.executable}")

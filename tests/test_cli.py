@@ -3,12 +3,13 @@ options and exit statuses are coverage.py's."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import coverage, ferrocov, read_lines, run
+from conftest import PROGRAMS, coverage, ferrocov, read_lines, run
 
 
 def test_run_module_like_python_dash_m(tmp_path: Path) -> None:
@@ -141,3 +142,31 @@ def test_include_and_source_pkgs(tmp_path: Path) -> None:
     ours = ferrocov("report", cwd=tmp_path)
     assert ours.stdout == coverage("report", cwd=tmp_path).stdout
     assert "pkg/unused.py" in ours.stdout
+
+
+def test_line_and_branch_data_are_not_mixed(tmp_path: Path) -> None:
+    """As coverage.py: statement data and branch data never combine. The file of the other kind
+    is named, skipped and kept; nothing is lost."""
+    from coverage import CoverageData
+
+    shutil.copy(PROGRAMS / "functions.py", tmp_path / "functions.py")
+    assert ferrocov("run", "-p", "functions.py", cwd=tmp_path).returncode == 0
+    assert ferrocov("run", "--branch", "-p", "functions.py", cwd=tmp_path).returncode == 0
+    assert len(list(tmp_path.glob(".coverage.*"))) == 2
+    result = ferrocov("combine", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Can't combine branch coverage data with statement data" in result.stdout + result.stderr
+    assert len(list(tmp_path.glob(".coverage.*"))) == 1  # the skipped one stays
+    combined = CoverageData(basename=str(tmp_path / ".coverage"))
+    combined.read()
+    # Appending data of the other kind to the combined file is refused; both files are kept.
+    other = [] if combined.has_arcs() else ["--branch"]
+    for leftover in tmp_path.glob(".coverage.*"):
+        leftover.unlink()
+    assert ferrocov("run", *other, "-p", "functions.py", cwd=tmp_path).returncode == 0
+    before = (tmp_path / ".coverage").read_bytes()
+    refused = ferrocov("combine", "-a", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "Can't combine" in refused.stdout + refused.stderr
+    assert (tmp_path / ".coverage").read_bytes() == before
+    assert len(list(tmp_path.glob(".coverage.*"))) == 1

@@ -113,3 +113,20 @@ def test_branch_report_text_matches_coverage_py(options: list[str], workdir: Pat
     assert ferro_report.returncode == coverage_report.returncode
     assert ferro_report.stdout == coverage_report.stdout
     assert ("->" in ferro_report.stdout or "-\\>" in ferro_report.stdout) or "-m" not in options
+
+
+def test_branch_report_honours_partial_and_exclusion_settings(workdir: Path) -> None:
+    """`[report] partial_branches` (replacing the default), `partial_branches_always` and
+    `exclude_also` change Branch, BrPart and Missing exactly as they do for coverage.py."""
+    (workdir / ".coveragerc").write_text(
+        "[run]\nbranch = True\n"
+        "[report]\nshow_missing = True\n"
+        "partial_branches =\n    no branch\n    if n < 0:\n"
+        "partial_branches_always =\n    while total > 100:\n"
+        "exclude_also =\n    if __name__ == .__main__.:\n"
+    )
+    assert ferrocov("run", "branches.py", cwd=workdir).returncode == 0
+    ours = ferrocov("report", cwd=workdir)
+    theirs = coverage("report", cwd=workdir)
+    assert ours.stdout == theirs.stdout
+    assert "BrPart" in ours.stdout

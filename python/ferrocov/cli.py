@@ -267,7 +267,10 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
     if not consumed:
         return _error("No data to combine")
     if args.append and os.path.exists(data_file):
-        data.update(_core.Data.read(data_file))
+        try:
+            data.update(_core.Data.read(data_file))
+        except _core.DataError as err:
+            return _error(f"{err}: can't append to '{data_file}'")
     if config.paths:
         from ferrocov.paths import remapper
 

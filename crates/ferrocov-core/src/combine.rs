@@ -68,13 +68,18 @@ pub fn combine(inputs: &[PathBuf]) -> Combined {
             combined.warnings.push(format!("Couldn't combine from non-existent path '{}'", input.display()));
         }
     }
+    let mut kind = Kind::default();
     for file in files {
         let is_raw = file.extension().is_some_and(|e| e == datafile::EXTENSION);
         if is_raw {
-            read_raw(&file, &mut combined, &mut processes);
+            read_raw(&file, &mut combined, &mut processes, &mut kind);
         } else {
             match sqlite::read(&file) {
                 Ok(data) => {
+                    if let Some(warning) = kind.mismatch(&file, data.has_arcs) {
+                        combined.warnings.push(warning);
+                        continue;
+                    }
                     combined.data.merge(data);
                     combined.consumed.push(file);
                 }
@@ -87,7 +92,35 @@ pub fn combine(inputs: &[PathBuf]) -> Combined {
     combined
 }
 
-fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, bool>) {
+/// Whether the data combined so far measured branches, and which file said so first: lines and
+/// arcs never mix (coverage.py refuses to combine them), so a file of the other kind is skipped.
+#[derive(Default)]
+struct Kind {
+    first: Option<(bool, PathBuf)>,
+}
+
+impl Kind {
+    fn mismatch(&mut self, file: &Path, has_arcs: bool) -> Option<String> {
+        match &self.first {
+            None => {
+                self.first = Some((has_arcs, file.to_path_buf()));
+                None
+            }
+            Some((arcs, _)) if *arcs == has_arcs => None,
+            Some((arcs, first)) => {
+                let (branch_file, line_file) = if *arcs { (first.as_path(), file) } else { (file, first.as_path()) };
+                Some(format!(
+                    "Can't combine branch coverage data with statement data: data file '{}' measured branch coverage, but data file '{}' didn't; skipped '{}'",
+                    branch_file.display(),
+                    line_file.display(),
+                    file.display()
+                ))
+            }
+        }
+    }
+}
+
+fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, bool>, kind: &mut Kind) {
     let bytes = match std::fs::read(file) {
         Ok(bytes) => bytes,
         Err(error) => {
@@ -97,6 +130,10 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
     };
     match datafile::parse(&bytes) {
         Ok(contents) => {
+            if let Some(warning) = kind.mismatch(file, contents.branch) {
+                combined.warnings.push(warning);
+                return;
+            }
             if let Some(warning) = contents.warning {
                 combined.warnings.push(format!("Data file '{}' is damaged: {warning}", file.display()));
             }
@@ -140,5 +177,27 @@ mod tests {
         assert_eq!(combined.data.processes_unclean, 2);
         assert_eq!(combined.warnings.len(), 1);
         assert!(combined.warnings[0].contains("junk.fcd"));
+    }
+
+    #[test]
+    fn line_and_branch_data_do_not_mix() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut lines = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
+        let slot = lines.register_lines("/x.py", "", 1, 2).expect("register");
+        // SAFETY: slot covers 2 bytes of a live mapping.
+        unsafe { *slot.hits = 1 };
+        let mut arcs = Writer::create_with_flags(dir.path(), ProcessId { pid: 2, nonce: 2 }, 0, datafile::FLAG_BRANCH).expect("create");
+        let arc_slot = arcs.register_arcs("/x.py", "", 1, 4).expect("register");
+        // SAFETY: the slot is live; index 0 is below its capacity.
+        unsafe { arc_slot.store(0, (-1, 2)) };
+        let (lines_path, arcs_path) = (lines.path(), arcs.path());
+        std::mem::forget(lines);
+        std::mem::forget(arcs);
+        let combined = combine(&[lines_path.clone(), arcs_path.clone()]);
+        assert!(!combined.data.has_arcs);
+        assert_eq!(combined.consumed, vec![lines_path]);
+        assert_eq!(combined.warnings.len(), 1);
+        assert!(combined.warnings[0].contains("Can't combine branch coverage data with statement data"), "{:?}", combined.warnings);
+        assert!(combined.warnings[0].contains(&arcs_path.display().to_string()));
     }
 }

@@ -73,8 +73,19 @@ impl PyData {
         self.inner.touch(path);
     }
 
-    fn update(&mut self, other: &PyData) {
+    /// Merge `other` in. Line data and branch data never mix (coverage.py's rule).
+    fn update(&mut self, other: &PyData) -> PyResult<()> {
+        let mine = self.inner.has_arcs || !self.inner.files.is_empty();
+        if mine && !other.inner.files.is_empty() && self.inner.has_arcs != other.inner.has_arcs {
+            let message = if self.inner.has_arcs {
+                "Can't combine statement coverage data with branch data"
+            } else {
+                "Can't combine branch coverage data with statement data"
+            };
+            return Err(DataError::new_err(message));
+        }
         self.inner.merge(other.inner.clone());
+        Ok(())
     }
 
     /// Rename files with `rename(path) -> path` (used for `[paths]` remapping).

@@ -33,3 +33,28 @@ def test_xdist_report_equals_serial_report(branch: list[str], tmp_path: Path) ->
     assert ("BrPart" in two.stdout) == bool(branch)
     leftovers = [p.name for p in parallel.iterdir() if p.name.startswith((".ferrocov-", ".coverage."))]
     assert leftovers == []
+
+
+@pytest.mark.parametrize("branch", [[], ["--cov-branch"]], ids=["lines", "branches"])
+def test_remote_worker_ships_its_data_back(branch: list[str], tmp_path: Path) -> None:
+    """A worker that shares neither the environment nor the directory of the controller (as an
+    ssh or socket worker): it measures with the settings sent in workerinput, sends its data
+    back, and the controller maps the worker's paths onto its own. The report equals the serial
+    one."""
+    serial = tmp_path / "serial"
+    controller = tmp_path / "controller"
+    remote = tmp_path / "remote"
+    shutil.copytree(PROJECT, serial)
+    shutil.copytree(PROJECT, controller)
+    remote.mkdir()
+    base = [sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", "--cov=calc", "--cov-report=term-missing", *branch]
+    one = run(base, cwd=serial)
+    spec = f"popen//chdir={remote}//env:FERROCOV_RUN="
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    args = [*base, "-d", "--tx", spec, "--rsyncdir=calc", "--rsyncdir=tests", "-W", "ignore::DeprecationWarning"]
+    two = run(args, cwd=controller, TMPDIR=str(private_tmp))
+    assert one.returncode == 0 and two.returncode == 0, two.stdout + two.stderr
+    assert (remote / "calc" / "ops.py").exists(), "the worker did not run in its own directory"
+    assert report_rows(one.stdout) == report_rows(two.stdout), two.stdout
+    assert not list(private_tmp.glob("ferrocov-*")), "a worker left its data behind"

@@ -170,6 +170,10 @@ class FerrocovPlugin:
         self._disabled = False
         self._wrote_heading = False
         self.worker = False
+        self.remote = False
+        self.remote_worker: Any = None
+        #: Data sent back by remote xdist workers, merged into the run's data at the end.
+        self.from_workers: list[Any] = []
         self.notices: list[str] = []
         if getattr(options, "no_cov", False):
             self._disabled = True
@@ -204,6 +208,14 @@ class FerrocovPlugin:
             # already measured through the environment; the controller combines its data.
             self.worker = True
             return
+        from ferrocov import _xdist
+
+        if _xdist.is_worker():
+            # A worker without the run's environment (remote): it measures itself from
+            # pytest_sessionstart, with the settings the controller sends in workerinput.
+            self.worker = True
+            self.remote = True
+            return
         rcfile: str | bool = self.options.cov_config
         if rcfile == ".coveragerc":
             rcfile = True
@@ -233,8 +245,46 @@ class FerrocovPlugin:
         self.notices.append(message)
 
     def pytest_sessionstart(self, session: Any) -> None:
-        if self.controller is not None and self.options.cov_context == "test":
+        from ferrocov import _xdist
+
+        workerinput = getattr(session.config, "workerinput", None)
+        if self.remote and workerinput and _xdist.SETTINGS_KEY in workerinput:
+            self.remote_worker = _xdist.RemoteWorker(workerinput, str(session.config.rootpath))
+            self.remote_worker.start()
+        measuring = self.controller is not None or self.worker
+        if measuring and self.options.cov_context == "test":
             session.config.pluginmanager.register(TestContextPlugin(), "_cov_contexts")
+
+    def pytest_sessionfinish(self, session: Any) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if self.remote_worker is not None and workeroutput is not None:
+            self.remote_worker.finish(workeroutput)
+            self.remote_worker = None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist, controller side: every worker gets the run's settings (used by remote ones)."""
+        from ferrocov import _xdist
+
+        if self.controller is not None and self.controller.settings is not None:
+            _xdist.configure_node(node, self.controller.settings, str(node.config.rootpath))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist, controller side: keep what a remote worker measured."""
+        from ferrocov import _xdist
+
+        output = getattr(node, "workeroutput", None)
+        if self.controller is None or not output:
+            return
+        try:
+            data, warnings = _xdist.receive(output, str(node.config.rootpath))
+        except Exception as err:
+            self._notice(f"Couldn't use the data of xdist worker {output.get('workerid', '?')}: {err}")
+            return
+        self.notices.extend(warnings)
+        if data is not None:
+            self.from_workers.append(data)
 
     def _should_report(self) -> bool:
         needed = self.options.cov_report or self.options.cov_fail_under
@@ -249,6 +299,11 @@ class FerrocovPlugin:
         assert self.controller is not None
         self.controller.stop()
         data = self.controller.combine(append=self.options.cov_append)
+        for extra in self.from_workers:
+            try:
+                data.update(extra)
+            except Exception as err:
+                self._notice(f"Couldn't combine an xdist worker's data: {err}")
         self.controller.save(data)
         if self._should_report():
             from ferrocov import _core

@@ -58,3 +58,24 @@ def test_remote_worker_ships_its_data_back(branch: list[str], tmp_path: Path) ->
     assert (remote / "calc" / "ops.py").exists(), "the worker did not run in its own directory"
     assert report_rows(one.stdout) == report_rows(two.stdout), two.stdout
     assert not list(private_tmp.glob("ferrocov-*")), "a worker left its data behind"
+
+
+def test_test_contexts_under_xdist_equal_serial(tmp_path: Path) -> None:
+    """--cov-context=test in xdist workers records the same nodeid|when contexts as serially."""
+    from coverage import CoverageData
+
+    def contexts(root: Path) -> dict[str, dict[int, list[str]]]:
+        data = CoverageData(basename=str(root / ".coverage"))
+        data.read()
+        return {Path(f).name: {k: sorted(v) for k, v in data.contexts_by_lineno(f).items()} for f in data.measured_files()}
+
+    serial = tmp_path / "serial"
+    parallel = tmp_path / "parallel"
+    shutil.copytree(PROJECT, serial)
+    shutil.copytree(PROJECT, parallel)
+    base = [sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", "--cov=calc", "--cov-context=test", "--cov-report="]
+    assert run(base, cwd=serial).returncode == 0
+    assert run([*base, "-n", "2"], cwd=parallel).returncode == 0
+    expected = contexts(serial)
+    assert any("tests/test_calc.py::test_add|run" in names for names in expected["ops.py"].values())
+    assert contexts(parallel) == expected

@@ -26,7 +26,7 @@ request: tuple[Any, ...] | None = None
 notices: list[str] = []
 
 
-def _pytest_arguments(argv: list[str]) -> list[str] | None:
+def pytest_arguments(argv: list[str]) -> list[str] | None:
     """The arguments given to pytest, or None if this is not a pytest run."""
     if not argv:
         return None
@@ -103,7 +103,7 @@ def parse(args: list[str]) -> tuple[Any, ...] | None:
 def maybe_start() -> None:
     """Start measuring if this process is a ``pytest --cov`` run."""
     global controller, request
-    args = _pytest_arguments(list(getattr(sys, "orig_argv", [])))
+    args = pytest_arguments(list(getattr(sys, "orig_argv", [])))
     if args is None:
         return
     addopts = os.environ.get("PYTEST_ADDOPTS")

@@ -24,8 +24,17 @@ DATA_KEY = "ferrocov_data"
 
 
 def is_worker() -> bool:
-    """Is this process an xdist worker? (Known before ``workerinput`` is.)"""
-    return bool(os.environ.get("PYTEST_XDIST_WORKER"))
+    """Is this process an xdist worker? (Known before ``workerinput`` is.) xdist sets
+    ``PYTEST_XDIST_WORKER`` in its workers, and processes they start inherit it; a worker is
+    started by execnet, never as ``pytest ...``, which tells a pytest run started from inside a
+    worker's test apart."""
+    import sys
+
+    from ferrocov._early import pytest_arguments
+
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return False
+    return pytest_arguments(list(getattr(sys, "orig_argv", []))) is None
 
 
 def configure_node(node: Any, settings: Settings, rootdir: str) -> None:

@@ -185,9 +185,12 @@ def test_test_contexts_equal_pytest_cov(project: Path, tmp_path: Path) -> None:
 
     ours_contexts = contexts(project)
     theirs_contexts = contexts(other)
-    # calc/cli.py runs only in a subprocess, which pytest-cov doesn't measure by default.
+    # calc/cli.py runs only in a subprocess, which pytest-cov doesn't measure by default; the
+    # subprocess's lines are in test_cli_subprocess's context (ferrocov only, see below).
     ours_contexts.pop("calc/cli.py", None)
     theirs_contexts.pop("calc/cli.py", None)
+    child = "tests/test_calc.py::test_cli_subprocess|run"
+    ours_contexts = {f: {n: [c for c in cs if c != child] for n, cs in lines.items()} for f, lines in ours_contexts.items()}
     assert ours_contexts == theirs_contexts
     recorded = {context for lines in ours_contexts.values() for names in lines.values() for context in names}
     assert "tests/test_calc.py::test_add|run" in recorded
@@ -250,3 +253,17 @@ def test_measures_code_imported_by_other_plugins(project: Path, tmp_path: Path) 
     assert missing(ours[1]) == ["7", "12-13"], ours[1]
     # Starting early leaves pytest nothing to warn about (an already-imported plugin module).
     assert "warning" not in ours[1].lower(), ours[1]
+
+
+def test_child_processes_record_in_the_test_context(project: Path) -> None:
+    """--cov-context=test: a process a test starts records in that test's context (pytest-cov's
+    children record in no context)."""
+    from coverage import CoverageData
+
+    status, out, err = session("ferrocov", project, "--cov=calc", "--cov-context=test", "--cov-report=")
+    assert status == 0, out + err
+    data = CoverageData(basename=str(project / ".coverage"))
+    data.read()
+    cli = next(f for f in data.measured_files() if f.endswith("cli.py"))
+    contexts = {name for names in data.contexts_by_lineno(cli).values() for name in names}
+    assert contexts == {"tests/test_calc.py::test_cli_subprocess|run"}, contexts

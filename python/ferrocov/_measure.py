@@ -65,6 +65,8 @@ def start(settings: Settings) -> None:
         settings.cwd or os.getcwd(),
         settings.branch,
     )
+    if settings.context:
+        _core.set_context(settings.context)
     if not _fork_hook_installed:
         os.register_at_fork(after_in_child=_after_fork_in_child)
         _fork_hook_installed = True

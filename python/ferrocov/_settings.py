@@ -19,7 +19,7 @@ _FORMAT = "ferrocov-settings-1"
 
 
 class Settings:
-    __slots__ = ("data_directory", "source", "has_source", "include", "omit", "cwd", "branch", "unresolved_source")
+    __slots__ = ("data_directory", "source", "has_source", "include", "omit", "cwd", "branch", "unresolved_source", "context")
 
     def __init__(
         self,
@@ -31,6 +31,7 @@ class Settings:
         cwd: str = "",
         branch: bool = False,
         unresolved_source: list[str] | None = None,
+        context: str = "",
     ) -> None:
         self.data_directory = data_directory
         self.source = source or []
@@ -40,6 +41,8 @@ class Settings:
         self.cwd = cwd
         self.branch = branch
         self.unresolved_source = unresolved_source or []
+        #: The dynamic context a child starts in: the test that was running when it started.
+        self.context = context
 
     def encode(self) -> str:
         lines = [_FORMAT]

@@ -445,8 +445,19 @@ class TestContextPlugin:
     @staticmethod
     def switch_context(item: Any, when: str) -> None:
         from ferrocov import _core
+        from ferrocov._settings import ENV_VAR, Settings
 
-        _core.set_context(f"{item.nodeid}|{when}")
+        context = f"{item.nodeid}|{when}"
+        _core.set_context(context)
+        # Processes the test starts record in its context too (pytest-cov's children do not).
+        raw = os.environ.get(ENV_VAR)
+        if raw:
+            try:
+                settings = Settings.decode(raw)
+            except ValueError:
+                return
+            settings.context = context
+            os.environ[ENV_VAR] = settings.encode()
 
 
 @pytest.fixture

@@ -198,20 +198,9 @@ class _Finder:
             return {(self.line(node), "")}
         return handler(self, node)
 
-    def _break(self, node: ast.Break) -> set[Start]:
-        self.jump({(self.line(node), "the break on line {lineno} wasn't executed")}, "on_break")
-        return set()
-
-    def _continue(self, node: ast.Continue) -> set[Start]:
-        self.jump({(self.line(node), "the continue on line {lineno} wasn't executed")}, "on_continue")
-        return set()
-
-    def _raise(self, node: ast.Raise) -> set[Start]:
-        self.jump({(self.line(node), "the raise on line {lineno} wasn't executed")}, "on_raise")
-        return set()
-
-    def _return(self, node: ast.Return) -> set[Start]:
-        self.jump({(self.line(node), "the return on line {lineno} wasn't executed")}, "on_return")
+    def _leave(self, node: ast.stmt, word: str) -> set[Start]:
+        """`break`, `continue`, `raise`, `return`: jump to the nearest block that takes it."""
+        self.jump({(self.line(node), f"the {word} on line {{lineno}} wasn't executed")}, f"on_{word}")
         return set()
 
     def _definition(self, node: ast.FunctionDef) -> set[Start]:
@@ -326,17 +315,22 @@ class _Finder:
 
     # -- the `with` fix-ups ---------------------------------------------------------------
 
+    def _onward(self) -> dict[int, int]:
+        """Where each `with` line goes on to, other than into its body."""
+        onward: dict[int, int] = {}
+        for line in self.with_lines:
+            targets = {b for a, b in self.arcs if a == line and (a, b) not in self.with_entries}
+            if targets:
+                onward[line] = min(targets)
+        return onward
+
     def old_with_fixers(self) -> dict[Arc, tuple[Arc, Arc]]:
         """coverage.py 7.16's form: the arc back to the `with` line, mapped to the `with`
         line's onward arc and the arc that replaces both."""
         fixers: dict[Arc, tuple[Arc, Arc]] = {}
         if not _OLD_WITH_FIXUP:
             return fixers
-        for line in self.with_lines:
-            targets = {b for a, b in self.arcs if a == line and (a, b) not in self.with_entries}
-            if not targets:
-                continue
-            target = min(targets)
+        for line, target in self._onward().items():
             for end, start in self.with_returns:
                 if start == line:
                     fixers[(end, line)] = ((line, target), (end, target))
@@ -346,11 +340,7 @@ class _Finder:
         """Arcs to rewrite: leaving a `with` body jumps back to the `with` line before going
         on; reports show it as going straight on (the value), and drop the `with` line's own
         onward arc (None)."""
-        onward: dict[int, int] = {}
-        for line in self.with_lines:
-            targets = {b for a, b in self.arcs if a == line and (a, b) not in self.with_entries}
-            if targets:
-                onward[line] = min(targets)
+        onward = self._onward()
 
         def landing(start: int) -> int:
             target = onward[start]
@@ -388,10 +378,10 @@ def _node_line(node: ast.AST) -> int:
 
 
 _HANDLERS: dict[str, Callable[[_Finder, ast.AST], set[Start]]] = {
-    "Break": _Finder._break,  # type: ignore[dict-item]
-    "Continue": _Finder._continue,  # type: ignore[dict-item]
-    "Raise": _Finder._raise,  # type: ignore[dict-item]
-    "Return": _Finder._return,  # type: ignore[dict-item]
+    "Break": lambda finder, node: finder._leave(node, "break"),  # type: ignore[arg-type]
+    "Continue": lambda finder, node: finder._leave(node, "continue"),  # type: ignore[arg-type]
+    "Raise": lambda finder, node: finder._leave(node, "raise"),  # type: ignore[arg-type]
+    "Return": lambda finder, node: finder._leave(node, "return"),  # type: ignore[arg-type]
     "FunctionDef": _Finder._definition,  # type: ignore[dict-item]
     "AsyncFunctionDef": _Finder._definition,  # type: ignore[dict-item]
     "ClassDef": _Finder._definition,  # type: ignore[dict-item]

@@ -124,12 +124,14 @@ def maybe_start() -> None:
     if branch:
         config.branch = True
     candidate = Controller(config, warn=notices.append)
-    if candidate.make_settings().unresolved_source:
+    settings = candidate.make_settings()
+    if settings.unresolved_source:
         # A package not importable yet (pytest adds to sys.path later): start in the plugin.
         return
     if not append and os.path.exists(candidate.data_file):
         os.remove(candidate.data_file)
-    candidate.start()
+    candidate.prepare(settings)
+    candidate.start_in_this_process()
     controller = candidate
     request = wanted
     import atexit

@@ -115,10 +115,10 @@ class Controller:
             unresolved_source=unresolved,
         )
 
-    def prepare(self) -> None:
-        """Choose the run's data directory and export it, so every process started from now
-        on is measured."""
-        self.settings = self.make_settings()
+    def prepare(self, settings: Settings | None = None) -> None:
+        """Choose the run's data directory (or take `settings` made by `make_settings`) and
+        export it, so every process started from now on is measured."""
+        self.settings = settings or self.make_settings()
         self._previous_env = os.environ.get(ENV_VAR)
         os.environ[ENV_VAR] = self.settings.encode()
 

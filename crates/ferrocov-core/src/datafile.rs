@@ -190,52 +190,41 @@ impl Writer {
         Ok((index, offset))
     }
 
-    /// Append a record for a code object of `path` spanning `n_lines` lines from `first_line`,
-    /// run in `context` ("" for the default), and return the slot the tracer writes hits into.
-    pub fn register_lines(&mut self, path: &str, context: &str, first_line: u32, n_lines: u32) -> Result<HitSlot> {
-        let path_len = path.len();
-        let context_len = context.len();
-        let hits_offset = align8(RECORD_HEADER_LEN + path_len + context_len);
-        let record_len = align8(hits_offset + n_lines as usize);
+    /// Append and publish a record: the 24-byte header (`count` in the field after the first
+    /// line), the path and context names, and `payload_len` zeroed bytes after them (8-aligned).
+    /// Returns a pointer to the payload, inside a mapping that is never unmapped.
+    fn append_record(&mut self, tag: u32, path: &str, context: &str, first_line: u32, count: u32, payload_len: usize) -> Result<*mut u8> {
+        let (path_len, context_len) = (path.len(), context.len());
+        let payload_offset = align8(RECORD_HEADER_LEN + path_len + context_len);
+        let record_len = align8(payload_offset + payload_len);
         let (index, offset) = self.allocate(record_len)?;
         let map = &mut self.segments[index].map;
         let record = &mut map[offset..offset + record_len];
         record[4..8].copy_from_slice(&(record_len as u32).to_le_bytes());
         record[8..12].copy_from_slice(&first_line.to_le_bytes());
-        record[12..16].copy_from_slice(&n_lines.to_le_bytes());
+        record[12..16].copy_from_slice(&count.to_le_bytes());
         record[16..20].copy_from_slice(&(path_len as u32).to_le_bytes());
         record[20..24].copy_from_slice(&(context_len as u32).to_le_bytes());
         record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len].copy_from_slice(path.as_bytes());
         let context_start = RECORD_HEADER_LEN + path_len;
         record[context_start..context_start + context_len].copy_from_slice(context.as_bytes());
-        publish(record, TAG_LINES);
-        // SAFETY: `hits_offset + n_lines <= record_len` and the mapping lives as long as the
-        // writer; the writer is leaked rather than dropped while slots can still be used.
-        let hits = unsafe { map.as_mut_ptr().add(offset + hits_offset) };
+        publish(record, tag);
+        // SAFETY: `payload_offset + payload_len <= record_len`, inside the mapping, which lives
+        // as long as the writer; the writer is leaked rather than dropped while slots are used.
+        Ok(unsafe { map.as_mut_ptr().add(offset + payload_offset) })
+    }
+
+    /// Append a record for a code object of `path` spanning `n_lines` lines from `first_line`,
+    /// run in `context` ("" for the default), and return the slot the tracer writes hits into.
+    pub fn register_lines(&mut self, path: &str, context: &str, first_line: u32, n_lines: u32) -> Result<HitSlot> {
+        let hits = self.append_record(TAG_LINES, path, context, first_line, n_lines, n_lines as usize)?;
         Ok(HitSlot { hits, first_line, n_lines })
     }
 
     /// Append an arc record for code of `path` run in `context`, with room for `capacity` arcs.
     pub fn register_arcs(&mut self, path: &str, context: &str, first_line: u32, capacity: u32) -> Result<ArcSlot> {
-        let (path_len, context_len) = (path.len(), context.len());
-        let cells_offset = align8(RECORD_HEADER_LEN + path_len + context_len);
-        let record_len = cells_offset + 8 * capacity as usize;
-        let (index, offset) = self.allocate(record_len)?;
-        let map = &mut self.segments[index].map;
-        let record = &mut map[offset..offset + record_len];
-        record[4..8].copy_from_slice(&(record_len as u32).to_le_bytes());
-        record[8..12].copy_from_slice(&first_line.to_le_bytes());
-        record[12..16].copy_from_slice(&capacity.to_le_bytes());
-        record[16..20].copy_from_slice(&(path_len as u32).to_le_bytes());
-        record[20..24].copy_from_slice(&(context_len as u32).to_le_bytes());
-        record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len].copy_from_slice(path.as_bytes());
-        let context_start = RECORD_HEADER_LEN + path_len;
-        record[context_start..context_start + context_len].copy_from_slice(context.as_bytes());
-        publish(record, TAG_ARCS);
-        // SAFETY: the cells lie inside the record, which lies inside the mapping; the writer is
-        // leaked rather than dropped while slots can still be used.
-        let cells = unsafe { map.as_mut_ptr().add(offset + cells_offset) } as *mut u64;
-        Ok(ArcSlot { cells, capacity })
+        let cells = self.append_record(TAG_ARCS, path, context, first_line, capacity, 8 * capacity as usize)?;
+        Ok(ArcSlot { cells: cells as *mut u64, capacity })
     }
 
     /// Mark every segment as closed cleanly.

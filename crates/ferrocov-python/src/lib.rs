@@ -70,7 +70,6 @@ fn start(
 /// Branch measurement uses the trace function on every version, as coverage.py does on
 /// 3.12 and 3.13 (sys.monitoring's BRANCH events do not give coverage.py's arcs there).
 fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<()> {
-    USING_SETTRACE.store(branch || !cfg!(Py_3_12), std::sync::atomic::Ordering::Relaxed);
     #[cfg(Py_3_12)]
     if !branch {
         return monitoring::install(py, module).map(|_| ());
@@ -83,9 +82,6 @@ fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResu
     Ok(())
 }
 
-/// Which core [`start`] installed: the trace function (else sys.monitoring).
-static USING_SETTRACE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
 /// Installed with `threading.settrace`: puts the C trace function in a new thread.
 #[pyfunction]
 #[pyo3(signature = (*_args))]
@@ -97,7 +93,7 @@ fn _thread_bootstrap(_args: &Bound<'_, pyo3::types::PyTuple>) -> Option<()> {
 /// Stop measuring: remove the tracer and mark the data file closed cleanly.
 #[pyfunction]
 fn stop(py: Python<'_>) -> PyResult<()> {
-    if USING_SETTRACE.load(std::sync::atomic::Ordering::Relaxed) {
+    if settrace::is_active() {
         py.import("threading")?.call_method1("settrace", (py.None(),))?;
         settrace::uninstall_all_threads();
     } else {

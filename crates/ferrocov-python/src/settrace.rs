@@ -127,6 +127,21 @@ unsafe fn is_real_return(code: Option<&[u8]>, frame: *mut ffi::PyFrameObject) ->
     }
 }
 
+/// The recorder's value for the code object `frame` runs.
+///
+/// # Safety
+/// Called from a trace function: the GIL is held and `frame` is live.
+#[inline(always)]
+unsafe fn frame_value(frame: *mut ffi::PyFrameObject) -> *mut std::ffi::c_void {
+    // SAFETY: as the caller guarantees; PyFrame_GetCode returns a new reference, released here.
+    unsafe {
+        let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
+        let value = recorder::slot_for(Python::assume_attached(), code);
+        ffi::Py_DECREF(code);
+        value
+    }
+}
+
 /// The arc tracer. Never raises: it always returns 0.
 unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObject, what: c_int, _arg: *mut ffi::PyObject) -> c_int {
     if (what != ffi::PyTrace_LINE && what != ffi::PyTrace_CALL && what != ffi::PyTrace_RETURN)
@@ -143,9 +158,7 @@ unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFra
         let Some(last_line) = last_line else { return 0 };
         // SAFETY: the interpreter calls us with the GIL held and a live frame.
         unsafe {
-            let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
-            let value = recorder::slot_for(Python::assume_attached(), code);
-            ffi::Py_DECREF(code);
+            let value = frame_value(frame);
             if let Some(arcs) = recorder::arc_state(value) {
                 let first_line = arcs.first_line;
                 if is_real_return(arcs.generator_code.as_deref(), frame) {
@@ -157,9 +170,7 @@ unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFra
     }
     // SAFETY: the interpreter calls us with the GIL held and a live frame.
     unsafe {
-        let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
-        let value = recorder::slot_for(Python::assume_attached(), code);
-        ffi::Py_DECREF(code);
+        let value = frame_value(frame);
         let Some(arcs) = recorder::arc_state(value) else {
             // Not measured: no line events for this frame.
             stop_line_events(frame);
@@ -301,9 +312,7 @@ unsafe extern "C" fn trace(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObj
     }
     // SAFETY: the interpreter calls us with the GIL held and a live frame.
     unsafe {
-        let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
-        let value = recorder::slot_for(Python::assume_attached(), code);
-        ffi::Py_DECREF(code);
+        let value = frame_value(frame);
         if what == ffi::PyTrace_LINE {
             if value == recorder::not_measured() || recorder::record(value, ffi::PyFrame_GetLineNumber(frame)) {
                 // Every line of this code has now been seen: this frame needs no more events.
@@ -357,6 +366,11 @@ static HOOK: pyo3::sync::PyOnceLock<Py<TraceHook>> = pyo3::sync::PyOnceLock::new
 
 /// The trace function is installed (between start and stop).
 static ACTIVE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Is the trace function the installed core?
+pub fn is_active() -> bool {
+    ACTIVE.load(Ordering::Relaxed)
+}
 
 /// Create the hook object (once, at start).
 pub fn create_hook(py: Python<'_>) -> PyResult<()> {

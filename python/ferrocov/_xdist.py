@@ -74,7 +74,8 @@ class RemoteWorker:
         else:
             os.environ[ENV_VAR] = self._previous_env
         try:
-            data, _, warnings = _core.combine([self.settings.data_directory])
+            combined = _core.combine([self.settings.data_directory])
+            data, warnings = combined.data, combined.warnings
             path = os.path.join(self.directory, "worker.coverage")
             data.write(path, "[]", "")
             with open(path, "rb") as f:

@@ -201,8 +201,8 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
             sys.exit(status)
     wait_status = _wait_forwarding_signals(pid)
     controller.stop()
-    data = controller.combine(append=args.append and not parallel)
-    controller.save(data, parallel=parallel)
+    if not controller.failed:
+        controller.finish(append=args.append, parallel=parallel)
     if os.WIFSIGNALED(wait_status):
         signum = os.WTERMSIG(wait_status)
         sys.stdout.flush()
@@ -261,10 +261,13 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
     inputs = [os.path.abspath(p) for p in args.paths] or _core.default_combine_inputs(data_file)
     if not args.paths:
         inputs = [p for p in inputs if os.path.abspath(p) != data_file]
-    data, consumed, warnings = _core.combine(inputs)
-    for warning in warnings:
+    combined = _core.combine(inputs)
+    data = combined.data
+    for warning in combined.warnings:
         _warn(warning)
-    if not consumed:
+    if combined.live:
+        _warn(f"left {len(combined.live)} data file(s) of processes still running: {', '.join(map(str, combined.live))}")
+    if not combined.consumed:
         return _error("No data to combine")
     if args.append and os.path.exists(data_file):
         try:
@@ -278,8 +281,13 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
     # Files under `source` that never ran are reported with 0%, as after `ferrocov run`.
     controller.settings = controller.make_settings()
     controller.touch_unexecuted(data)
-    controller.save(data)
+    try:
+        controller.save(data)
+    except (OSError, _core.DataError) as err:
+        return _error(f"Couldn't write data file '{data_file}': {err}")
+    consumed = [str(p) for p in combined.consumed]
     if not args.keep:
+        # Only now that the combined data is on disk do the files it came from go.
         for path in consumed:
             try:
                 os.remove(path)
@@ -349,7 +357,7 @@ def do_report(args: argparse.Namespace, config: Config) -> int:
         sys.stdout.write(text)
         if data.processes:
             # On stderr, so that standard output stays coverage.py's report, byte for byte.
-            print(f"ferrocov: {data.processes} processes measured, {data.processes_unclean} ended without a clean close", file=sys.stderr)
+            print(f"ferrocov: {data.processes} process{'' if data.processes == 1 else 'es'} measured, {data.processes_unclean} ended without a clean close", file=sys.stderr)
         return total
 
     names = ("show_missing", "skip_covered", "skip_empty", "precision", "sort", "ignore_errors", "format")
@@ -406,20 +414,46 @@ def do_annotate(args: argparse.Namespace, config: Config) -> int:
 
 
 def do_erase(args: argparse.Namespace, config: Config) -> int:
+    """Remove the data file and the per-process data of runs that have ended. The files of
+    processes still running are left (deleting them would lose what those processes record
+    from now on), and said so."""
     from ferrocov import _core
 
     data_file = os.path.abspath(config.data_file)
     if os.path.exists(data_file):
         os.remove(data_file)
+    left = []
     for path in _core.default_combine_inputs(data_file):
-        if os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
+        if not os.path.isdir(path):
             try:
                 os.remove(path)
             except OSError:
                 pass
+            continue
+        live = {str(p) for p in _core.live_files(path)}
+        for entry in os.listdir(path):
+            full = os.path.join(path, entry)
+            if full in live:
+                continue
+            if os.path.isdir(full):
+                shutil.rmtree(full, ignore_errors=True)
+            else:
+                _remove(full)
+        left.extend(live)
+        try:
+            os.rmdir(path)
+        except OSError:
+            pass
+    if left:
+        _warn(f"left {len(left)} data file(s) of processes still running: {', '.join(sorted(left))}")
     return OK
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass
 
 
 def do_debug(args: argparse.Namespace, config: Config) -> int:

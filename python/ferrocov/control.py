@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sys
 import time
 from typing import Callable
@@ -83,6 +82,15 @@ def find_python_files(directory: str, include_namespace_packages: bool) -> list[
     return found
 
 
+def _identity(path: str) -> tuple[int, int, int] | None:
+    """What tells one version of a file from another: inode, modification time, size."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
 class Controller:
     """One measured run."""
 
@@ -93,6 +101,14 @@ class Controller:
         self._previous_env: str | None = None
         self.data: _core.Data | None = None
         self.combine_warnings: list[str] = []
+        #: Why this run records nothing (its data directory can't be made), or None.
+        self.failed: str | None = None
+        #: The files the last combine used: deleted by `discard_consumed` once data is saved.
+        self.consumed: list[str] = []
+        #: The files of processes still running that the last combine left alone.
+        self.live: list[str] = []
+        #: The data file as it was when the run started (to notice a combine during the run).
+        self._data_file_at_start: tuple[int, int, int] | None = None
 
     @property
     def data_file(self) -> str:
@@ -116,15 +132,29 @@ class Controller:
         )
 
     def prepare(self, settings: Settings | None = None) -> None:
-        """Choose the run's data directory (or take `settings` made by `make_settings`) and
-        export it, so every process started from now on is measured."""
+        """Choose the run's data directory (or take `settings` made by `make_settings`), make
+        it, and export it, so every process started from now on is measured. If the directory
+        can't be made, say so once: the run goes on unmeasured."""
         self.settings = settings or self.make_settings()
+        self._data_file_at_start = _identity(self.data_file)
+        try:
+            os.makedirs(self.settings.data_directory, exist_ok=True)
+        except OSError as err:
+            self.failed = f"can't record coverage data: {err.filename}: {err.strerror}"
+            self.warn(self.failed)
+            return
         self._previous_env = os.environ.get(ENV_VAR)
         os.environ[ENV_VAR] = self.settings.encode()
 
     def start_in_this_process(self) -> None:
+        """Measure this process. A failure is one line on stderr; the process goes on."""
         assert self.settings is not None
-        _measure.start(self.settings)
+        if self.failed:
+            return
+        try:
+            _measure.start(self.settings)
+        except Exception as err:
+            print(f"ferrocov: measurement not started in this process: {err}", file=sys.stderr)
 
     def start(self) -> None:
         """Measure this process and, through the environment, every process it starts."""
@@ -134,39 +164,65 @@ class Controller:
     def stop(self) -> None:
         """Stop measuring, and make sure nothing started later is measured by accident."""
         _measure.stop()
+        if self.failed:
+            return
         if self._previous_env is None:
             os.environ.pop(ENV_VAR, None)
         else:
             os.environ[ENV_VAR] = self._previous_env
 
-    def combine(self, append: bool = False) -> _core.Data:
-        """Merge this run's per-process files into one Data, touching unexecuted source files."""
+    def combine(self, append: bool = False, wait_for: list[int] | None = None, wait_seconds: float = 0.0) -> _core.Data:
+        """Merge this run's per-process files into one Data, touching unexecuted source files.
+
+        Nothing is deleted here: `discard_consumed` does that once the data is saved. The
+        files of processes still running are left alone, except those of `wait_for`, waited
+        for up to `wait_seconds`. If the data file was written by someone else during the run
+        (a `ferrocov combine` took files of processes that had ended), its data is kept too."""
         assert self.settings is not None
         directory = self.settings.data_directory
         inputs = [directory] if os.path.isdir(directory) else []
-        data, consumed, warnings = _core.combine(inputs)
-        for warning in warnings:
+        combined = _core.combine(inputs, list(wait_for or []), wait_seconds)
+        data = combined.data
+        for warning in combined.warnings:
             self.warn(warning)
-        self.combine_warnings = warnings
-        if append and os.path.exists(self.data_file):
+        self.combine_warnings = list(combined.warnings)
+        self.consumed = [str(p) for p in combined.consumed]
+        self.live = [str(p) for p in combined.live]
+        written_meanwhile = _identity(self.data_file) not in (None, self._data_file_at_start)
+        if (append or written_meanwhile) and os.path.exists(self.data_file):
             try:
                 data.update(_core.Data.read(self.data_file))
             except Exception as err:
                 self.warn(f"Couldn't append to data file '{self.data_file}': {err}")
         self.touch_unexecuted(data)
-        if not warnings:
-            shutil.rmtree(directory, ignore_errors=True)
-        else:
-            for path in consumed:
-                try:
-                    os.remove(path)
-                except OSError:
-                    pass
         self.data = data
         for name in self.settings.unresolved_source:
             if not any(self._module_in(name, path) for path in data.measured_files()):
                 self.warn(f"Module {name} was never imported. (module-not-imported)")
         return data
+
+    def discard_consumed(self) -> None:
+        """Delete the per-process files the data now saved came from, and the run's directory
+        if nothing else is in it; say what was left for processes still running."""
+        for path in self.consumed:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        self.consumed = []
+        if self.settings is None:
+            return
+        directory = self.settings.data_directory
+        try:
+            os.rmdir(directory)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            if self.live:
+                self.warn(
+                    f"{len(self.live)} data file(s) of processes still running were left in {directory}; "
+                    "`ferrocov combine` takes them once those processes end"
+                )
 
     @staticmethod
     def _module_in(name: str, path: str) -> bool:
@@ -192,3 +248,15 @@ class Controller:
             path = f"{path}.{suffix}"
         data.write(path, repr(sys.argv), time.strftime("%Y-%m-%d %H:%M:%S"))
         return path
+
+    def finish(self, append: bool = False, parallel: bool = False) -> _core.Data | None:
+        """Combine, save, and only then delete what was combined. A failure to save is one
+        warning; the per-process files are then kept for a later `ferrocov combine`."""
+        data = self.combine(append=append and not parallel)
+        try:
+            self.save(data, parallel=parallel)
+        except (OSError, _core.DataError) as err:
+            self.warn(f"Couldn't save coverage data: {err}; the per-process data is kept in {self.settings.data_directory if self.settings else '?'}")
+            return None
+        self.discard_consumed()
+        return data

@@ -18,6 +18,11 @@ import pytest
 if TYPE_CHECKING:
     from ferrocov.control import Controller
 
+#: How long the controller waits for a finished xdist worker to release its data (it does so
+#: before it says it has finished, so this is only a margin).
+_WORKER_EXIT_WAIT = 10.0
+_WORKER_PID_KEY = "ferrocov_pid"
+
 FILE_REPORTS = ["annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov"]
 TERM_REPORTS = ["term", "term-missing"]
 
@@ -148,6 +153,10 @@ class _BothInstalledNotice:
         return self.MESSAGE
 
 
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"
+
+
 def _sep(stream: StringIO, char: str, text: str) -> None:
     width, _ = shutil.get_terminal_size(fallback=(80, 24))
     if width < 40:
@@ -174,6 +183,9 @@ class FerrocovPlugin:
         self.remote_worker: Any = None
         #: Data sent back by remote xdist workers, merged into the run's data at the end.
         self.from_workers: list[Any] = []
+        #: Local xdist workers that have finished their session: the combine waits for their
+        #: data files rather than leaving them as live.
+        self.ending_workers: list[int] = []
         self.notices: list[str] = []
         if getattr(options, "no_cov", False):
             self._disabled = True
@@ -255,11 +267,22 @@ class FerrocovPlugin:
         if measuring and self.options.cov_context == "test":
             session.config.pluginmanager.register(TestContextPlugin(), "_cov_contexts")
 
+    @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: Any) -> None:
+        """xdist, worker side, after every other plugin's session finish: stop measuring, as
+        pytest-cov's workers do, so that the controller (told once this hook returns) can take
+        this worker's data while the worker waits to be shut down."""
         workeroutput = getattr(session.config, "workeroutput", None)
-        if self.remote_worker is not None and workeroutput is not None:
+        if workeroutput is None or not self.worker:
+            return
+        if self.remote_worker is not None:
             self.remote_worker.finish(workeroutput)
             self.remote_worker = None
+            return
+        from ferrocov import _measure
+
+        _measure.stop()
+        workeroutput[_WORKER_PID_KEY] = os.getpid()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
@@ -277,6 +300,8 @@ class FerrocovPlugin:
         output = getattr(node, "workeroutput", None)
         if self.controller is None or not output:
             return
+        if isinstance(output.get(_WORKER_PID_KEY), int):
+            self.ending_workers.append(output[_WORKER_PID_KEY])
         try:
             data, warnings = _xdist.receive(output, str(node.config.rootpath))
         except Exception as err:
@@ -298,13 +323,20 @@ class FerrocovPlugin:
         self.failed = bool(session.testsfailed)
         assert self.controller is not None
         self.controller.stop()
-        data = self.controller.combine(append=self.options.cov_append)
+        if self.controller.failed:
+            return result
+        data = self.controller.combine(append=self.options.cov_append, wait_for=self.ending_workers, wait_seconds=_WORKER_EXIT_WAIT)
         for extra in self.from_workers:
             try:
                 data.update(extra)
             except Exception as err:
                 self._notice(f"Couldn't combine an xdist worker's data: {err}")
-        self.controller.save(data)
+        try:
+            self.controller.save(data)
+        except Exception as err:  # a failed save must not end the session
+            self._notice(f"Couldn't save coverage data: {err}; the per-process data is kept")
+        else:
+            self.controller.discard_consumed()
         if self._should_report():
             from ferrocov import _core
             from ferrocov.results import ReportError, should_fail_under
@@ -374,7 +406,8 @@ class FerrocovPlugin:
             stream.write(f"Coverage {kind.upper()} written to file {output}\n")
         if data.processes_unclean:
             stream.write(
-                f"ferrocov: {data.processes} processes measured; {data.processes_unclean} ended without a clean close "
+                f"ferrocov: {_count(data.processes, 'process', 'processes')} measured; "
+                f"{data.processes_unclean} ended without a clean close "
                 "(killed, crashed or os._exit) and their data was recovered\n"
             )
         return total

@@ -3,19 +3,32 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use crate::data::CoverageData;
-use crate::datafile::{self, ProcessId, Unreadable};
+use crate::datafile::{self, LockState, ProcessId, Unreadable};
 use crate::sqlite;
 
 /// The outcome of a combine: the merged data, what was read, and what was skipped and why.
 #[derive(Debug, Default)]
 pub struct Combined {
     pub data: CoverageData,
-    /// Input files whose data was used (or that held nothing): safe to delete afterwards.
+    /// Input files whose data was used (or that held nothing): safe to delete once the data
+    /// that replaces them is on disk.
     pub consumed: Vec<PathBuf>,
     /// One line per skipped or damaged file, naming it.
     pub warnings: Vec<String>,
+    /// Data files whose writers are still alive: not read, not to be deleted.
+    pub live: Vec<PathBuf>,
+}
+
+/// How patient a combine is with live writers.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// Processes known to be ending (xdist workers that said they are done): their files are
+    /// waited for, up to `wait_limit`, instead of being left as live.
+    pub wait_for: Vec<u32>,
+    pub wait_limit: Duration,
 }
 
 /// Is this the name of a ferrocov run directory (`.ferrocov-<id>`) next to a data file?
@@ -46,9 +59,25 @@ pub fn default_inputs(data_file: &Path) -> Vec<PathBuf> {
     inputs
 }
 
+/// The files in `directory` that a live process still writes (erase leaves those).
+pub fn live_files(directory: &Path) -> Vec<PathBuf> {
+    let mut live: Vec<PathBuf> = std::fs::read_dir(directory)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    live.retain(|path| std::fs::File::open(path).is_ok_and(|file| datafile::lock_state(&file) == LockState::Live));
+    live.sort();
+    live
+}
+
 /// Combine every input: a directory contributes its `*.fcd` files and any coverage.py
 /// data files (`.coverage*`); a file is read by its kind.
 pub fn combine(inputs: &[PathBuf]) -> Combined {
+    combine_with(inputs, &Options::default())
+}
+
+/// [`combine`], waiting for the files of the processes in `options.wait_for` to be released.
+pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
+    let deadline = Instant::now() + options.wait_limit;
     let mut combined = Combined::default();
     let mut processes: BTreeMap<ProcessId, bool> = BTreeMap::new();
     let mut files = Vec::new();
@@ -71,8 +100,16 @@ pub fn combine(inputs: &[PathBuf]) -> Combined {
     let mut kind = Kind::default();
     for file in files {
         let is_raw = file.extension().is_some_and(|e| e == datafile::EXTENSION);
-        if is_raw {
-            read_raw(&file, &mut combined, &mut processes, &mut kind);
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if datafile::is_being_created(&name) {
+            // A segment its writer never finished: nothing in it was ever published.
+            match std::fs::File::open(&file).map(|f| datafile::lock_state(&f)) {
+                Ok(LockState::Free) => combined.consumed.push(file),
+                Ok(LockState::Live) => combined.live.push(file),
+                Err(_) => {}
+            }
+        } else if is_raw {
+            read_raw(&file, &mut combined, &mut processes, &mut kind, options, deadline);
         } else {
             match sqlite::read(&file) {
                 Ok(data) => {
@@ -120,9 +157,36 @@ impl Kind {
     }
 }
 
-fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, bool>, kind: &mut Kind) {
-    let bytes = match std::fs::read(file) {
-        Ok(bytes) => bytes,
+/// Wait until the file's writer is gone, if it is one we were told is ending.
+fn is_live(handle: &std::fs::File, file: &Path, options: &Options, deadline: Instant) -> bool {
+    let waiting = datafile::pid_from_name(file).is_some_and(|pid| options.wait_for.contains(&pid));
+    loop {
+        if datafile::lock_state(handle) == LockState::Free {
+            return false;
+        }
+        if !waiting || Instant::now() >= deadline {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, bool>, kind: &mut Kind, options: &Options, deadline: Instant) {
+    let bytes = match std::fs::File::open(file) {
+        Ok(mut handle) => {
+            if is_live(&handle, file, options, deadline) {
+                combined.live.push(file.to_path_buf());
+                return;
+            }
+            let mut bytes = Vec::new();
+            match std::io::Read::read_to_end(&mut handle, &mut bytes) {
+                Ok(_) => bytes,
+                Err(error) => {
+                    combined.warnings.push(format!("Couldn't read data file '{}': {error}", file.display()));
+                    return;
+                }
+            }
+        }
         Err(error) => {
             combined.warnings.push(format!("Couldn't read data file '{}': {error}", file.display()));
             return;
@@ -134,8 +198,8 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
                 combined.warnings.push(warning);
                 return;
             }
-            if let Some(warning) = contents.warning {
-                combined.warnings.push(format!("Data file '{}' is damaged: {warning}", file.display()));
+            if !contents.damage.is_empty() {
+                combined.warnings.push(format!("Data file '{}' is damaged: {}; the rest of it was read", file.display(), contents.damage.join("; ")));
             }
             if let Some(process) = contents.process {
                 let clean = processes.entry(process).or_insert(true);
@@ -144,8 +208,10 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
             combined.data.merge(contents.data);
             combined.consumed.push(file.to_path_buf());
         }
-        // A writer that died before finishing its header recorded nothing: nothing is lost.
-        Err(Unreadable::NeverStarted) => combined.consumed.push(file.to_path_buf()),
+        // Writers publish a segment only once its header is written: an empty one was cut short.
+        Err(Unreadable::NeverStarted) => {
+            combined.warnings.push(format!("Couldn't use data file '{}': it is empty (truncated)", file.display()));
+        }
         Err(Unreadable::Foreign(reason)) => {
             combined.warnings.push(format!("Couldn't use data file '{}': {reason}", file.display()));
         }
@@ -164,7 +230,8 @@ mod tests {
             let mut writer = Writer::create(dir.path(), ProcessId { pid, nonce: pid as u64 }, 0).expect("create");
             let slot = writer.register_lines("/x.py", "", 1, 3).expect("register");
             // SAFETY: slot covers 3 bytes of a live mapping.
-            unsafe { *slot.hits.add(pid as usize - 1) = 1 };
+            unsafe { slot.hit(pid - 1) };
+            writer.release_files();
             if pid == 1 {
                 writer.mark_closed();
             }
@@ -185,11 +252,13 @@ mod tests {
         let mut lines = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
         let slot = lines.register_lines("/x.py", "", 1, 2).expect("register");
         // SAFETY: slot covers 2 bytes of a live mapping.
-        unsafe { *slot.hits = 1 };
+        unsafe { slot.hit(0) };
+        lines.release_files();
         let mut arcs = Writer::create_with_flags(dir.path(), ProcessId { pid: 2, nonce: 2 }, 0, datafile::FLAG_BRANCH).expect("create");
         let arc_slot = arcs.register_arcs("/x.py", "", 1, 4).expect("register");
         // SAFETY: the slot is live; index 0 is below its capacity.
         unsafe { arc_slot.store(0, (-1, 2)) };
+        arcs.release_files();
         let (lines_path, arcs_path) = (lines.path(), arcs.path());
         std::mem::forget(lines);
         std::mem::forget(arcs);
@@ -199,5 +268,27 @@ mod tests {
         assert_eq!(combined.warnings.len(), 1);
         assert!(combined.warnings[0].contains("Can't combine branch coverage data with statement data"), "{:?}", combined.warnings);
         assert!(combined.warnings[0].contains(&arcs_path.display().to_string()));
+    }
+
+    #[test]
+    fn live_files_are_left_alone_unless_waited_for() {
+        use crate::datafile::tests::ChildWriter;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let child = ChildWriter::start(dir.path());
+        let combined = combine(&[dir.path().to_path_buf()]);
+        assert_eq!(combined.live.len(), 1);
+        assert!(combined.consumed.is_empty() && combined.data.files.is_empty());
+        // A writer that is ending is waited for: here it exits 50 ms later.
+        let pid = child.pid;
+        let finisher = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            child.finish();
+        });
+        let options = Options { wait_for: vec![pid], wait_limit: Duration::from_secs(10) };
+        let combined = combine_with(&[dir.path().to_path_buf()], &options);
+        finisher.join().expect("join");
+        assert!(combined.live.is_empty());
+        assert_eq!(combined.consumed.len(), 1);
+        assert_eq!(combined.data.lines("/child.py").map(|l| l.into_iter().collect::<Vec<_>>()), Some(vec![1]));
     }
 }

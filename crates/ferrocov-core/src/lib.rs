@@ -8,6 +8,7 @@
 //! - [`report`]: the terminal report.
 
 pub mod analysis;
+pub mod checksum;
 pub mod combine;
 pub mod data;
 pub mod datafile;

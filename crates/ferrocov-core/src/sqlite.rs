@@ -38,25 +38,77 @@ pub struct Meta<'a> {
 }
 
 /// Write `data` as a fresh coverage.py data file at `path`, replacing any file there.
+///
+/// The database is built in memory, written to a new file in the same directory (created
+/// exclusively, under an unpredictable name, never through a symlink), flushed to disk, and
+/// only then renamed over `path`: a failure at any step leaves the old file as it was, and a
+/// symlink planted at `path` is replaced, not followed.
 pub fn write(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
-    let temporary = path.with_file_name(format!(
-        "{}.ferrocov-tmp-{}",
-        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_file(&temporary);
-    let result = write_new(&temporary, data, meta);
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(error);
-    }
-    std::fs::rename(&temporary, path).map_err(|e| Error::io(path, e))
+    let bytes = build(path, data, meta)?;
+    write_file_atomically(path, &bytes)
 }
 
-fn write_new(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
+/// Replace `path` with a file holding `bytes`, durably (write, fsync, rename, fsync the directory).
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut attempt = 0;
+    let (temporary, mut file) = loop {
+        let candidate = path.with_file_name(format!("{name}.ferrocov-tmp-{:016x}", random_u64()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .mode(0o644)
+            .open(&candidate)
+        {
+            Ok(file) => break (candidate, file),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
+            Err(error) => return Err(Error::io(&candidate, error)),
+        }
+    };
+    let written = file.write_all(bytes).and_then(|_| file.sync_all());
+    drop(file);
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(Error::io(path, error));
+    }
+    if let Err(error) = std::fs::rename(&temporary, path) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(Error::io(path, error));
+    }
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if let Ok(handle) = std::fs::File::open(directory) {
+        let _ = handle.sync_all();
+    }
+    Ok(())
+}
+
+fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
+    if read.is_ok() {
+        return u64::from_le_bytes(bytes);
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    now ^ ((std::process::id() as u64) << 40)
+}
+
+/// The bytes of a coverage.py data file holding `data` (`path` only names it in errors).
+fn build(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<Vec<u8>> {
     let sql = |e| Error::sqlite(path, e);
-    let mut connection = Connection::open(path).map_err(sql)?;
-    connection.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;").map_err(sql)?;
+    let mut connection = Connection::open_in_memory().map_err(sql)?;
+    write_tables(&mut connection, path, data, meta)?;
+    let bytes = connection.serialize(rusqlite::MAIN_DB).map_err(sql)?.to_vec();
+    Ok(bytes)
+}
+
+fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
+    let sql = |e| Error::sqlite(path, e);
     let transaction = connection.transaction().map_err(sql)?;
     transaction.execute_batch(SCHEMA).map_err(sql)?;
     transaction.execute("INSERT INTO coverage_schema (version) VALUES (?)", [SCHEMA_VERSION]).map_err(sql)?;
@@ -221,5 +273,30 @@ mod tests {
         std::fs::write(&path, b"this is not sqlite at all, not even close........").expect("write");
         let error = read(&path).expect_err("garbage");
         assert!(error.to_string().contains(".coverage.bad"), "{error}");
+    }
+
+    #[test]
+    fn a_planted_symlink_is_replaced_not_followed() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("victim");
+        std::fs::write(&target, b"keep me").expect("write");
+        let path = dir.path().join(".coverage");
+        std::os::unix::fs::symlink(&target, &path).expect("symlink");
+        let mut data = CoverageData::default();
+        data.add_lines("/a.py", [1]);
+        write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
+        assert_eq!(std::fs::read(&target).expect("read"), b"keep me");
+        assert!(!std::fs::symlink_metadata(&path).expect("stat").file_type().is_symlink());
+        assert_eq!(read(&path).expect("read").lines("/a.py"), data.lines("/a.py"));
+        // Nothing else is left in the directory: no temporary file.
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 2);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("missing-directory").join(".coverage");
+        let error = write(&path, &CoverageData::default(), &Meta { sys_argv: "[]", when: "now" }).expect_err("no directory");
+        assert!(error.to_string().contains("missing-directory"), "{error}");
     }
 }

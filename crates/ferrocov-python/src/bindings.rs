@@ -162,11 +162,46 @@ impl PyData {
     }
 }
 
-/// Combine data files and directories. Returns (data, consumed files, warnings).
+/// What a combine produced: the data, the files it used (to delete once the data is saved),
+/// the warnings (one per skipped or damaged file), and the files of live writers it left.
+#[pyclass(name = "Combined", module = "ferrocov._core", frozen)]
+pub struct PyCombined {
+    data: Py<PyData>,
+    #[pyo3(get)]
+    consumed: Vec<PathBuf>,
+    #[pyo3(get)]
+    warnings: Vec<String>,
+    #[pyo3(get)]
+    live: Vec<PathBuf>,
+}
+
+#[pymethods]
+impl PyCombined {
+    #[getter]
+    fn data(&self, py: Python<'_>) -> Py<PyData> {
+        self.data.clone_ref(py)
+    }
+}
+
+/// Combine data files and directories. Files of live processes are left alone, except those
+/// of the processes in `wait_for`, which are waited for up to `wait_seconds`.
 #[pyfunction]
-fn combine(inputs: Vec<PathBuf>) -> (PyData, Vec<PathBuf>, Vec<String>) {
-    let combined = core_combine::combine(&inputs);
-    (PyData { inner: combined.data }, combined.consumed, combined.warnings)
+#[pyo3(signature = (inputs, wait_for = Vec::new(), wait_seconds = 0.0))]
+fn combine(py: Python<'_>, inputs: Vec<PathBuf>, wait_for: Vec<u32>, wait_seconds: f64) -> PyResult<PyCombined> {
+    let options = core_combine::Options { wait_for, wait_limit: std::time::Duration::from_secs_f64(wait_seconds.max(0.0)) };
+    let combined = py.detach(|| core_combine::combine_with(&inputs, &options));
+    Ok(PyCombined {
+        data: Py::new(py, PyData { inner: combined.data })?,
+        consumed: combined.consumed,
+        warnings: combined.warnings,
+        live: combined.live,
+    })
+}
+
+/// The files in `directory` whose writers are still alive.
+#[pyfunction]
+fn live_files(directory: PathBuf) -> Vec<PathBuf> {
+    core_combine::live_files(&directory)
 }
 
 /// The inputs combine reads by default for the data file `data_file`.
@@ -408,9 +443,11 @@ fn glob_regex(pattern: &str) -> PyResult<String> {
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyData>()?;
     module.add_class::<PyGlobSet>()?;
+    module.add_class::<PyCombined>()?;
     module.add_function(wrap_pyfunction!(combine, module)?)?;
     module.add_function(wrap_pyfunction!(glob_regex, module)?)?;
     module.add_function(wrap_pyfunction!(default_combine_inputs, module)?)?;
+    module.add_function(wrap_pyfunction!(live_files, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
     module.add_function(wrap_pyfunction!(display_covered, module)?)?;
     module.add_function(wrap_pyfunction!(summary, module)?)?;

@@ -64,7 +64,14 @@ fn start(
     }
     recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     recorder::extra_index();
-    install(module.py(), module, branch)
+    let installed = install(module.py(), module, branch);
+    if installed.is_err() {
+        // Not measuring after all: leave no state behind that says otherwise.
+        if let Ok(mut guard) = recorder::STATE.lock() {
+            *guard = None;
+        }
+    }
+    installed
 }
 
 /// Branch measurement uses the trace function on every version, as coverage.py does on
@@ -103,8 +110,10 @@ fn stop(py: Python<'_>) -> PyResult<()> {
     mark_closed();
     let mut guard = recorder::STATE.lock().map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
     if let Some(state) = guard.take() {
-        if let Some(writer) = state.writer {
-            // Slots may still point into the mapping: keep it mapped for the process's life.
+        if let Some(mut writer) = state.writer {
+            // Slots may still point into the mapping: keep it mapped for the process's life,
+            // but let readers take the files from now on.
+            writer.release_files();
             std::mem::forget(writer);
         }
     }

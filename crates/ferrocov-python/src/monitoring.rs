@@ -66,11 +66,16 @@ pub fn line(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyA
     disable(py)
 }
 
+/// The tool ids ferrocov may claim, in order: `sys.monitoring.COVERAGE_ID` (1), the id meant
+/// for coverage tools, then the two ids CPython gives no role. Never the debugger's (0), the
+/// profiler's (2) or the optimizer's (5): programs claim those.
+const TOOL_IDS: [i32; 3] = [1, 4, 3];
+
 /// Claim a free tool id and register the callbacks. Returns the id.
 pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<i32> {
     let monitoring = py.import("sys")?.getattr("monitoring")?;
     let mut chosen = None;
-    for candidate in [3, 4, 1, 2, 0] {
+    for candidate in TOOL_IDS {
         if monitoring.call_method1("get_tool", (candidate,))?.is_none() {
             monitoring.call_method1("use_tool_id", (candidate, "ferrocov"))?;
             chosen = Some(candidate);
@@ -78,7 +83,7 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<i32> {
         }
     }
     let Some(tool) = chosen else {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err("ferrocov: no free sys.monitoring tool id"));
+        return Err(pyo3::exceptions::PyRuntimeError::new_err("sys.monitoring tool ids 1, 4 and 3 are all in use"));
     };
     TOOL_ID.store(tool, Ordering::Relaxed);
     monitoring.call_method1("register_callback", (tool, EVENT_PY_START, module.getattr("_py_start")?))?;

@@ -192,7 +192,7 @@ pub unsafe fn register(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void 
             None => {
                 // Recording failed: keep the slot but point it at a dead generation's sink.
                 slot.generation = GENERATION.load(Ordering::Relaxed);
-                slot.slot.n_lines = 0;
+                slot.slot = HitSlot::empty();
                 slot.pending.clear();
                 slot.remaining = 0;
                 slot.arcs = None;
@@ -430,8 +430,8 @@ pub unsafe fn record(value: *mut c_void, line: i32) -> bool {
     let offset = (line as i64) - (slot.slot.first_line as i64);
     if offset >= 0 && offset < slot.slot.n_lines as i64 {
         let offset = offset as usize;
-        // SAFETY: offset is within the slot's n_lines bytes of a mapping that is never unmapped.
-        unsafe { *slot.slot.hits.add(offset) = 1 };
+        // SAFETY: the slot comes from the live writer of this generation (or is empty).
+        unsafe { slot.slot.hit(offset as u32) };
         if let Some(flag) = slot.pending.get_mut(offset) {
             if *flag != 0 {
                 *flag = 0;
@@ -495,7 +495,9 @@ pub fn after_fork_child() {
         Err(poisoned) => poisoned.into_inner(),
     };
     if let Some(state) = guard.as_mut() {
-        if let Some(writer) = state.writer.take() {
+        if let Some(mut writer) = state.writer.take() {
+            // The parent's files stay the parent's: close our copies, keep the mappings.
+            writer.release_files();
             std::mem::forget(writer);
         }
         state.failed = false;

@@ -1,0 +1,233 @@
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use super::format::*;
+use super::*;
+
+fn write_sample(dir: &Path) -> PathBuf {
+    let mut writer = Writer::create(dir, ProcessId { pid: 42, nonce: 7 }, 1).expect("create");
+    let slot = writer.register_lines("/src/a.py", "", 3, 4).expect("register");
+    let other = writer.register_lines("/src/a.py", "test|run", 3, 4).expect("register");
+    // SAFETY: the slots are live.
+    unsafe {
+        other.hit(3);
+        slot.hit(0);
+        slot.hit(2);
+        slot.hit(9); // beyond the slot: ignored
+    }
+    let path = writer.path();
+    std::mem::forget(writer);
+    path
+}
+
+#[test]
+fn round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_sample(dir.path());
+    let bytes = std::fs::read(path).expect("read");
+    let contents = parse(&bytes).expect("parse");
+    assert_eq!(contents.process, Some(ProcessId { pid: 42, nonce: 7 }));
+    assert!(!contents.closed_cleanly);
+    assert_eq!(contents.data.lines("/src/a.py"), Some(BTreeSet::from([3, 5, 6])));
+    assert_eq!(contents.data.files["/src/a.py"]["test|run"], BTreeSet::from([6]));
+    assert!(contents.damage.is_empty(), "{:?}", contents.damage);
+}
+
+#[test]
+fn the_first_segment_is_small_and_fully_allocated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_sample(dir.path());
+    let metadata = std::fs::metadata(&path).expect("metadata");
+    assert_eq!(metadata.len(), 32 << 10);
+    use std::os::unix::fs::MetadataExt;
+    // posix_fallocate reserved every block: the file is not sparse.
+    assert!(metadata.blocks() * 512 >= metadata.len(), "{} blocks", metadata.blocks());
+    // Nothing but the segment is left in the directory (no file being created).
+    let names: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(names.len(), 1, "{names:?}");
+}
+
+/// A writer in another process: a forked child that creates a data file in `dir`, records
+/// one line, and exits when told to.
+pub struct ChildWriter {
+    pub pid: u32,
+    release: std::fs::File,
+}
+
+impl ChildWriter {
+    pub fn start(dir: &Path) -> ChildWriter {
+        let (mut ready_read, mut ready_write) = pipe();
+        let (mut go_read, go_write) = pipe();
+        // SAFETY: the child only creates a writer, writes and reads pipes, then _exits.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            drop(go_write);
+            drop(ready_read);
+            let me = std::process::id();
+            if let Ok(mut writer) = Writer::create(dir, ProcessId { pid: me, nonce: 9 }, 0) {
+                if let Ok(slot) = writer.register_lines("/child.py", "", 1, 1) {
+                    // SAFETY: the slot is live.
+                    unsafe { slot.hit(0) };
+                }
+                std::mem::forget(writer);
+            }
+            let _ = std::io::Write::write_all(&mut ready_write, b"r");
+            let mut byte = [0u8; 1];
+            let _ = std::io::Read::read(&mut go_read, &mut byte);
+            // SAFETY: ends the child without running the parent's destructors or test harness.
+            unsafe { libc::_exit(0) };
+        }
+        drop(ready_write);
+        let mut byte = [0u8; 1];
+        std::io::Read::read_exact(&mut ready_read, &mut byte).expect("child ready");
+        ChildWriter { pid: pid as u32, release: go_write }
+    }
+
+    /// Let the child exit, and reap it.
+    pub fn finish(self) {
+        let ChildWriter { pid, release } = self;
+        drop(release);
+        let mut status = 0;
+        // SAFETY: waits for our own child.
+        unsafe { libc::waitpid(pid as libc::pid_t, &mut status, 0) };
+    }
+}
+
+fn pipe() -> (std::fs::File, std::fs::File) {
+    use std::os::fd::FromRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe writes two descriptors into the array, which we then own.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just created and are owned by nothing else.
+    unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) }
+}
+
+#[test]
+fn the_lock_tells_a_live_writer_from_a_finished_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let child = ChildWriter::start(dir.path());
+    let path = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.path()).next().expect("a file");
+    assert_eq!(pid_from_name(&path), Some(child.pid));
+    let file = std::fs::File::open(&path).expect("open");
+    assert_eq!(lock_state(&file), LockState::Live);
+    child.finish();
+    assert_eq!(lock_state(&file), LockState::Free);
+    // Its own files never count as live to the process that writes them.
+    let writer = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
+    assert_eq!(lock_state(&std::fs::File::open(writer.path()).expect("open")), LockState::Free);
+}
+
+#[test]
+fn closing_is_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
+    writer.mark_closed();
+    let contents = parse(&std::fs::read(writer.path()).expect("read")).expect("parse");
+    assert!(contents.closed_cleanly);
+    assert!(contents.damage.is_empty());
+}
+
+#[test]
+fn segments_grow_and_each_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer = Writer::create(dir.path(), ProcessId { pid: 3, nonce: 3 }, 0).expect("create");
+    for index in 0..400u32 {
+        let slot = writer.register_lines(&format!("/src/m{index}.py"), "", 1, 200).expect("register");
+        // SAFETY: the slot is live.
+        unsafe { slot.hit(index % 200) };
+    }
+    std::mem::forget(writer);
+    let mut files: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.path()).collect();
+    files.sort();
+    assert!(files.len() >= 3, "{files:?}");
+    let mut seen = 0;
+    for file in &files {
+        let contents = parse(&std::fs::read(file).expect("read")).expect("parse");
+        assert!(contents.damage.is_empty());
+        seen += contents.data.files.len();
+    }
+    assert_eq!(seen, 400);
+}
+
+#[test]
+fn absurd_line_numbers_are_not_recorded_or_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
+    let slot = writer.register_lines("/big.py", "", u32::MAX - 2, 5).expect("register");
+    // SAFETY: an empty slot ignores every hit.
+    unsafe { slot.hit(1) };
+    let path = writer.path();
+    std::mem::forget(writer);
+    let contents = parse(&std::fs::read(path).expect("read")).expect("parse");
+    assert!(contents.data.files.is_empty());
+}
+
+#[test]
+fn unpublished_record_is_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_sample(dir.path());
+    let mut bytes = std::fs::read(path).expect("read");
+    let first_record_len = read_u32(&bytes, HEADER_LEN + 4) as usize;
+    // The second record was being written when the process died: its tag is still zero.
+    bytes[HEADER_LEN + first_record_len..HEADER_LEN + first_record_len + 4].copy_from_slice(&[0, 0, 0, 0]);
+    let contents = parse(&bytes).expect("parse");
+    assert_eq!(contents.data.lines("/src/a.py"), Some(BTreeSet::from([3, 5])));
+    assert!(contents.damage.is_empty(), "a torn tail is not damage: {:?}", contents.damage);
+}
+
+#[test]
+fn arcs_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer = Writer::create_with_flags(dir.path(), ProcessId { pid: 5, nonce: 1 }, 1, FLAG_BRANCH).expect("create");
+    let slot = writer.register_arcs("/src/b.py", "", 1, 4).expect("register");
+    // SAFETY: the slot is live; indexes are below its capacity.
+    unsafe {
+        slot.store(0, (-1, 1));
+        slot.store(1, (1, 2));
+        slot.store(2, (2, -1));
+        slot.store(9, (7, 7)); // beyond capacity: ignored
+        slot.store(3, (1, 1 << 24)); // beyond MAX_LINE: ignored
+    }
+    let path = writer.path();
+    std::mem::forget(writer);
+    let contents = parse(&std::fs::read(path).expect("read")).expect("parse");
+    assert!(contents.branch && contents.data.has_arcs);
+    assert_eq!(contents.data.file_arcs("/src/b.py"), BTreeSet::from([(-1, 1), (1, 2), (2, -1)]));
+    assert_eq!(contents.data.lines("/src/b.py"), Some(BTreeSet::from([1, 2])));
+    assert!(contents.damage.is_empty());
+}
+
+#[test]
+fn foreign_and_empty_files() {
+    assert_eq!(parse(b"").err(), Some(Unreadable::NeverStarted));
+    assert_eq!(parse(&[0; 100]).err(), Some(Unreadable::NeverStarted));
+    assert!(matches!(parse(&[b'x'; 100]), Err(Unreadable::Foreign(_))));
+}
+
+#[test]
+fn a_crafted_first_line_is_damage_not_a_huge_allocation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_sample(dir.path());
+    let mut bytes = std::fs::read(path).expect("read");
+    // Rewrite the first record's first line as 2^30 and fix its checksum, as a crafted file would.
+    let record = HEADER_LEN;
+    bytes[record + 8..record + 12].copy_from_slice(&(1u32 << 30).to_le_bytes());
+    let names_end = RECORD_HEADER_LEN + read_u32(&bytes, record + 16) as usize + read_u32(&bytes, record + 20) as usize;
+    let checksum = record_checksum(&bytes[record..], names_end);
+    bytes[record + 24..record + 28].copy_from_slice(&checksum.to_le_bytes());
+    let contents = parse(&bytes).expect("parse");
+    assert!(contents.damage.iter().any(|d| d.contains("absurd line numbers")), "{:?}", contents.damage);
+    // The next record is still read.
+    assert_eq!(contents.data.files["/src/a.py"]["test|run"], BTreeSet::from([6]));
+    assert!(contents.data.files["/src/a.py"].get("").is_none_or(|lines| lines.is_empty()));
+}
+
+#[test]
+fn truncation_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_sample(dir.path());
+    let bytes = std::fs::read(path).expect("read");
+    let contents = parse(&bytes[..bytes.len() / 2]).expect("parse");
+    assert!(contents.damage.iter().any(|d| d.contains("truncated")), "{:?}", contents.damage);
+}

@@ -90,9 +90,12 @@ def test_full_disk_under_ferrocov_run(tmp_path: Path) -> None:
         assert (measured.returncode, measured.stdout) == (plain.returncode, plain.stdout) == (3, "hello\n")
         assert "Traceback" not in measured.stderr
         lines = ferrocov_lines(measured.stderr)
-        assert 1 <= len(lines) <= 2, measured.stderr
-        for line in lines:
-            assert line.startswith("ferrocov: ") and "No space left on device" in line and str(disk) in line
+        assert all(line.startswith("ferrocov: ") for line in lines), measured.stderr
+        # One line says recording stopped, and why; the save that follows fails for the same
+        # reason and says so; coverage.py's "No data was collected" may follow. No more.
+        recording = [line for line in lines if "can't record coverage data" in line]
+        assert len(recording) == 1 and "No space left on device" in recording[0] and str(disk) in recording[0]
+        assert len(lines) <= 3, measured.stderr
 
 
 GENERATED_FUNCTIONS = 600
@@ -376,7 +379,7 @@ def test_the_start_up_hook_imports_nothing_for_other_processes(tmp_path: Path, a
 CONFTEST_PROBE = '''
 import sys
 with open("probe.txt", "w") as f:
-    f.write(repr(sorted(m for m in sys.modules if m.startswith("ferrocov._"))))
+    f.write(repr(sorted(m for m in sys.modules if m == "ferrocov._boot")))
 '''
 
 
@@ -394,4 +397,4 @@ def test_the_start_up_hook_starts_a_real_pytest_cov_run(tmp_path: Path) -> None:
     (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
     result = run([sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", "-q"], cwd=tmp_path, PYTEST_ADDOPTS="--cov=.")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "ferrocov._early" in (tmp_path / "probe.txt").read_text()
+    assert "ferrocov._boot" in (tmp_path / "probe.txt").read_text()

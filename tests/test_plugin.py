@@ -214,14 +214,25 @@ def test_markdown_reports_equal_pytest_cov(project: Path, tmp_path: Path) -> Non
     assert (project / "all.md").read_text().startswith("# earlier\n| Name")
 
 
-def test_warnings_reach_the_terminal(project: Path) -> None:
-    """Messages from start-up and combine are shown, not lost in pytest's output capture."""
-    (project / ".coveragerc").write_text("[run]\nbranch = True\nsorce = calc\n")
-    status, out, err = session("ferrocov", project, "--cov=calc", "--cov=not_a_module_anywhere")
-    assert status == 0, out + err
-    assert "BrPart" in out  # branch = True is honoured
-    assert "Unrecognized option '[run] sorce=' in config file .coveragerc" in out
-    assert "Module not_a_module_anywhere was never imported. (module-not-imported)" in out
+def test_warnings_go_where_pytest_cov_puts_them(project: Path, tmp_path: Path) -> None:
+    """Warnings go through Python's warnings machinery, as coverage.py's do under pytest-cov: a
+    configuration warning (issued while plugins start) lands in pytest's warnings summary, a
+    combine-time one ("never imported") on stderr, where -W filters apply to it."""
+    other = tmp_path / "calc-pytest-cov"
+    shutil.copytree(PROJECT, other)
+    for root in (project, other):
+        (root / ".coveragerc").write_text("[run]\nbranch = True\nsorce = calc\n")
+    ours = session("ferrocov", project, "--cov=calc", "--cov=not_a_module_anywhere")
+    theirs = session("pytest-cov", other, "--cov=calc", "--cov=not_a_module_anywhere")
+    assert ours[0] == theirs[0] == 0, ours[1] + ours[2]
+    assert "BrPart" in ours[1]  # branch = True is honoured
+    for status, out, err in (ours, theirs):
+        summary = out.split("warnings summary", 1)[1]
+        assert "CoverageWarning: Unrecognized option '[run] sorce=' in config file .coveragerc" in summary, out
+        assert "CoverageWarning: Module not_a_module_anywhere was never imported. (module-not-imported)" in err, err
+    # -W turns it into an error in both (the run still ends, the report is still printed).
+    ignored = session("ferrocov", project, "--cov=calc", "--cov=not_a_module_anywhere", PYTHONWARNINGS="ignore::Warning")
+    assert "never imported" not in ignored[1] + ignored[2]
 
 
 def _install_fake_plugin(root: Path) -> dict[str, str]:

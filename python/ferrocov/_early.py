@@ -91,13 +91,36 @@ def parse(args: list[str]) -> tuple[Any, ...] | None:
         index += 1
     if not sources or "no:ferrocov" in disabled:
         return None
-    if "no:pytest_cov" not in disabled and "no:pytest-cov" not in disabled:
-        import importlib.util
-
-        if importlib.util.find_spec("pytest_cov") is not None:
-            return None  # pytest-cov handles --cov; the plugin says how to choose
+    if pytest_cov_loads(disabled):
+        return None  # pytest-cov handles --cov; the plugin says how to choose
     source = None if True in sources else [s for s in sources if s is not True]
     return (source, branch, rcfile, append)
+
+
+def pytest_cov_loads(disabled: set[str], enabled: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+    """Will pytest load pytest-cov (which then owns ``--cov``)? Decided as pytest decides what
+    to load: its ``pytest11`` entry point, if installed as a distribution and plugin autoloading
+    is on, or ``-p pytest_cov``; and not ``-p no:pytest_cov``. A copy of ``pytest_cov`` that is
+    merely importable (vendored, a stale directory) is not loaded by pytest, so it doesn't count."""
+    if {"no:pytest_cov", "no:pytest-cov", "no:pytest_cov.plugin"} & disabled:
+        return False
+    if {"pytest_cov", "pytest_cov.plugin"} & (enabled | {name for name in disabled if not name.startswith("no:")}):
+        return True
+    if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD"):
+        return False
+    return _pytest_cov_entry_point()
+
+
+_entry_point_found: bool | None = None
+
+
+def _pytest_cov_entry_point() -> bool:
+    global _entry_point_found
+    if _entry_point_found is None:
+        from importlib.metadata import entry_points
+
+        _entry_point_found = any(ep.value.split(":")[0].split(".")[0] == "pytest_cov" for ep in entry_points(group="pytest11"))
+    return _entry_point_found
 
 
 def maybe_start() -> None:

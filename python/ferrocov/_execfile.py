@@ -31,8 +31,9 @@ def run_path(path: str, args: list[str]) -> None:
     sys.modules["__main__"] = module
     try:
         code = compile(source, full, "exec", dont_inherit=True)
-    except SyntaxError as err:
-        traceback.print_exception(type(err), err, None)
+    except (SyntaxError, ValueError) as err:
+        # coverage.py's one line, on standard output.
+        print(f"Couldn't run '{full}' as Python code: {type(err).__name__}: {err}")
         raise SystemExit(1) from None
     _run(lambda: exec(code, module.__dict__))
 
@@ -41,6 +42,16 @@ def run_module(name: str, args: list[str]) -> None:
     """Run a module as ``__main__`` (``python -m``)."""
     sys.argv = [name, *args]
     sys.path[0] = os.getcwd()
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        found = None
+    if found is None:
+        # coverage.py's one line, on standard output.
+        print(f"No module named {name!r}")
+        raise SystemExit(1)
     _run(lambda: runpy.run_module(name, run_name="__main__", alter_sys=True))
 
 

@@ -13,13 +13,16 @@ _fork_hook_installed = False
 _atexit_installed = False
 
 
-def library_directories() -> list[str]:
-    """Where the standard library, installed packages and ferrocov itself live."""
+def library_directories(cover_pylib: bool = False) -> list[str]:
+    """Where the standard library (unless `cover_pylib`), installed packages and ferrocov
+    itself live."""
     # sysconfig would tell the same, but costs milliseconds in every child process.
-    directories = {os.path.dirname(os.__file__)}
-    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
-        version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-        directories.add(os.path.join(prefix, "lib", version))
+    directories = set()
+    if not cover_pylib:
+        directories.add(os.path.dirname(os.__file__))
+        for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+            version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+            directories.add(os.path.join(prefix, "lib", version))
     import site
 
     for getter in ("getsitepackages", "getusersitepackages"):
@@ -61,7 +64,7 @@ def start(settings: Settings) -> None:
         settings.has_source,
         settings.include,
         settings.omit,
-        library_directories(),
+        library_directories(settings.cover_pylib),
         settings.cwd or os.getcwd(),
         settings.branch,
     )

@@ -19,7 +19,7 @@ _FORMAT = "ferrocov-settings-1"
 
 
 class Settings:
-    __slots__ = ("data_directory", "source", "has_source", "include", "omit", "cwd", "branch", "unresolved_source", "context")
+    __slots__ = ("data_directory", "source", "has_source", "include", "omit", "cwd", "branch", "unresolved_source", "context", "cover_pylib")
 
     def __init__(
         self,
@@ -32,6 +32,7 @@ class Settings:
         branch: bool = False,
         unresolved_source: list[str] | None = None,
         context: str = "",
+        cover_pylib: bool = False,
     ) -> None:
         self.data_directory = data_directory
         self.source = source or []
@@ -41,8 +42,11 @@ class Settings:
         self.cwd = cwd
         self.branch = branch
         self.unresolved_source = unresolved_source or []
-        #: The dynamic context a child starts in: the test that was running when it started.
+        #: The context a child starts in: ``[run] context`` (static), with the test that was
+        #: running when it started under ``--cov-context=test``.
         self.context = context
+        #: ``[run] cover_pylib``: measure the standard library too.
+        self.cover_pylib = cover_pylib
 
     def encode(self) -> str:
         lines = [_FORMAT]

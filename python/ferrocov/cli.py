@@ -26,7 +26,30 @@ def _error(message: str) -> int:
 
 
 def _warn(message: str) -> None:
-    print(f"ferrocov: warning: {message}", file=sys.stderr)
+    from ferrocov import exceptions
+
+    exceptions.warn(message, stacklevel=3)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: object = None, line: str | None = None) -> None:
+    """On the command line, ferrocov's warnings are one line each: ``ferrocov: warning: ...``."""
+    from ferrocov.exceptions import CoverageWarning
+
+    if issubclass(category, CoverageWarning):
+        print(f"ferrocov: warning: {message}", file=sys.stderr)
+    else:
+        _default_show_warning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+
+_default_show_warning = __import__("warnings").showwarning
+
+
+def _warn_unless_disabled(config: Config) -> Callable[[str, str], None]:
+    def warn(message: str, slug: str) -> None:
+        if slug not in config.disable_warnings:
+            _warn(f"{message} ({slug})")
+
+    return warn
 
 
 def _list(value: str | None) -> list[str] | None:
@@ -37,8 +60,10 @@ def _list(value: str | None) -> list[str] | None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ferrocov", description="Durable code coverage for Python.")
-    parser.add_argument("--version", action="version", version=f"ferrocov {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version, the core in use and the Python, and exit")
     commands = parser.add_subparsers(dest="command", metavar="command")
+    help_command = commands.add_parser("help", help="describe how to use ferrocov, or one of its commands")
+    help_command.add_argument("topic", nargs="?", default=None)
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--rcfile", default=None, help="configuration file (default: .coveragerc, setup.cfg, tox.ini, pyproject.toml)")
@@ -53,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-a", "--append", action="store_true", help="add to the existing data file")
     run.add_argument("--branch", action="store_true", help="Measure branch coverage in addition to statement coverage.")
     run.add_argument("-m", "--module", action="store_true", help="the program is a module name, as python -m")
+    run.add_argument("--concurrency", default=None, help="thread, multiprocessing (always measured); gevent, greenlet, eventlet (not supported)")
+    run.add_argument("--context", default=None, help="the static context label to record the data under")
+    run.add_argument("-L", "--pylib", action="store_true", default=None, help="measure the standard library too")
+    run.add_argument("--save-signal", default=None, help="not needed with ferrocov: every process's data is on disk as it runs")
+    run.add_argument("--debug", default=None, help="not supported: use `ferrocov debug sys|config|data`")
     run.add_argument("program", nargs=argparse.REMAINDER)
 
     combine = commands.add_parser("combine", help="combine per-process data into the data file")
@@ -75,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--fail-under", type=float, default=None)
     report.add_argument("--format", default=None, choices=["text", "markdown", "total"])
     report.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+    report.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes (comma-separated)")
 
     for kind, default_help in (("xml", "coverage.xml"), ("json", "coverage.json"), ("lcov", "coverage.lcov")):
         sub = commands.add_parser(kind, help=f"write the {kind.upper()} report (default {default_help})")
@@ -89,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         if kind == "json":
             sub.add_argument("--pretty-print", action="store_true", default=None)
             sub.add_argument("--show-contexts", action="store_true", default=None)
+            sub.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes")
 
     html = commands.add_parser("html", help="write the HTML report (default htmlcov/)")
     common(html)
@@ -103,6 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     html.add_argument("-i", "--ignore-errors", action="store_true", default=None)
     html.add_argument("--fail-under", type=float, default=None)
     html.add_argument("-q", "--quiet", action="store_true")
+    html.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes")
 
     annotate = commands.add_parser("annotate", help="write ,cover files: the source annotated line by line")
     common(annotate)
@@ -116,8 +149,26 @@ def _parser() -> argparse.ArgumentParser:
 
     debug = commands.add_parser("debug", help="show what ferrocov sees: sys, config, data")
     common(debug)
-    debug.add_argument("topic", choices=["sys", "config", "data"])
+    debug.add_argument("topic", choices=["sys", "config", "data", "premain", "pybehave", "sqlite"])
     return parser
+
+
+class _Version(argparse.Action):
+    """``ferrocov --version``: the version, the core measuring here, and the Python."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: object, values: object, option_string: str | None = None) -> None:
+        import platform
+
+        try:
+            from ferrocov import _core
+
+            core = _core.core_name().split(":")[0]
+            branch_core = _core.core_name(True).split(":")[0]
+            cores = f"core {core}, branch core {branch_core}"
+        except ImportError as err:
+            cores = f"no compiled core ({err})"
+        print(f"ferrocov {__version__} ({cores}) on {platform.python_implementation()} {platform.python_version()}")
+        parser.exit()
 
 
 def _load_config(args: argparse.Namespace) -> Config:
@@ -128,10 +179,16 @@ def _load_config(args: argparse.Namespace) -> Config:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    import warnings
+
+    warnings.showwarning = _show_warning
+    parser = _parser()
+    args = parser.parse_args(argv)
     if not args.command:
-        _parser().print_help()
+        parser.print_help()
         return OK
+    if args.command == "help":
+        return do_help(parser, args.topic)
     try:
         config = _load_config(args)
         handler = {
@@ -151,6 +208,18 @@ def main(argv: list[str] | None = None) -> int:
         return _error(str(err))
 
 
+def do_help(parser: argparse.ArgumentParser, topic: str | None) -> int:
+    if topic is None:
+        parser.print_help()
+        return OK
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    sub = commands.choices.get(topic)
+    if sub is None:
+        return _error(f"Don't know topic {topic!r}")
+    sub.print_help()
+    return OK
+
+
 def do_run(args: argparse.Namespace, config: Config) -> int:
     from ferrocov import _execfile
     from ferrocov.control import Controller
@@ -158,6 +227,10 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
     program = list(args.program)
     if program and program[0] == "--":
         program = program[1:]
+    if not program and not args.module and config.command_line:
+        import shlex
+
+        program = shlex.split(config.command_line)
     if args.module:
         if not program:
             return _error("Nothing to do: no module given after -m.")
@@ -168,6 +241,21 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
         return _error("Nothing to do.")
     if args.branch:
         config.branch = True
+    if args.context is not None:
+        config.context = args.context
+    if args.pylib:
+        config.cover_pylib = True
+    if args.concurrency is not None:
+        from ferrocov.config import LIGHT_THREADS, check_concurrency
+
+        config.concurrency = _list(args.concurrency) or []
+        check_concurrency(config.concurrency)
+        for name in sorted(set(config.concurrency) & LIGHT_THREADS):
+            _warn(f"--concurrency={name} is not supported by ferrocov: lines run in greenlets may be missed")
+    if args.save_signal is not None:
+        _warn(f"--save-signal={args.save_signal} is not needed with ferrocov and is ignored: every process's data is on disk as it runs")
+    if args.debug is not None:
+        _warn(f"--debug={args.debug} is not supported: use `ferrocov debug sys|config|data`")
     if args.source is not None:
         config.source = _list(args.source) or []
     if args.include is not None:
@@ -176,10 +264,16 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
         config.run_omit = _list(args.omit) or []
     parallel = args.parallel_mode or config.parallel
     if not args.module and not os.path.exists(program[0]):
-        return _error(f"No file to run: '{program[0]}'")
+        return _error(f"No file to run: '{os.path.abspath(program[0])}'")
 
     controller = Controller(config, warn=_warn)
-    controller.prepare()
+    # `source` packages are found as the program will find them: from its directory (or, with
+    # -m, the current one) first, as python puts it at the front of sys.path.
+    sys.path.insert(0, os.getcwd() if args.module else os.path.dirname(os.path.abspath(program[0])))
+    try:
+        controller.prepare()
+    finally:
+        del sys.path[0]
     # The program runs in a forked child; this process only waits and combines, so the data is
     # combined however the program ends: exit, os._exit, a signal, SIGKILL, a crash.
     sys.stdout.flush()
@@ -281,6 +375,10 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
     # Files under `source` that never ran are reported with 0%, as after `ferrocov run`.
     controller.settings = controller.make_settings()
     controller.touch_unexecuted(data)
+    if config.relative_files:
+        from ferrocov.control import relative_to
+
+        data.remap(relative_to(os.getcwd()))
     try:
         controller.save(data)
     except (OSError, _core.DataError) as err:
@@ -300,9 +398,17 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
                 except OSError:
                     pass
     if not args.quiet:
-        for path in consumed:
-            print(f"Combined data file {os.path.relpath(path)}", file=sys.stderr)
+        # coverage.py's one line: "Combined 3 files, 1 file errored".
+        errored = len(combined.warnings)
+        message = f"Combined {_plural(len(consumed), 'file')}"
+        if errored:
+            message += f", {_plural(errored, 'file')} errored"
+        print(message, file=sys.stderr)
     return OK
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _read_data(config: Config) -> object:
@@ -330,6 +436,8 @@ def _reporting(
             setattr(config, attribute, value)
     if getattr(args, "fail_under", None) is not None:
         config.fail_under = args.fail_under
+    if getattr(args, "contexts", None) is not None:
+        config.report_contexts = _list(args.contexts) or []
     try:
         data = _read_data(config)
     except _core.DataError as err:
@@ -337,14 +445,16 @@ def _reporting(
     if data is None:
         return _error("No data to report.")
     try:
-        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn)
+        if config.report_contexts:
+            data = results.restrict_to_contexts(data, config.report_contexts)
+        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn_unless_disabled(config))
         if not analysed:
             return _error("No data to report.")
         total = produce(analysed, data)
         if total is not None and config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
             print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
             return FAIL_UNDER
-    except (results.ReportError, OSError, ValueError) as err:
+    except (results.ReportError, ConfigError, OSError, ValueError) as err:
         return _error(str(err))
     return OK
 

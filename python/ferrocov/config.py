@@ -37,8 +37,7 @@ else:
     DEFAULT_PARTIAL_ALWAYS = ["while (True|1|False|0):", "if (True|1|False|0):"]
 
 
-class ConfigError(Exception):
-    """A configuration problem; the message names the file or option."""
+from ferrocov.exceptions import ConfigError  # noqa: E402  (re-exported: ferrocov.config.ConfigError)
 
 
 # attribute, "section:option", kind
@@ -339,4 +338,69 @@ def read_config(rcfile: str | bool | None = True, warn: Callable[[str], None] | 
     env_data_file = os.environ.get("COVERAGE_FILE")
     if env_data_file:
         config.data_file = env_data_file
+    post_process(config, warn)
     return config
+
+
+CONCURRENCY_CHOICES = {"thread", "multiprocessing", "gevent", "greenlet", "eventlet"}
+LIGHT_THREADS = {"gevent", "greenlet", "eventlet"}
+PATCHES = {"_exit", "execv", "fork", "subprocess"}
+CORES = {"ctrace", "pytrace", "sysmon"}
+
+
+def post_process(config: Config, warn: Callable[[str], None]) -> None:
+    """Check the settings as coverage.py checks them (the same errors for the same bad values),
+    and say out loud which ones ferrocov does not honour, and why. Every other setting works as
+    in coverage.py (the README's table lists them all)."""
+    check_concurrency(config.concurrency)
+    for patch in config.patch:
+        if patch not in PATCHES:
+            raise ConfigError(f"Unknown patch {patch!r}")
+    if "subprocess" in config.patch:
+        config.parallel = True  # as coverage.py does
+    if config.core is not None and config.core not in CORES:
+        raise ConfigError(f"Unknown core value: {config.core!r}")
+    if config.dynamic_context not in (None, "", "none", "test_function"):
+        raise ConfigError(f"Don't understand dynamic_context setting: {config.dynamic_context!r}")
+    for message in refusals(config):
+        warn(message)
+
+
+def check_concurrency(values: list[str]) -> None:
+    concurrency = set(values)
+    unknown = concurrency - CONCURRENCY_CHOICES
+    if unknown:
+        raise ConfigError(f"Unknown concurrency choices: {', '.join(sorted(unknown))}")
+    light = concurrency & LIGHT_THREADS
+    if len(light) > 1:
+        raise ConfigError(f"Conflicting concurrency settings: {', '.join(sorted(light))}")
+
+
+def refusals(config: Config) -> list[str]:
+    """The settings given that ferrocov does not honour, each with why."""
+    found = []
+    light = set(config.concurrency) & LIGHT_THREADS
+    if light:
+        found.append(
+            f"[run] concurrency = {', '.join(sorted(light))} is not supported by ferrocov: lines run in "
+            "greenlets may be missed; threads and multiprocessing are always measured"
+        )
+    if config.core is not None:
+        found.append(f"[run] core = {config.core} is ignored: ferrocov chooses its own core for each Python (ferrocov debug sys)")
+    if config.timid:
+        found.append("[run] timid is ignored: ferrocov has no Python trace function to fall back to")
+    if config.debug:
+        found.append(f"[run] debug = {', '.join(config.debug)} is not supported: use `ferrocov debug sys|config|data`")
+    if config.debug_file:
+        found.append("[run] debug_file is not supported: ferrocov writes no debug log")
+    if config.plugins:
+        found.append(
+            f"[run] plugins = {', '.join(config.plugins)}: coverage.py plugins are not supported by ferrocov; "
+            "the files they would measure (templates, Cython...) are not measured or reported"
+        )
+    if config.dynamic_context == "test_function":
+        found.append(
+            "[run] dynamic_context = test_function is not supported by ferrocov: no contexts are recorded; "
+            "under pytest, --cov-context=test records each test's context"
+        )
+    return found

@@ -12,7 +12,7 @@ import sys
 import time
 from typing import Callable
 
-from ferrocov import _core, _measure
+from ferrocov import _core, _measure, exceptions
 from ferrocov._settings import ENV_VAR, Settings
 from ferrocov.config import Config
 
@@ -20,7 +20,7 @@ _PYTHON_FILE = r"^[^.#~!$@%^&*()+=,]+\.pyw?$"
 
 
 def _warn(message: str) -> None:
-    print(f"ferrocov: warning: {message}", file=sys.stderr)
+    exceptions.warn(message, stacklevel=3)
 
 
 def resolve_source(entries: list[str], packages: list[str]) -> tuple[list[str], list[str]]:
@@ -91,6 +91,17 @@ def _identity(path: str) -> tuple[int, int, int] | None:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
+def relative_to(directory: str) -> Callable[[str], str]:
+    """``[run] relative_files``: paths under `directory` are stored relative to it, as
+    coverage.py stores them; others stay as they are."""
+    prefix = os.path.join(os.path.abspath(directory), "")
+
+    def rename(path: str) -> str:
+        return path[len(prefix) :] if path.startswith(prefix) else path
+
+    return rename
+
+
 class Controller:
     """One measured run."""
 
@@ -109,10 +120,16 @@ class Controller:
         self.live: list[str] = []
         #: The data file as it was when the run started (to notice a combine during the run).
         self._data_file_at_start: tuple[int, int, int] | None = None
+        self._data_file: str | None = None
+        self._data_file = self.data_file
 
     @property
     def data_file(self) -> str:
-        return os.path.abspath(self.config.data_file)
+        """The data file, resolved against the directory the run started in (the program may
+        change directory, or remove the one it is in)."""
+        if self._data_file is None:
+            self._data_file = os.path.abspath(self.config.data_file)
+        return self._data_file
 
     def make_settings(self) -> Settings:
         config = self.config
@@ -129,6 +146,8 @@ class Controller:
             cwd=os.getcwd(),
             branch=config.branch,
             unresolved_source=unresolved,
+            context=config.context or "",
+            cover_pylib=config.cover_pylib,
         )
 
     def prepare(self, settings: Settings | None = None) -> None:
@@ -171,7 +190,13 @@ class Controller:
         else:
             os.environ[ENV_VAR] = self._previous_env
 
-    def combine(self, append: bool = False, wait_for: list[int] | None = None, wait_seconds: float = 0.0) -> _core.Data:
+    def combine(
+        self,
+        append: bool = False,
+        wait_for: list[int] | None = None,
+        wait_seconds: float = 0.0,
+        extra: list[_core.Data] | None = None,
+    ) -> _core.Data:
         """Merge this run's per-process files into one Data, touching unexecuted source files.
 
         Nothing is deleted here: `discard_consumed` does that once the data is saved. The
@@ -188,6 +213,17 @@ class Controller:
         self.combine_warnings = list(combined.warnings)
         self.consumed = [str(p) for p in combined.consumed]
         self.live = [str(p) for p in combined.live]
+        for more in extra or []:
+            try:
+                data.update(more)
+            except Exception as err:
+                self.warn(f"Couldn't combine an xdist worker's data: {err}")
+        if not data.measured_files():
+            self.warning("No data was collected.", "no-data-collected")
+        if self.config.paths:
+            from ferrocov.paths import remapper
+
+            data.remap(remapper(self.config.paths))
         written_meanwhile = _identity(self.data_file) not in (None, self._data_file_at_start)
         if (append or written_meanwhile) and os.path.exists(self.data_file):
             try:
@@ -195,10 +231,12 @@ class Controller:
             except Exception as err:
                 self.warn(f"Couldn't append to data file '{self.data_file}': {err}")
         self.touch_unexecuted(data)
+        if self.config.relative_files:
+            data.remap(relative_to(self.settings.cwd or os.getcwd()))
         self.data = data
         for name in self.settings.unresolved_source:
             if not any(self._module_in(name, path) for path in data.measured_files()):
-                self.warn(f"Module {name} was never imported. (module-not-imported)")
+                self.warning(f"Module {name} was never imported.", "module-not-imported")
         return data
 
     def discard_consumed(self) -> None:
@@ -223,6 +261,11 @@ class Controller:
                     f"{len(self.live)} data file(s) of processes still running were left in {directory}; "
                     "`ferrocov combine` takes them once those processes end"
                 )
+
+    def warning(self, message: str, slug: str) -> None:
+        """A warning with coverage.py's slug, unless ``[run] disable_warnings`` names it."""
+        if slug not in self.config.disable_warnings:
+            self.warn(f"{message} ({slug})")
 
     @staticmethod
     def _module_in(name: str, path: str) -> bool:

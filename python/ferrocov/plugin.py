@@ -80,14 +80,15 @@ class StoreReport(argparse.Action):
 
 
 def _pytest_cov_present(pluginmanager: Any) -> bool:
-    """Is pytest-cov installed and not disabled with ``-p no:pytest_cov``? Then it owns --cov."""
+    """Does pytest load pytest-cov in this run (then it owns --cov)? Decided from the plugins
+    pytest loads, not from whether a ``pytest_cov`` module can be imported."""
+    from ferrocov._early import pytest_cov_loads
+
     if pluginmanager.is_blocked("pytest_cov") or pluginmanager.is_blocked("pytest_cov.plugin"):
         return False
-    if pluginmanager.has_plugin("pytest_cov"):
+    if pluginmanager.has_plugin("pytest_cov") or pluginmanager.has_plugin("pytest_cov.plugin"):
         return True
-    import importlib.util
-
-    return importlib.util.find_spec("pytest_cov") is not None
+    return pytest_cov_loads(set())
 
 
 def pytest_addoption(parser: Any, pluginmanager: Any) -> None:
@@ -142,15 +143,16 @@ def pytest_load_initial_conftests(early_config: Any, parser: Any, args: Any) -> 
 
 
 class _BothInstalledNotice:
-    """Shown in the session header when pytest-cov, also installed, handles --cov."""
+    """Said once, at the end of the run (where -q does not hide it), when pytest-cov is loaded
+    too and handles --cov."""
 
     MESSAGE = (
         "ferrocov: pytest-cov is also installed and is handling --cov. To measure with ferrocov, "
         "run pytest with -p no:pytest_cov (or uninstall pytest-cov); to keep pytest-cov, run with -p no:ferrocov."
     )
 
-    def pytest_report_header(self, config: Any) -> str:
-        return self.MESSAGE
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        terminalreporter.write_line(self.MESSAGE, yellow=True)
 
 
 def _count(number: int, singular: str, plural: str) -> str:
@@ -186,7 +188,6 @@ class FerrocovPlugin:
         #: Local xdist workers that have finished their session: the combine waits for their
         #: data files rather than leaving them as live.
         self.ending_workers: list[int] = []
-        self.notices: list[str] = []
         if getattr(options, "no_cov", False):
             self._disabled = True
             return
@@ -208,7 +209,9 @@ class FerrocovPlugin:
         if early is not None:
             # Measuring since the interpreter started, with these very settings: adopt it.
             self.controller, notices = early
-            self.notices.extend(notices)
+            self.controller.warn = self._notice
+            for notice in notices:
+                self._notice(notice)
             self.config = self.controller.config
             if self.options.cov_fail_under is None:
                 self.options.cov_fail_under = self.config.fail_under
@@ -247,6 +250,19 @@ class FerrocovPlugin:
         if self.options.cov_precision is None:
             self.options.cov_precision = config.precision
 
+    def _static_context(self) -> str:
+        """``[run] context``: from the configuration, or (in an xdist worker, which has none)
+        from the run's settings, which start in it."""
+        if self.controller is not None:
+            return self.controller.config.context or ""
+        from ferrocov._settings import from_environment
+
+        try:
+            settings = from_environment()
+        except ValueError:
+            return ""
+        return settings.context if settings is not None else ""
+
     @staticmethod
     def _erase(data_file: str) -> None:
         path = os.path.abspath(data_file)
@@ -254,7 +270,15 @@ class FerrocovPlugin:
             os.remove(path)
 
     def _notice(self, message: str) -> None:
-        self.notices.append(message)
+        """A warning, through Python's warnings machinery as coverage.py's are: while plugins
+        start, pytest shows it in its warnings summary; later, on stderr (-W applies)."""
+        from ferrocov import exceptions
+
+        exceptions.warn(message, stacklevel=3)
+
+    def _parse_warning(self, message: str, slug: str) -> None:
+        if slug not in self.config.disable_warnings:
+            self._notice(f"{message} ({slug})")
 
     def pytest_sessionstart(self, session: Any) -> None:
         from ferrocov import _xdist
@@ -265,7 +289,7 @@ class FerrocovPlugin:
             self.remote_worker.start()
         measuring = self.controller is not None or self.worker
         if measuring and self.options.cov_context == "test":
-            session.config.pluginmanager.register(TestContextPlugin(), "_cov_contexts")
+            session.config.pluginmanager.register(TestContextPlugin(self._static_context()), "_cov_contexts")
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: Any) -> None:
@@ -307,7 +331,8 @@ class FerrocovPlugin:
         except Exception as err:
             self._notice(f"Couldn't use the data of xdist worker {output.get('workerid', '?')}: {err}")
             return
-        self.notices.extend(warnings)
+        for warning in warnings:
+            self._notice(warning)
         if data is not None:
             self.from_workers.append(data)
 
@@ -325,12 +350,15 @@ class FerrocovPlugin:
         self.controller.stop()
         if self.controller.failed:
             return result
-        data = self.controller.combine(append=self.options.cov_append, wait_for=self.ending_workers, wait_seconds=_WORKER_EXIT_WAIT)
-        for extra in self.from_workers:
-            try:
-                data.update(extra)
-            except Exception as err:
-                self._notice(f"Couldn't combine an xdist worker's data: {err}")
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            # A test removed the directory it moved to: report from where pytest started, as
+            # pytest-cov (whose paths were fixed when it started) does.
+            os.chdir(session.config.invocation_params.dir)
+        data = self.controller.combine(
+            append=self.options.cov_append, wait_for=self.ending_workers, wait_seconds=_WORKER_EXIT_WAIT, extra=self.from_workers
+        )
         try:
             self.controller.save(data)
         except Exception as err:  # a failed save must not end the session
@@ -365,7 +393,9 @@ class FerrocovPlugin:
         config = self.config
         config.ignore_errors = True
         config.precision = self.options.cov_precision
-        analysed = results.analyze_data(data, config)
+        if config.report_contexts:
+            data = results.restrict_to_contexts(data, config.report_contexts)
+        analysed = results.analyze_data(data, config, warn=self._parse_warning)
         _, total = results.summary(analysed, config, "total")
         stream = self.cov_report
         version = "{}.{}.{}-{}-{}".format(*sys.version_info[:5])
@@ -423,9 +453,6 @@ class FerrocovPlugin:
                 self.write_heading(terminalreporter)
                 terminalreporter.write("WARNING: Coverage disabled via --no-cov switch!\n", red=True, bold=True)
             return
-        for message in self.notices:
-            self.write_heading(terminalreporter)
-            terminalreporter.write(f"WARNING: ferrocov: {message}\n", yellow=True)
         if self.controller is None or self.cov_total is None:
             return
         report = self.cov_report.getvalue()
@@ -464,7 +491,11 @@ class FerrocovPlugin:
 
 class TestContextPlugin:
     """``--cov-context=test``: hits are recorded in ``nodeid|setup``, ``nodeid|run`` and
-    ``nodeid|teardown`` contexts, as pytest-cov records them."""
+    ``nodeid|teardown`` contexts, as pytest-cov records them (after ``[run] context`` and a
+    ``|``, when there is one, as coverage.py joins static and dynamic contexts)."""
+
+    def __init__(self, static: str = "") -> None:
+        self.static = static
 
     def pytest_runtest_setup(self, item: Any) -> None:
         self.switch_context(item, "setup")
@@ -475,12 +506,13 @@ class TestContextPlugin:
     def pytest_runtest_call(self, item: Any) -> None:
         self.switch_context(item, "run")
 
-    @staticmethod
-    def switch_context(item: Any, when: str) -> None:
+    def switch_context(self, item: Any, when: str) -> None:
         from ferrocov import _core
         from ferrocov._settings import ENV_VAR, Settings
 
         context = f"{item.nodeid}|{when}"
+        if self.static:
+            context = f"{self.static}|{context}"
         _core.set_context(context)
         # Processes the test starts record in its context too (pytest-cov's children do not).
         raw = os.environ.get(ENV_VAR)

@@ -34,7 +34,8 @@ def xml(results: list[FileResult], config: Config, outfile: str, data: _core.Dat
     sources = []
     for source in config.source:
         if os.path.exists(source):
-            sources.append(os.path.realpath(os.path.abspath(source)))
+            # With relative_files the <source> is written as configured, as coverage.py does.
+            sources.append(source.rstrip("\\/") if config.relative_files else os.path.realpath(os.path.abspath(source)))
     text, total = _core.xml_report(
         [r.as_tuple() for r in results],
         sources,
@@ -66,10 +67,28 @@ def json(results: list[FileResult], config: Config, outfile: str, data: _core.Da
 
 
 def lcov(results: list[FileResult], config: Config, outfile: str, data: _core.Data | None = None) -> float:
-    _write(_core.lcov_report([r.as_tuple() for r in results], config.skip_empty), outfile)
-    statements = sum(len(r.statements) for r in results)
-    missing = sum(len(r.missing) for r in results)
-    return 100.0 * (statements - missing) / statements if statements else 0.0
+    checksums = None
+    if config.lcov_line_checksums:
+        checksums = {r.path: line_checksums(r.path, r.statements) for r in results}
+    text, total = _core.lcov_report([r.as_tuple() for r in results], config.skip_empty, checksums)
+    _write(text, outfile)
+    return total
+
+
+def line_checksums(path: str, lines: set[int]) -> dict[int, str]:
+    """LCOV's line checksums: the MD5 of each line's text, base64 without padding."""
+    import base64
+    import hashlib
+
+    from ferrocov import _facts
+
+    source = _facts.read_source(path).splitlines()
+    sums = {}
+    for line in lines:
+        if 0 < line <= len(source):
+            digest = hashlib.md5(source[line - 1].encode("utf-8"), usedforsecurity=False).digest()
+            sums[line] = base64.b64encode(digest).decode("ascii").rstrip("=")
+    return sums
 
 
 def html(

@@ -20,8 +20,7 @@ BranchFacts = tuple[
 ]
 
 
-class ReportError(Exception):
-    """A report can't be made; the message says why (coverage.py's wording)."""
+from ferrocov.exceptions import ReportError  # noqa: E402  (re-exported)
 
 
 def relative_filename(path: str) -> str:
@@ -65,7 +64,7 @@ def analyze_data(
     config: Config,
     include: list[str] | None = None,
     omit: list[str] | None = None,
-    warn: Callable[[str], None] | None = None,
+    warn: Callable[[str, str], None] | None = None,
 ) -> list[FileResult]:
     """Analyse every measured file selected by report include/omit."""
     cwd = os.getcwd()
@@ -85,13 +84,13 @@ def analyze_data(
         except _facts.NoSource as err:
             if config.ignore_errors:
                 if warn:
-                    warn(f"Couldn't parse '{path}': {err} (couldnt-parse)")
+                    warn(f"Couldn't parse '{path}': {err}", "couldnt-parse")
                 continue
             raise ReportError(str(err)) from err
         except _facts.NotPython as err:
             if config.ignore_errors:
                 if warn:
-                    warn(f"Couldn't parse Python file '{path}' (couldnt-parse)")
+                    warn(f"Couldn't parse Python file '{path}'", "couldnt-parse")
                 continue
             raise ReportError(str(err)) from err
         executed = analysis.translate(data.lines(path) or [])
@@ -123,6 +122,23 @@ def analyze_data(
             )
         )
     return results
+
+
+def restrict_to_contexts(data: _core.Data, patterns: list[str]) -> _core.Data:
+    """Only what was recorded in contexts matching any of the regexes (``re.search``), as
+    coverage.py's report ``contexts`` setting selects."""
+    import re
+
+    from ferrocov.exceptions import ConfigError
+
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as err:
+            raise ConfigError(f"Invalid context regex {pattern!r}: {err}") from err
+    names = [name for name in data.measured_contexts() if any(regex.search(name) for regex in compiled)]
+    return data.only_contexts(names)
 
 
 def summary(results: list[FileResult], config: Config, output_format: str | None = None) -> tuple[str, float]:

@@ -122,10 +122,14 @@ fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, m
         insert_meta
             .execute(params!["ferrocov_processes_unclean", data.processes_unclean.to_string()])
             .map_err(sql)?;
-        // The default context is always id 1, as coverage.py writes it; others follow, sorted.
+        // The default context is id 1 when it is used (or nothing is), as coverage.py writes
+        // it; the others follow, sorted. A run under a static context has only that one.
         let mut context_ids = std::collections::BTreeMap::new();
-        context_ids.insert(crate::data::DEFAULT_CONTEXT.to_string(), 1i64);
-        for context in data.contexts() {
+        let used = data.contexts();
+        if used.is_empty() || used.contains(crate::data::DEFAULT_CONTEXT) {
+            context_ids.insert(crate::data::DEFAULT_CONTEXT.to_string(), 1i64);
+        }
+        for context in used {
             let next = context_ids.len() as i64 + 1;
             context_ids.entry(context).or_insert(next);
         }

@@ -11,16 +11,27 @@ use ferrocov_core::{combine as core_combine, sqlite, Error};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 
-pyo3::create_exception!(_core, DataError, pyo3::exceptions::PyException);
-pyo3::create_exception!(_core, NoDataError, pyo3::exceptions::PyException);
+/// The one place where the core's errors become Python exceptions: `ferrocov.exceptions`'
+/// classes (one base class, `FerrocovError`), or OSError for the operating system's errors.
+pub fn to_py(error: Error) -> PyErr {
+    let class = match &error {
+        Error::Io { .. } => return PyOSError::new_err(error.to_string()),
+        Error::Config(_) => "ConfigError",
+        Error::NoData => "NoDataError",
+        Error::Sqlite { .. } | Error::Data { .. } => "DataError",
+    };
+    exception(class, error.to_string())
+}
 
-fn to_py(error: Error) -> PyErr {
-    match error {
-        Error::Io { .. } => PyOSError::new_err(error.to_string()),
-        Error::Config(message) => PyValueError::new_err(message),
-        Error::NoData => NoDataError::new_err(error.to_string()),
-        other => DataError::new_err(other.to_string()),
-    }
+/// An instance of `ferrocov.exceptions.<class>` carrying `message`.
+fn exception(class: &str, message: String) -> PyErr {
+    Python::attach(|py| {
+        let found = py.import("ferrocov.exceptions").and_then(|module| module.getattr(class));
+        match found.and_then(|class| class.cast_into::<pyo3::types::PyType>().map_err(PyErr::from)) {
+            Ok(class) => PyErr::from_type(class, message),
+            Err(_) => PyValueError::new_err(message),
+        }
+    })
 }
 
 /// Executed lines per measured file.
@@ -35,6 +46,34 @@ impl PyData {
     #[new]
     fn new() -> Self {
         PyData::default()
+    }
+
+    /// An independent copy.
+    fn copy(&self) -> PyData {
+        PyData { inner: self.inner.clone() }
+    }
+
+    /// Every context that recorded something (coverage.py's `measured_contexts`).
+    fn measured_contexts(&self) -> Vec<String> {
+        let mut contexts = self.inner.contexts();
+        for per_file in self.inner.arcs.values() {
+            contexts.extend(per_file.keys().cloned());
+        }
+        contexts.into_iter().collect()
+    }
+
+    /// The same data, holding only what was recorded in the contexts named (every measured
+    /// file stays measured): what coverage.py's report `contexts` setting selects.
+    fn only_contexts(&self, names: Vec<String>) -> PyData {
+        let keep: std::collections::BTreeSet<String> = names.into_iter().collect();
+        let mut inner = self.inner.clone();
+        for contexts in inner.files.values_mut() {
+            contexts.retain(|name, _| keep.contains(name));
+        }
+        for contexts in inner.arcs.values_mut() {
+            contexts.retain(|name, _| keep.contains(name));
+        }
+        PyData { inner }
     }
 
     /// Read a coverage.py data file.
@@ -82,7 +121,7 @@ impl PyData {
             } else {
                 "Can't combine branch coverage data with statement data"
             };
-            return Err(DataError::new_err(message));
+            return Err(exception("DataError", message.to_string()));
         }
         self.inner.merge(other.inner.clone());
         Ok(())
@@ -406,10 +445,13 @@ fn html_report(
     Ok((outcome.pages_written, outcome.pages_unchanged, percent))
 }
 
-/// LCOV.
+/// LCOV. `checksums` holds, per file path, each statement line's checksum
+/// (`[lcov] line_checksums`). Returns (text, total percentage with branches).
 #[pyfunction]
-fn lcov_report(files: Vec<FileTuple>, skip_empty: bool) -> String {
-    report::lcov::render(&file_results(files), skip_empty)
+#[pyo3(signature = (files, skip_empty, checksums=None))]
+fn lcov_report(files: Vec<FileTuple>, skip_empty: bool, checksums: Option<report::lcov::LineChecksums>) -> (String, f64) {
+    let files = file_results(files);
+    (report::lcov::render(&files, skip_empty, checksums.as_ref()), report::lcov::total_percent(&files))
 }
 
 /// A set of coverage.py file patterns (`include`, `omit`).
@@ -455,7 +497,8 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(json_report, module)?)?;
     module.add_function(wrap_pyfunction!(lcov_report, module)?)?;
     module.add_function(wrap_pyfunction!(html_report, module)?)?;
-    module.add("DataError", module.py().get_type::<DataError>())?;
-    module.add("NoDataError", module.py().get_type::<NoDataError>())?;
+    let exceptions = module.py().import("ferrocov.exceptions")?;
+    module.add("DataError", exceptions.getattr("DataError")?)?;
+    module.add("NoDataError", exceptions.getattr("NoDataError")?)?;
     Ok(())
 }

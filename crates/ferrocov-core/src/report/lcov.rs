@@ -8,8 +8,21 @@ fn field(text: &str) -> String {
     text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
 }
 
+/// Per file path, the checksum of each statement line (`[lcov] line_checksums`).
+pub type LineChecksums = std::collections::HashMap<String, std::collections::BTreeMap<u32, String>>;
+
+/// The total percentage an LCOV report stands for (statements and branches, as coverage.py's
+/// `lcov --fail-under` compares), 0 when there are no statements.
+pub fn total_percent(files: &[FileResult]) -> f64 {
+    let mut total = super::Numbers::default();
+    for file in files {
+        total.add(&super::Numbers::of(file));
+    }
+    if total.n_statements == 0 { 0.0 } else { total.pc_covered() }
+}
+
 /// The LCOV text for `files` (sorted by relative name, as coverage.py sorts them).
-pub fn render(files: &[FileResult], skip_empty: bool) -> String {
+pub fn render(files: &[FileResult], skip_empty: bool, checksums: Option<&LineChecksums>) -> String {
     let mut sorted: Vec<&FileResult> = files.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = String::new();
@@ -18,8 +31,13 @@ pub fn render(files: &[FileResult], skip_empty: bool) -> String {
             continue;
         }
         let _ = writeln!(out, "SF:{}", field(&file.name));
+        let sums = checksums.and_then(|all| all.get(&file.path));
         for line in &file.statements {
-            let _ = writeln!(out, "DA:{line},{}", u8::from(!file.missing.contains(line)));
+            let _ = write!(out, "DA:{line},{}", u8::from(!file.missing.contains(line)));
+            if let Some(sum) = sums.and_then(|sums| sums.get(line)) {
+                let _ = write!(out, ",{sum}");
+            }
+            out.push('\n');
         }
         if !file.statements.is_empty() {
             let _ = writeln!(out, "LF:{}", file.statements.len());

@@ -219,11 +219,7 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
     } else {
         out.push_str("\t<sources>\n");
         for source in &source_paths {
-            if source.is_empty() {
-                out.push_str("\t\t<source/>\n");
-            } else {
-                let _ = writeln!(out, "\t\t<source>{}</source>", escape_text(source));
-            }
+            let _ = writeln!(out, "\t\t<source>{}</source>", escape_text(source));
         }
         out.push_str("\t</sources>\n");
     }

@@ -1,0 +1,46 @@
+"""Every error and warning ferrocov raises, in one place, with one base class.
+
+The Rust core's errors are mapped onto these classes in one place too (``to_py`` in the
+bindings), so ``except ferrocov.exceptions.FerrocovError`` catches all of them. The names follow
+coverage.py's (``ConfigError``, ``DataError``, ``NoDataError``, ``CoverageWarning``) so that code
+and warning filters written for coverage.py read the same.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Iterable
+
+
+class FerrocovError(Exception):
+    """The base of every ferrocov error."""
+
+
+class ConfigError(FerrocovError):
+    """A configuration problem; the message names the file or the option."""
+
+
+class DataError(FerrocovError):
+    """A data file that can't be read or written; the message names it."""
+
+
+class NoDataError(FerrocovError):
+    """Nothing to report or combine."""
+
+
+class ReportError(FerrocovError):
+    """A report can't be made; the message says why (coverage.py's wording)."""
+
+
+class CoverageWarning(Warning):
+    """A warning about measurement or reporting (coverage.py's category name)."""
+
+
+def warn(message: str, slug: str | None = None, disabled: Iterable[str] = (), stacklevel: int = 2) -> None:
+    """Warn through Python's warnings machinery (so ``-W`` and ``filterwarnings`` apply), with
+    coverage.py's ``(slug)`` suffix; nothing when the slug is in ``[run] disable_warnings``."""
+    if slug is not None:
+        if slug in disabled:
+            return
+        message = f"{message} ({slug})"
+    warnings.warn(message, CoverageWarning, stacklevel=stacklevel + 1)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The Python test suite on one CPython: build ferrocov's wheel for it, install it with the test
+# dependencies into VENV, run pytest.
+#   scripts/test-one.sh PYTHON VENV [pytest args...]
+set -euo pipefail
+python=${1:?python executable}
+venv=${2:?venv directory}
+shift 2
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+echo "== CPython $version ($python): build and install"
+bash "$root/scripts/install.sh" "$python" "$venv" --test 2>&1 | grep -vE "^(🔗|📦|🍹|⚠️|🐍)" || true
+echo "== CPython $version: pytest"
+"$venv/bin/python" -m pytest -p no:pytest_cov -n 2 -q "$@" tests

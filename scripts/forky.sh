@@ -7,6 +7,7 @@
 #                                                    the chroot and run the test suite there
 #   scripts/forky.sh bench VERSION [bench args...]   bench/run.sh inside the chroot
 #   scripts/forky.sh shell                           a shell inside, for a person
+#   scripts/forky.sh exec COMMAND...                 run one command inside (in the repository)
 #   scripts/forky.sh setup                           build the chroot now (test and bench do it too)
 #   scripts/forky.sh why-not                         print why the chroot can't be had here, if so
 #
@@ -137,7 +138,7 @@ case "$command" in
         [ -z "$reason" ] || { echo "$reason" >&2; exit $NOT_POSSIBLE; }
         setup || exit $NOT_POSSIBLE
         ;;
-    test | bench | shell)
+    test | bench | shell | exec)
         reason=$(why_not)
         if [ -n "$reason" ]; then
             echo "== CPython ${1:-3.14/3.15}: NOT TESTED ($reason)" >&2
@@ -150,6 +151,7 @@ case "$command" in
         enter
         case "$command" in
             shell) inside bash ;;
+            exec) inside "$@" ;;
             test)
                 version=${1:?version}
                 shift
@@ -163,7 +165,7 @@ case "$command" in
         esac
         ;;
     *)
-        sed -n '2,17p' "$0"
+        sed -n '2,18p' "$0"
         exit 2
         ;;
 esac

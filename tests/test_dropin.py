@@ -152,9 +152,10 @@ def test_xdist_workers_close_cleanly(tmp_path: Path) -> None:
     status, out, err = pytest_session("ferrocov", ours, "-n", "2", "--cov=pkg")
     assert status == 0, out + err
     assert "without a clean close" not in out + err
+    import contextlib
     import sqlite3
 
-    with sqlite3.connect(ours / ".coverage") as db:
+    with contextlib.closing(sqlite3.connect(ours / ".coverage")) as db:
         meta = dict(db.execute("select key, value from meta"))
     assert int(meta["ferrocov_processes"]) >= 2  # the two workers (the controller runs no test)
     assert meta["ferrocov_processes_unclean"] == "0"

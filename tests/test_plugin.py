@@ -191,6 +191,16 @@ def test_test_contexts_equal_pytest_cov(project: Path, tmp_path: Path) -> None:
     theirs_contexts.pop("calc/cli.py", None)
     child = "tests/test_calc.py::test_cli_subprocess|run"
     ours_contexts = {f: {n: [c for c in cs if c != child] for n, cs in lines.items()} for f, lines in ours_contexts.items()}
+    if sys.version_info >= (3, 14):
+        # coverage.py's sys.monitoring core (its default on 3.14) disables a line after its
+        # first hit in any context, so pytest-cov records each line in its first context only;
+        # ferrocov re-arms the events at each switch and records every context that ran it.
+        for path, lines in theirs_contexts.items():
+            for line, names in lines.items():
+                assert set(names) <= set(ours_contexts[path][line]), (path, line)
+        assert "tests/test_calc.py::test_add|run" in ours_contexts["calc/ops.py"][2]
+        assert "tests/test_calc.py::test_add|run" not in theirs_contexts["calc/ops.py"][2]
+        return
     assert ours_contexts == theirs_contexts
     recorded = {context for lines in ours_contexts.values() for names in lines.values() for context in names}
     assert "tests/test_calc.py::test_add|run" in recorded

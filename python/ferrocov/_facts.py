@@ -18,31 +18,7 @@ from ferrocov import _core
 from ferrocov._arcs import ArcAnalysis, irrefutable
 
 
-class NoSource(Exception):
-    """The source file can't be read."""
-
-
-class NotPython(Exception):
-    """The source file doesn't parse as Python."""
-
-
-def read_source(filename: str) -> str:
-    """The text of a source file as coverage.py reads it: newlines normalized, form feeds
-    made spaces, decoded by its PEP 263 cookie or BOM, ending with a newline."""
-    try:
-        with open(filename, "rb") as f:
-            data = f.read()
-    except OSError as err:
-        raise NoSource(f"No source for code: '{filename}'.") from err
-    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\f", b" ")
-    try:
-        encoding = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)[0]
-    except SyntaxError as err:
-        raise NotPython(f"Couldn't parse '{filename}' as Python source: {err}") from err
-    text = data.decode(encoding, "replace")
-    if text and text[-1] != "\n":
-        text += "\n"
-    return text
+from ferrocov._source import NoSource, NotPython, read_source  # noqa: F401  (re-exported)
 
 
 _KIND = {token.INDENT: 0, token.DEDENT: 1, token.NEWLINE: 2, tokenize.COMMENT: 3}

@@ -82,6 +82,12 @@ def find_python_files(directory: str, include_namespace_packages: bool) -> list[
     return found
 
 
+#: How long, at the end of a run, the processes the program left running get to end before
+#: their data files are left for a later ``ferrocov combine`` (multiprocessing's forkserver and
+#: resource tracker exit just after the program they serve).
+END_OF_RUN_GRACE = 2.0
+
+
 def _identity(path: str) -> tuple[int, int, int] | None:
     """What tells one version of a file from another: inode, modification time, size."""
     try:
@@ -206,7 +212,7 @@ class Controller:
         assert self.settings is not None
         directory = self.settings.data_directory
         inputs = [directory] if os.path.isdir(directory) else []
-        combined = _core.combine(inputs, list(wait_for or []), wait_seconds)
+        combined = _core.combine(inputs, list(wait_for or []), wait_seconds, END_OF_RUN_GRACE)
         data = combined.data
         for warning in combined.warnings:
             self.warn(warning)

@@ -29,6 +29,9 @@ pub struct Options {
     /// waited for, up to `wait_limit`, instead of being left as live.
     pub wait_for: Vec<u32>,
     pub wait_limit: Duration,
+    /// How long any other live writer is given to end (a helper such as multiprocessing's
+    /// forkserver exits just after the program it serves), counted from the start.
+    pub grace: Duration,
 }
 
 /// Is this the name of a ferrocov run directory (`.ferrocov-<id>`) next to a data file?
@@ -77,7 +80,8 @@ pub fn combine(inputs: &[PathBuf]) -> Combined {
 
 /// [`combine`], waiting for the files of the processes in `options.wait_for` to be released.
 pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
-    let deadline = Instant::now() + options.wait_limit;
+    let start = Instant::now();
+    let deadlines = (start + options.wait_limit, start + options.grace);
     let mut combined = Combined::default();
     let mut processes: BTreeMap<ProcessId, bool> = BTreeMap::new();
     let mut files = Vec::new();
@@ -109,7 +113,7 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
                 Err(_) => {}
             }
         } else if is_raw {
-            read_raw(&file, &mut combined, &mut processes, &mut kind, options, deadline);
+            read_raw(&file, &mut combined, &mut processes, &mut kind, options, deadlines);
         } else {
             match sqlite::read(&file) {
                 Ok(data) => {
@@ -157,24 +161,26 @@ impl Kind {
     }
 }
 
-/// Wait until the file's writer is gone, if it is one we were told is ending.
-fn is_live(handle: &std::fs::File, file: &Path, options: &Options, deadline: Instant) -> bool {
+/// Is the file's writer alive? One we were told is ending is waited for until the first
+/// deadline, any other until the second (the grace).
+fn is_live(handle: &std::fs::File, file: &Path, options: &Options, deadlines: (Instant, Instant)) -> bool {
     let waiting = datafile::pid_from_name(file).is_some_and(|pid| options.wait_for.contains(&pid));
+    let deadline = if waiting { deadlines.0.max(deadlines.1) } else { deadlines.1 };
     loop {
         if datafile::lock_state(handle) == LockState::Free {
             return false;
         }
-        if !waiting || Instant::now() >= deadline {
+        if Instant::now() >= deadline {
             return true;
         }
         std::thread::sleep(Duration::from_millis(5));
     }
 }
 
-fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, bool>, kind: &mut Kind, options: &Options, deadline: Instant) {
+fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, bool>, kind: &mut Kind, options: &Options, deadlines: (Instant, Instant)) {
     let bytes = match std::fs::File::open(file) {
         Ok(mut handle) => {
-            if is_live(&handle, file, options, deadline) {
+            if is_live(&handle, file, options, deadlines) {
                 combined.live.push(file.to_path_buf());
                 return;
             }
@@ -284,7 +290,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(50));
             child.finish();
         });
-        let options = Options { wait_for: vec![pid], wait_limit: Duration::from_secs(10) };
+        let options = Options { wait_for: vec![pid], wait_limit: Duration::from_secs(10), grace: Duration::ZERO };
         let combined = combine_with(&[dir.path().to_path_buf()], &options);
         finisher.join().expect("join");
         assert!(combined.live.is_empty());

@@ -223,11 +223,13 @@ impl PyCombined {
 }
 
 /// Combine data files and directories. Files of live processes are left alone, except those
-/// of the processes in `wait_for`, which are waited for up to `wait_seconds`.
+/// of the processes in `wait_for`, waited for up to `wait_seconds`, and any other that ends
+/// within `grace_seconds`.
 #[pyfunction]
-#[pyo3(signature = (inputs, wait_for = Vec::new(), wait_seconds = 0.0))]
-fn combine(py: Python<'_>, inputs: Vec<PathBuf>, wait_for: Vec<u32>, wait_seconds: f64) -> PyResult<PyCombined> {
-    let options = core_combine::Options { wait_for, wait_limit: std::time::Duration::from_secs_f64(wait_seconds.max(0.0)) };
+#[pyo3(signature = (inputs, wait_for = Vec::new(), wait_seconds = 0.0, grace_seconds = 0.0))]
+fn combine(py: Python<'_>, inputs: Vec<PathBuf>, wait_for: Vec<u32>, wait_seconds: f64, grace_seconds: f64) -> PyResult<PyCombined> {
+    let seconds = |value: f64| std::time::Duration::from_secs_f64(value.clamp(0.0, 3600.0));
+    let options = core_combine::Options { wait_for, wait_limit: seconds(wait_seconds), grace: seconds(grace_seconds) };
     let combined = py.detach(|| core_combine::combine_with(&inputs, &options));
     Ok(PyCombined {
         data: Py::new(py, PyData { inner: combined.data })?,

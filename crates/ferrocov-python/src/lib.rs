@@ -1,6 +1,8 @@
 //! `ferrocov._core`: the tracers, and bindings to the pure-Rust core.
 
 mod bindings;
+#[cfg(Py_3_14)]
+mod branches;
 #[cfg(Py_3_12)]
 mod monitoring;
 mod recorder;
@@ -17,7 +19,9 @@ use pyo3::prelude::*;
 #[pyfunction]
 #[pyo3(signature = (branch = false))]
 fn core_name(branch: bool) -> &'static str {
-    if branch {
+    if branch && cfg!(Py_3_14) {
+        "sysmon-arcs: sys.monitoring LINE, PY_RETURN, BRANCH_LEFT/BRANCH_RIGHT events, DISABLE after the first hit (Rust callbacks), arcs as coverage.py's sysmon core records them"
+    } else if branch {
         "ctrace-arcs: C-level trace function PyEval_SetTrace (Rust), arcs as coverage.py's C tracer records them"
     } else if cfg!(Py_3_12) {
         "sysmon: sys.monitoring LINE events, DISABLE after the first hit (Rust callbacks)"
@@ -74,12 +78,18 @@ fn start(
     installed
 }
 
-/// Branch measurement uses the trace function on every version, as coverage.py does on
-/// 3.12 and 3.13 (sys.monitoring's BRANCH events do not give coverage.py's arcs there).
+/// Lines: sys.monitoring on 3.12+, the trace function before. Branches: sys.monitoring on
+/// 3.14+ (BRANCH_LEFT/BRANCH_RIGHT, as coverage.py's default core there), the trace function
+/// before (as coverage.py's default core on 3.12 and 3.13: their BRANCH events do not give
+/// coverage.py's arcs).
 fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<()> {
-    #[cfg(Py_3_12)]
+    #[cfg(Py_3_14)]
+    {
+        return monitoring::install(py, module, branch).map(|_| ());
+    }
+    #[cfg(all(Py_3_12, not(Py_3_14)))]
     if !branch {
-        return monitoring::install(py, module).map(|_| ());
+        return monitoring::install(py, module, false).map(|_| ());
     }
     settrace::configure(py, branch)?;
     settrace::create_hook(py)?;
@@ -183,6 +193,15 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module.add("_py_start", module.getattr("py_start")?)?;
         module.add_function(wrap_pyfunction!(monitoring::line, module)?)?;
         module.add("_line", module.getattr("line")?)?;
+    }
+    #[cfg(Py_3_14)]
+    {
+        module.add_function(wrap_pyfunction!(monitoring::line_arcs, module)?)?;
+        module.add("_line_arcs", module.getattr("line_arcs")?)?;
+        module.add_function(wrap_pyfunction!(monitoring::py_return, module)?)?;
+        module.add("_py_return", module.getattr("py_return")?)?;
+        module.add_function(wrap_pyfunction!(monitoring::branch, module)?)?;
+        module.add("_branch", module.getattr("branch")?)?;
     }
     module.add_function(wrap_pyfunction!(_thread_bootstrap, module)?)?;
     bindings::register(module)?;

@@ -1,10 +1,23 @@
-//! The measurement core for CPython 3.12+: `sys.monitoring` with a tool id of its own.
+//! The measurement cores for CPython 3.12+: `sys.monitoring` with a tool id of its own.
 //!
-//! Only PY_START is enabled globally. A code object of a measured file gets LINE events
+//! Only PY_START is enabled globally. A code object of a measured file gets its events
 //! switched on locally at its first start; every other code object is never instrumented.
-//! Both callbacks return DISABLE, so a line costs nothing once it has been recorded.
+//! Every callback returns DISABLE, so an event costs nothing once it has been recorded.
+//!
+//! - Lines: LINE events; a line is recorded the first time it runs.
+//! - Branches (3.14+, where BRANCH_LEFT/BRANCH_RIGHT exist): LINE, PY_RETURN and both branch
+//!   events, recording exactly the arcs coverage.py's own sys.monitoring core records (its
+//!   default on 3.14): a LINE event adds the self-arc (line, line) and, from the line this code
+//!   object last reported, (last, line); a PY_RETURN adds (line, -co_firstlineno); a branch
+//!   event adds the arc [`crate::branches`] resolves. The reports turn self-arcs into the one
+//!   exit a line can take, as coverage.py's do. A branch that has gone both ways, and a line
+//!   seen once, cost nothing more.
 
+#[cfg(Py_3_14)]
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
+#[cfg(Py_3_14)]
+use std::sync::Arc;
 
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -14,8 +27,21 @@ use crate::recorder;
 static DISABLE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static SET_LOCAL_EVENTS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static TOOL_ID: AtomicI32 = AtomicI32::new(-1);
+/// The local events a measured code object gets.
+static LOCAL_EVENTS: AtomicI32 = AtomicI32::new(EVENT_LINE);
+/// The events ferrocov registered callbacks for (to unregister them).
+static REGISTERED: AtomicI32 = AtomicI32::new(0);
 const EVENT_PY_START: i32 = 1;
+const EVENT_PY_RETURN: i32 = 1 << 2;
 const EVENT_LINE: i32 = 1 << 5;
+const EVENT_BRANCH_LEFT: i32 = 1 << 8;
+const EVENT_BRANCH_RIGHT: i32 = 1 << 9;
+const ALL_EVENTS: [i32; 5] = [EVENT_PY_START, EVENT_PY_RETURN, EVENT_LINE, EVENT_BRANCH_LEFT, EVENT_BRANCH_RIGHT];
+
+/// The tool ids ferrocov may claim, in order: `sys.monitoring.COVERAGE_ID` (1), the id meant
+/// for coverage tools, then the two ids CPython gives no role. Never the debugger's (0), the
+/// profiler's (2) or the optimizer's (5): programs claim those.
+const TOOL_IDS: [i32; 3] = [1, 4, 3];
 
 fn disable(py: Python<'_>) -> Py<PyAny> {
     DISABLE
@@ -36,7 +62,7 @@ fn set_local_events(py: Python<'_>) -> PyResult<&Py<PyAny>> {
     })
 }
 
-/// PY_START: decide once per code object whether to turn LINE events on for it.
+/// PY_START: decide once per code object whether to turn its events on.
 #[pyfunction]
 pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>) -> Py<PyAny> {
     if recorder::PAUSED.load(Ordering::Relaxed) {
@@ -46,7 +72,8 @@ pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyA
     let value = unsafe { recorder::slot_for(py, code.as_ptr()) };
     if value != recorder::not_measured() {
         let tool = TOOL_ID.load(Ordering::Relaxed);
-        let result = set_local_events(py).and_then(|set| set.call1(py, (tool, code, EVENT_LINE)));
+        let events = LOCAL_EVENTS.load(Ordering::Relaxed);
+        let result = set_local_events(py).and_then(|set| set.call1(py, (tool, code, events)));
         if result.is_err() {
             let _ = PyErr::take(py);
         }
@@ -54,7 +81,7 @@ pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyA
     disable(py)
 }
 
-/// LINE: record the line, then never be called for it again.
+/// LINE (line measurement): record the line, then never be called for it again.
 #[pyfunction]
 pub fn line(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyAny> {
     if recorder::PAUSED.load(Ordering::Relaxed) {
@@ -66,13 +93,114 @@ pub fn line(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyA
     disable(py)
 }
 
-/// The tool ids ferrocov may claim, in order: `sys.monitoring.COVERAGE_ID` (1), the id meant
-/// for coverage tools, then the two ids CPython gives no role. Never the debugger's (0), the
-/// profiler's (2) or the optimizer's (5): programs claim those.
-const TOOL_IDS: [i32; 3] = [1, 4, 3];
+#[cfg(Py_3_14)]
+/// LINE (branch measurement): the line, its self-arc, and the arc from the line this code
+/// object last reported.
+#[pyfunction]
+pub fn line_arcs(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyAny> {
+    if recorder::PAUSED.load(Ordering::Relaxed) {
+        return py.None();
+    }
+    // SAFETY: `code` is a live code object passed by the interpreter, the GIL is held, and the
+    // value comes from slot_for() in this generation.
+    unsafe {
+        let value = recorder::slot_for(py, code.as_ptr());
+        recorder::record(value, line_number);
+        recorder::record_arc(value, line_number, line_number);
+        let last = recorder::arc_state_mut(value).and_then(|state| state.last_line.replace(line_number));
+        if let Some(last) = last.filter(|&last| last != line_number) {
+            recorder::record_arc(value, last, line_number);
+        }
+    }
+    disable(py)
+}
+
+#[cfg(Py_3_14)]
+/// PY_RETURN (branch measurement): the arc out of the code object, from the returning line.
+#[pyfunction]
+pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, _value: &Bound<'_, PyAny>) -> Py<PyAny> {
+    if recorder::PAUSED.load(Ordering::Relaxed) {
+        return py.None();
+    }
+    // SAFETY: as in line_arcs.
+    unsafe {
+        let value = recorder::slot_for(py, code.as_ptr());
+        if let Some(state) = recorder::arc_state_mut(value) {
+            let first_line = state.first_line;
+            // This frame ends: the next line of this code object belongs to another frame.
+            state.last_line = None;
+            let line = match &state.trail {
+                Some(trail) => trail.line(offset),
+                None => crate::branches::byte_lines(code).ok().and_then(|lines| crate::branches::line_at(&lines, offset)),
+            };
+            if let Some(line) = line {
+                recorder::record_arc(value, line, -first_line);
+            }
+        }
+    }
+    disable(py)
+}
+
+#[cfg(Py_3_14)]
+/// BRANCH_LEFT / BRANCH_RIGHT (branch measurement): the arc the branch took.
+#[pyfunction]
+pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destination: usize) -> Py<PyAny> {
+    if recorder::PAUSED.load(Ordering::Relaxed) {
+        return py.None();
+    }
+    // SAFETY: as in line_arcs.
+    unsafe {
+        let value = recorder::slot_for(py, code.as_ptr());
+        let arc = match recorder::arc_state_mut(value) {
+            Some(state) => {
+                if state.trail.is_none() {
+                    let multiline = multiline_map(py, &state.path);
+                    state.trail = crate::branches::Trail::new(code, multiline).ok().map(Box::new);
+                }
+                let first_line = state.first_line;
+                state.trail.as_ref().and_then(|trail| trail.resolve(offset, destination, first_line).or_else(|| trail.raw_arc(offset, destination)))
+            }
+            None => None,
+        };
+        if PyErr::occurred(py) {
+            let _ = PyErr::take(py);
+        }
+        if let Some((from, to)) = arc {
+            recorder::record_arc(value, from, to);
+        }
+    }
+    disable(py)
+}
+
+#[cfg(Py_3_14)]
+/// Per file, its multi-line statements (computed once per process, by `ferrocov._source`).
+static MULTILINE: std::sync::Mutex<Option<HashMap<String, Arc<HashMap<i32, i32>>>>> = std::sync::Mutex::new(None);
+
+#[cfg(Py_3_14)]
+fn multiline_map(py: Python<'_>, path: &str) -> Arc<HashMap<i32, i32>> {
+    let mut guard = match MULTILINE.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    let cache = guard.get_or_insert_with(HashMap::new);
+    if let Some(found) = cache.get(path) {
+        return found.clone();
+    }
+    let computed: HashMap<i32, i32> = py
+        .import("ferrocov._source")
+        .and_then(|module| module.call_method1("multiline_map", (path,)))
+        .and_then(|map| map.extract())
+        .unwrap_or_else(|_| {
+            let _ = PyErr::take(py);
+            HashMap::new()
+        });
+    let computed = Arc::new(computed);
+    cache.insert(path.to_string(), computed.clone());
+    computed
+}
 
 /// Claim a free tool id and register the callbacks. Returns the id.
-pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<i32> {
+pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<i32> {
     let monitoring = py.import("sys")?.getattr("monitoring")?;
     let mut chosen = None;
     for candidate in TOOL_IDS {
@@ -86,8 +214,26 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<i32> {
         return Err(pyo3::exceptions::PyRuntimeError::new_err("sys.monitoring tool ids 1, 4 and 3 are all in use"));
     };
     TOOL_ID.store(tool, Ordering::Relaxed);
-    monitoring.call_method1("register_callback", (tool, EVENT_PY_START, module.getattr("_py_start")?))?;
-    monitoring.call_method1("register_callback", (tool, EVENT_LINE, module.getattr("_line")?))?;
+    let mut callbacks = vec![(EVENT_PY_START, "_py_start")];
+    if branch {
+        #[cfg(not(Py_3_14))]
+        return Err(pyo3::exceptions::PyRuntimeError::new_err("branch events need CPython 3.14"));
+        #[cfg(Py_3_14)]
+        {
+            crate::branches::configure(py)?;
+            callbacks.extend([(EVENT_LINE, "_line_arcs"), (EVENT_PY_RETURN, "_py_return"), (EVENT_BRANCH_LEFT, "_branch"), (EVENT_BRANCH_RIGHT, "_branch")]);
+            LOCAL_EVENTS.store(EVENT_LINE | EVENT_PY_RETURN | EVENT_BRANCH_LEFT | EVENT_BRANCH_RIGHT, Ordering::Relaxed);
+        }
+    } else {
+        callbacks.push((EVENT_LINE, "_line"));
+        LOCAL_EVENTS.store(EVENT_LINE, Ordering::Relaxed);
+    }
+    let mut registered = 0;
+    for (event, name) in callbacks {
+        monitoring.call_method1("register_callback", (tool, event, module.getattr(name)?))?;
+        registered |= event;
+    }
+    REGISTERED.store(registered, Ordering::Relaxed);
     monitoring.call_method1("set_events", (tool, EVENT_PY_START))?;
     let _ = disable(py);
     Ok(tool)
@@ -101,8 +247,12 @@ pub fn uninstall(py: Python<'_>) -> PyResult<()> {
     }
     let monitoring = py.import("sys")?.getattr("monitoring")?;
     monitoring.call_method1("set_events", (tool, 0))?;
-    monitoring.call_method1("register_callback", (tool, EVENT_PY_START, py.None()))?;
-    monitoring.call_method1("register_callback", (tool, EVENT_LINE, py.None()))?;
+    let registered = REGISTERED.swap(0, Ordering::Relaxed);
+    for event in ALL_EVENTS {
+        if registered & event != 0 {
+            monitoring.call_method1("register_callback", (tool, event, py.None()))?;
+        }
+    }
     monitoring.call_method1("free_tool_id", (tool,))?;
     Ok(())
 }

@@ -38,7 +38,15 @@ pub struct ArcState {
     seen: std::collections::HashSet<u64, BuildArcHasher>,
     slot: ArcSlot,
     used: u32,
-    path: String,
+    pub path: String,
+    /// The sys.monitoring branch core (3.14+): the line this code object last reported,
+    /// forgotten at a return (coverage.py's sysmon rule: per code object, not per frame).
+    #[cfg(Py_3_14)]
+    pub last_line: Option<i32>,
+    /// The sys.monitoring branch core: what resolving its branch events needs, made the first
+    /// time one fires.
+    #[cfg(Py_3_14)]
+    pub trail: Option<Box<crate::branches::Trail>>,
 }
 
 /// A multiplicative hasher for the packed arcs: they are small integers, and the default
@@ -216,6 +224,11 @@ pub unsafe fn register(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void 
 }
 
 fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
+    // 3.14's deferred annotations: their code runs only when annotations are read, and its
+    // lines are not statements for coverage.py, which never measures it either.
+    if code.getattr("co_name")?.extract::<String>()? == "__annotate__" {
+        return Ok(None);
+    }
     let filename: String = code.getattr("co_filename")?.extract()?;
     let mut guard = match STATE.lock() {
         Ok(guard) => guard,
@@ -268,6 +281,10 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
                         slot: arc_slot,
                         used: 0,
                         path: path.clone(),
+                        #[cfg(Py_3_14)]
+                        last_line: None,
+                        #[cfg(Py_3_14)]
+                        trail: None,
                     })),
                     Err(error) => {
                         state.failed = true;
@@ -358,6 +375,20 @@ pub unsafe fn arc_state<'a>(value: *mut c_void) -> Option<&'a ArcState> {
     }
     // SAFETY: every other value is a live Box<CodeSlot>.
     unsafe { (*(value as *const CodeSlot)).arcs.as_deref() }
+}
+
+/// The arc state of a measured code object in branch mode, to update.
+///
+/// # Safety
+/// As for [`record_arc`]; no other reference to the state may be alive.
+#[cfg(Py_3_14)]
+#[inline(always)]
+pub unsafe fn arc_state_mut<'a>(value: *mut c_void) -> Option<&'a mut ArcState> {
+    if value == not_measured() {
+        return None;
+    }
+    // SAFETY: every other value is a live Box<CodeSlot>; the GIL serializes access.
+    unsafe { (*(value as *mut CodeSlot)).arcs.as_deref_mut() }
 }
 
 /// The span of line numbers a code object can report, and the lines expected to fire a line

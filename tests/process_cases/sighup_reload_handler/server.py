@@ -1,3 +1,4 @@
+import os
 import signal
 import sys
 import time
@@ -6,7 +7,9 @@ from ferrocov.embed import cleanup_on_signal, cleanup_on_sigterm
 
 def reload(signum, frame):
     reloaded = True
-    print("reloaded", flush=True)
+    # Not print(): a signal that arrives while print("ready") is still flushing would make
+    # print re-enter the same buffered writer, which raises (seen on 3.14 under load).
+    os.write(1, b"reloaded\n")
 
 signal.signal(signal.SIGHUP, reload)
 cleanup_on_signal(signal.SIGHUP)

@@ -1,0 +1,170 @@
+//! Branch events to arcs, for the sys.monitoring branch core (3.14+).
+//!
+//! A BRANCH_LEFT or BRANCH_RIGHT event gives the offsets of the branch instruction and of where
+//! it went. The arc is (line of the branch, first line reached from the destination): follow
+//! the instructions from the destination (through unconditional jumps) until one is on another
+//! line (the arc), a return (the arc out of the code object), or another branch (none: that
+//! branch fires its own events). Line numbers are mapped to the first line of their statement.
+//! These are the arcs coverage.py's own sys.monitoring core records, so that both tools store
+//! the same data and report the same branches.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+
+const JUMP: u8 = 1;
+const ALWAYS_JUMP: u8 = 2;
+const BACKWARD: u8 = 4;
+const RETURN: u8 = 8;
+const NO_FALL_THROUGH: u8 = 16;
+const CACHE: u8 = 32;
+const EXTENDED_ARG: u8 = 64;
+
+/// What each opcode of this interpreter is, as far as following a trail needs to know.
+static OPCODES: [AtomicU8; 256] = [const { AtomicU8::new(0) }; 256];
+
+/// Learn the opcodes from `dis` (their numbers change between versions).
+pub fn configure(py: Python<'_>) -> PyResult<()> {
+    let dis = py.import("dis")?;
+    let opmap = dis.getattr("opmap")?;
+    let mark = |name: &str, flag: u8| -> PyResult<()> {
+        if let Ok(op) = opmap.get_item(name).and_then(|v| v.extract::<u8>()) {
+            OPCODES[op as usize].fetch_or(flag, Ordering::Relaxed);
+        }
+        Ok(())
+    };
+    for attribute in ["hasjrel", "hasjabs"] {
+        for op in dis.getattr(attribute)?.try_iter()? {
+            // Pseudo-instructions (numbered from 256) never appear in bytecode.
+            let Ok(op) = op?.extract::<u8>() else { continue };
+            OPCODES[op as usize].fetch_or(JUMP, Ordering::Relaxed);
+            let name: String = dis.getattr("opname")?.get_item(op)?.extract()?;
+            if name.contains("JUMP_BACKWARD") {
+                OPCODES[op as usize].fetch_or(BACKWARD, Ordering::Relaxed);
+            }
+        }
+    }
+    for name in ["JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_FORWARD"] {
+        mark(name, ALWAYS_JUMP)?;
+    }
+    for name in ["RETURN_VALUE", "RETURN_GENERATOR"] {
+        mark(name, RETURN)?;
+    }
+    mark("RERAISE", NO_FALL_THROUGH)?;
+    mark("CACHE", CACHE)?;
+    mark("EXTENDED_ARG", EXTENDED_ARG)?;
+    Ok(())
+}
+
+fn is(op: u8, flag: u8) -> bool {
+    OPCODES[op as usize].load(Ordering::Relaxed) & flag != 0
+}
+
+/// A code object's bytecode and line table, and its file's multi-line statements.
+pub struct Trail {
+    code: Vec<u8>,
+    /// The line of each 2-byte code unit (None where the line table has none).
+    lines: Vec<Option<i32>>,
+    multiline: Arc<HashMap<i32, i32>>,
+}
+
+/// The line of each 2-byte code unit of `code`, from `co_lines()` (later entries win, as in
+/// coverage.py's `bytes_to_lines`).
+pub fn byte_lines(code: &Bound<'_, PyAny>) -> PyResult<Vec<Option<i32>>> {
+    let size: usize = code.getattr("co_code")?.len()?;
+    let mut lines = vec![None; size / 2 + 1];
+    for entry in code.call_method0("co_lines")?.try_iter()? {
+        let (start, end, line): (usize, usize, Option<i32>) = entry?.extract()?;
+        if let Some(line) = line {
+            for unit in (start / 2)..(end / 2).min(lines.len()) {
+                lines[unit] = Some(line);
+            }
+        }
+    }
+    Ok(lines)
+}
+
+/// The line of the instruction at byte `offset`.
+pub fn line_at(lines: &[Option<i32>], offset: usize) -> Option<i32> {
+    if offset % 2 != 0 {
+        return None;
+    }
+    lines.get(offset / 2).copied().flatten()
+}
+
+impl Trail {
+    pub fn new(code: &Bound<'_, PyAny>, multiline: Arc<HashMap<i32, i32>>) -> PyResult<Trail> {
+        Ok(Trail { code: code.getattr("co_code")?.extract()?, lines: byte_lines(code)?, multiline })
+    }
+
+    /// The line of the instruction at `offset`, as the line table has it.
+    pub fn line(&self, offset: usize) -> Option<i32> {
+        line_at(&self.lines, offset)
+    }
+
+    fn statement_line(&self, offset: usize) -> Option<i32> {
+        line_at(&self.lines, offset).map(|line| self.multiline.get(&line).copied().unwrap_or(line))
+    }
+
+    /// The arc a branch from `source` to `dest` took, or None (see the module's description).
+    /// `first_line` is the code object's `co_firstlineno`.
+    pub fn resolve(&self, source: usize, dest: usize, first_line: i32) -> Option<(i32, i32)> {
+        let from_line = self.statement_line(source)?;
+        let code = &self.code;
+        let mut offset = dest as i64;
+        let mut extended: u32 = 0;
+        let mut seen = std::collections::HashSet::new();
+        while offset >= 0 && (offset as usize) + 1 < code.len() && seen.insert(offset) {
+            let at = offset as usize;
+            let op = code[at];
+            if is(op, CACHE) {
+                offset += 2;
+                continue;
+            }
+            if is(op, EXTENDED_ARG) {
+                extended = (extended | code[at + 1] as u32) << 8;
+                offset += 2;
+                continue;
+            }
+            if let Some(line) = self.statement_line(at) {
+                if line != 0 && line != from_line {
+                    return Some((from_line, line));
+                }
+            }
+            if is(op, JUMP) {
+                if !is(op, ALWAYS_JUMP) {
+                    // Another branch: it fires its own events.
+                    return None;
+                }
+                let argument = (extended | code[at + 1] as u32) as i64;
+                // Jump distances count from the end of the instruction's inline caches.
+                let mut next = at + 2;
+                while next + 1 < code.len() && is(code[next], CACHE) {
+                    next += 2;
+                }
+                offset = if is(op, BACKWARD) { next as i64 - 2 * argument } else { next as i64 + 2 * argument };
+                extended = 0;
+                continue;
+            }
+            if is(op, RETURN) {
+                return Some((from_line, -first_line));
+            }
+            if is(op, NO_FALL_THROUGH) {
+                return None;
+            }
+            extended = 0;
+            offset += 2;
+        }
+        None
+    }
+
+    /// The lines of `source` and `dest` as the line table has them (no statement mapping):
+    /// the arc coverage.py records for a branch it cannot resolve (an exception's jump).
+    pub fn raw_arc(&self, source: usize, dest: usize) -> Option<(i32, i32)> {
+        let from = line_at(&self.lines, source)?;
+        let to = line_at(&self.lines, dest)?;
+        (from != to).then_some((from, to))
+    }
+}

@@ -7,3 +7,12 @@ PYTEST_DONT_REWRITE: a ``pytest --cov`` run imports ferrocov at interpreter star
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # ``ferrocov.Coverage`` and ``ferrocov.CoverageData`` without importing them at start-up.
+    if name in ("Coverage", "CoverageData"):
+        from ferrocov import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'ferrocov' has no attribute {name!r}")

@@ -186,6 +186,15 @@ class Controller:
         self.prepare()
         self.start_in_this_process()
 
+    def resume(self) -> None:
+        """Measure again after `stop`, into the same run."""
+        assert self.settings is not None
+        if self.failed:
+            return
+        self._previous_env = os.environ.get(ENV_VAR)
+        os.environ[ENV_VAR] = self.settings.encode()
+        self.start_in_this_process()
+
     def stop(self) -> None:
         """Stop measuring, and make sure nothing started later is measured by accident."""
         _measure.stop()

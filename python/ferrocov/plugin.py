@@ -532,11 +532,15 @@ def no_cover() -> None:
 
 @pytest.fixture
 def cov(request: Any) -> Any:
-    """ferrocov's controller for this session (None when not measuring)."""
-    if request.config.pluginmanager.hasplugin("_cov"):
-        plugin = request.config.pluginmanager.getplugin("_cov")
-        return getattr(plugin, "controller", None)
-    return None
+    """The measurement of this session as a ``ferrocov.Coverage`` (coverage.py's ``Coverage``
+    API, as pytest-cov's fixture gives), or None when not measuring."""
+    plugin = request.config.pluginmanager.getplugin("_cov")
+    controller = getattr(plugin, "controller", None)
+    if controller is None:
+        return None
+    from ferrocov.api import Coverage
+
+    return Coverage._attached(controller)
 
 
 def pytest_configure(config: Any) -> None:

@@ -32,6 +32,9 @@ pub struct Options {
     /// How long any other live writer is given to end (a helper such as multiprocessing's
     /// forkserver exits just after the program it serves), counted from the start.
     pub grace: Duration,
+    /// Read the files of live writers too, as they are now (for a look at the data while
+    /// measuring goes on); they are listed in `live`, never in `consumed`.
+    pub read_live: bool,
 }
 
 /// Is this the name of a ferrocov run directory (`.ferrocov-<id>`) next to a data file?
@@ -182,7 +185,9 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
         Ok(mut handle) => {
             if is_live(&handle, file, options, deadlines) {
                 combined.live.push(file.to_path_buf());
-                return;
+                if !options.read_live {
+                    return;
+                }
             }
             let mut bytes = Vec::new();
             match std::io::Read::read_to_end(&mut handle, &mut bytes) {
@@ -212,7 +217,9 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
                 *clean &= contents.closed_cleanly;
             }
             combined.data.merge(contents.data);
-            combined.consumed.push(file.to_path_buf());
+            if combined.live.last().is_none_or(|live| live != file) {
+                combined.consumed.push(file.to_path_buf());
+            }
         }
         // Writers publish a segment only once its header is written: an empty one was cut short.
         Err(Unreadable::NeverStarted) => {
@@ -290,7 +297,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(50));
             child.finish();
         });
-        let options = Options { wait_for: vec![pid], wait_limit: Duration::from_secs(10), grace: Duration::ZERO };
+        let options = Options { wait_for: vec![pid], wait_limit: Duration::from_secs(10), ..Options::default() };
         let combined = combine_with(&[dir.path().to_path_buf()], &options);
         finisher.join().expect("join");
         assert!(combined.live.is_empty());

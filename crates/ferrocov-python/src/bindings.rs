@@ -226,10 +226,10 @@ impl PyCombined {
 /// of the processes in `wait_for`, waited for up to `wait_seconds`, and any other that ends
 /// within `grace_seconds`.
 #[pyfunction]
-#[pyo3(signature = (inputs, wait_for = Vec::new(), wait_seconds = 0.0, grace_seconds = 0.0))]
-fn combine(py: Python<'_>, inputs: Vec<PathBuf>, wait_for: Vec<u32>, wait_seconds: f64, grace_seconds: f64) -> PyResult<PyCombined> {
+#[pyo3(signature = (inputs, wait_for = Vec::new(), wait_seconds = 0.0, grace_seconds = 0.0, read_live = false))]
+fn combine(py: Python<'_>, inputs: Vec<PathBuf>, wait_for: Vec<u32>, wait_seconds: f64, grace_seconds: f64, read_live: bool) -> PyResult<PyCombined> {
     let seconds = |value: f64| std::time::Duration::from_secs_f64(value.clamp(0.0, 3600.0));
-    let options = core_combine::Options { wait_for, wait_limit: seconds(wait_seconds), grace: seconds(grace_seconds) };
+    let options = core_combine::Options { wait_for, wait_limit: seconds(wait_seconds), grace: seconds(grace_seconds), read_live };
     let combined = py.detach(|| core_combine::combine_with(&inputs, &options));
     Ok(PyCombined {
         data: Py::new(py, PyData { inner: combined.data })?,
@@ -301,6 +301,12 @@ fn analyze(
         result.excluded.into_iter().collect(),
         result.multiline.into_iter().collect(),
     )
+}
+
+/// coverage.py's "1-2, 5-11, 13" for `lines` among `statements`.
+#[pyfunction]
+fn format_lines(statements: BTreeSet<u32>, lines: BTreeSet<u32>) -> String {
+    report::format_lines(&statements, &lines)
 }
 
 /// coverage.py's display of a percentage.
@@ -494,6 +500,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(live_files, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
     module.add_function(wrap_pyfunction!(display_covered, module)?)?;
+    module.add_function(wrap_pyfunction!(format_lines, module)?)?;
     module.add_function(wrap_pyfunction!(summary, module)?)?;
     module.add_function(wrap_pyfunction!(xml_report, module)?)?;
     module.add_function(wrap_pyfunction!(json_report, module)?)?;

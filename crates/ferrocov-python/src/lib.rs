@@ -99,11 +99,18 @@ fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResu
     Ok(())
 }
 
-/// Installed with `threading.settrace`: puts the C trace function in a new thread.
+/// Installed with `threading.settrace`: puts the C trace function in a new thread, and hands
+/// it the call event this was called for (the thread's first frame: `run()` of a Thread
+/// subclass may be measured code, whose entry arc would otherwise be lost).
 #[pyfunction]
-#[pyo3(signature = (*_args))]
-fn _thread_bootstrap(_args: &Bound<'_, pyo3::types::PyTuple>) -> Option<()> {
+#[pyo3(signature = (*args))]
+fn _thread_bootstrap(args: &Bound<'_, pyo3::types::PyTuple>) -> Option<()> {
     settrace::install_current_thread();
+    if let (Ok(frame), Ok(event)) = (args.get_item(0), args.get_item(1)) {
+        if event.eq("call").unwrap_or(false) {
+            settrace::replay_call(&frame);
+        }
+    }
     None
 }
 

@@ -390,6 +390,17 @@ pub fn install_current_thread() {
     unsafe { ffi::PyEval_SetTrace(Some(tracer()), hook_pointer()) };
 }
 
+/// Give the trace function a call event it missed (delivered to a Python-level function that
+/// installed it). `frame` must be a frame object; anything else is ignored.
+pub fn replay_call(frame: &Bound<'_, PyAny>) {
+    // SAFETY: PyFrame_Check only reads the object's type; the GIL is held by the caller.
+    if unsafe { ffi::PyFrame_Check(frame.as_ptr()) } == 0 {
+        return;
+    }
+    // SAFETY: a live frame object of this thread, the GIL held; the trace function never fails.
+    unsafe { tracer()(hook_pointer(), frame.as_ptr() as *mut ffi::PyFrameObject, ffi::PyTrace_CALL, std::ptr::null_mut()) };
+}
+
 /// Install the trace function in every thread of the interpreter that exists now.
 #[cfg(Py_3_12)]
 pub fn install_all_threads() {

@@ -1,0 +1,560 @@
+"""``ferrocov.Coverage``: coverage.py's ``coverage.Coverage`` API, backed by ferrocov.
+
+Code written against coverage.py's API (conftest.py files using pytest-cov's ``cov`` fixture,
+scripts that start and stop measurement, report generators) runs unchanged: the same
+constructor arguments, the same methods, the same results. Measurement is ferrocov's: every
+process started while measuring is measured too, and every hit is on disk as it happens.
+
+``get_data()`` returns a :class:`CoverageData` with coverage.py's read API.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import IO, Any, Iterable
+
+from ferrocov.config import OPTIONS, Config, ConfigError, read_config
+
+_DEFAULT_DATAFILE = object()
+
+#: The report options every report method takes, and the configuration attribute each sets.
+_REPORT_OPTIONS = {
+    "ignore_errors": "ignore_errors",
+    "omit": "report_omit",
+    "include": "report_include",
+    "contexts": "report_contexts",
+    "skip_empty": "skip_empty",
+    "precision": "precision",
+}
+
+
+class CoverageData:
+    """What was measured, with coverage.py's ``CoverageData`` read API."""
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+        self._query: list[str] | None = None
+
+    def measured_files(self) -> set[str]:
+        return set(self._data.measured_files())
+
+    def has_arcs(self) -> bool:
+        return bool(self._data.has_arcs())
+
+    def _view(self) -> Any:
+        if not self._query:
+            return self._data
+        from ferrocov.results import restrict_to_contexts
+
+        return restrict_to_contexts(self._data, self._query)
+
+    def lines(self, filename: str) -> list[int] | None:
+        lines = self._view().lines(filename)
+        return None if lines is None else list(lines)
+
+    def arcs(self, filename: str) -> list[tuple[int, int]] | None:
+        if not self.has_arcs():
+            return None
+        arcs = self._view().arcs(filename)
+        return None if arcs is None else list(arcs)
+
+    def measured_contexts(self) -> set[str]:
+        return set(self._data.measured_contexts())
+
+    def contexts_by_lineno(self, filename: str) -> dict[int, list[str]]:
+        return {line: list(names) for line, names in self._view().contexts_by_line(filename)}
+
+    def set_query_contexts(self, contexts: list[str] | None) -> None:
+        self._query = list(contexts) if contexts else None
+
+    def file_tracer(self, filename: str) -> str | None:
+        """The plugin that measured the file: "" for Python files (ferrocov has no plugins)."""
+        return "" if filename in self._data.measured_files() else None
+
+    def __bool__(self) -> bool:
+        return bool(self._data.measured_files())
+
+    def __repr__(self) -> str:
+        return f"<ferrocov.CoverageData {len(self._data.measured_files())} files>"
+
+
+class Coverage:
+    """Measure code, and report on it: coverage.py's ``Coverage``, backed by ferrocov."""
+
+    def __init__(
+        self,
+        data_file: Any = _DEFAULT_DATAFILE,
+        data_suffix: str | bool | None = None,
+        cover_pylib: bool | None = None,
+        auto_data: bool = False,
+        timid: bool | None = None,
+        branch: bool | None = None,
+        config_file: str | bool = True,
+        source: Iterable[str] | None = None,
+        source_pkgs: Iterable[str] | None = None,
+        source_dirs: Iterable[str] | None = None,
+        omit: str | Iterable[str] | None = None,
+        include: str | Iterable[str] | None = None,
+        debug: Iterable[str] | None = None,
+        concurrency: str | Iterable[str] | None = None,
+        check_preimported: bool = False,
+        context: str | None = None,
+        messages: bool = False,
+        plugins: Iterable[Any] | None = None,
+    ) -> None:
+        from ferrocov import exceptions
+
+        self.config: Config = read_config(config_file, warn=lambda message: exceptions.warn(message, stacklevel=4))
+        if data_file is None:
+            self._no_disk = True
+        else:
+            self._no_disk = False
+            if data_file is not _DEFAULT_DATAFILE:
+                self.config.data_file = os.fspath(data_file)
+        self._data_suffix = data_suffix
+        self._auto_data = auto_data
+        self._messages = messages
+        overrides: dict[str, Any] = {
+            "cover_pylib": cover_pylib,
+            "timid": timid,
+            "branch": branch,
+            "source": _as_list(source),
+            "source_pkgs": _as_list(source_pkgs),
+            "source_dirs": _as_list(source_dirs),
+            "run_omit": _as_list(omit),
+            "run_include": _as_list(include),
+            "debug": _as_list(debug),
+            "concurrency": _as_list(concurrency),
+            "context": context,
+        }
+        for attribute, value in overrides.items():
+            if value is not None:
+                setattr(self.config, attribute, value)
+        if plugins:
+            exceptions.warn("Coverage(plugins=...): coverage.py plugins are not supported by ferrocov; their files are not measured")
+        self._controller: Any = None
+        #: False when attached to a run someone else owns (the pytest plugin's): stopping then
+        #: pauses this process only; the run's environment stays for its other processes.
+        self._owns_controller = True
+        self._measuring = False
+        self._data: Any = None
+        self._view: CoverageData | None = None
+        self._context: str | None = None
+
+    # -- measuring ---------------------------------------------------------------------
+
+    @classmethod
+    def _attached(cls, controller: Any, measuring: bool = True) -> Coverage:
+        """A Coverage for a run already under way (the pytest plugin's ``cov`` fixture)."""
+        coverage = cls.__new__(cls)
+        coverage.config = controller.config
+        coverage._no_disk = False
+        coverage._data_suffix = None
+        coverage._auto_data = False
+        coverage._messages = False
+        coverage._controller = controller
+        coverage._owns_controller = False
+        coverage._measuring = measuring
+        coverage._data = None
+        coverage._view = None
+        coverage._context = None
+        return coverage
+
+    @classmethod
+    def current(cls) -> Coverage | None:
+        """The Coverage measuring now, if one is (coverage.py's ``Coverage.current()``)."""
+        return _CURRENT[-1] if _CURRENT else None
+
+    def start(self) -> None:
+        """Start measuring this process, and every process it starts from now on."""
+        from ferrocov.control import Controller
+
+        if self._measuring:
+            return
+        if self._controller is None:
+            if self._auto_data and os.path.exists(self._data_path()):
+                self.load()
+            self._controller = Controller(self.config)
+            self._controller.start()
+        else:
+            self._controller.resume()
+        self._measuring = True
+        _CURRENT.append(self)
+
+    def stop(self) -> None:
+        """Stop measuring this process (its data so far is kept)."""
+        from ferrocov import _measure
+
+        if not self._measuring:
+            return
+        if self._controller is not None and self._owns_controller:
+            self._controller.stop()
+        else:
+            _measure.stop()
+        self._measuring = False
+        if self in _CURRENT:
+            _CURRENT.remove(self)
+
+    def switch_context(self, new_context: str) -> None:
+        """Record from now on in `new_context` (after the static context, as coverage.py joins them)."""
+        from ferrocov import _core
+
+        if not self._measuring:
+            raise RuntimeError("Cannot switch context, coverage is not started")
+        context = f"{self.config.context}|{new_context}" if self.config.context and new_context else new_context or (self.config.context or "")
+        self._context = context
+        _core.set_context(context)
+
+    def _collected(self) -> Any:
+        """Everything measured so far by this Coverage's run, including the files processes
+        still write (read, not taken)."""
+        from ferrocov import _core
+
+        if self._controller is None or self._controller.settings is None:
+            return _core.Data()
+        directory = self._controller.settings.data_directory
+        inputs = [directory] if os.path.isdir(directory) else []
+        return _core.combine(inputs, [], 0.0, 0.0, True).data
+
+    def get_data(self) -> CoverageData:
+        """The data measured so far (and loaded), as a :class:`CoverageData`: always the same
+        object, as coverage.py's (its query contexts stay set between calls)."""
+        if self._view is None:
+            self._view = CoverageData(self._gathered())
+        else:
+            self._view._data = self._gathered()
+        return self._view
+
+    def _gathered(self) -> Any:
+        data = self._loaded_copy()
+        if self._controller is not None:
+            measured = self._collected()
+            if self.config.relative_files:
+                from ferrocov.control import relative_to
+
+                measured.remap(relative_to(os.getcwd()))
+            data.update(measured)
+            if self._controller.settings is not None:
+                self._controller.touch_unexecuted(data)
+        return data
+
+    def _loaded_copy(self) -> Any:
+        from ferrocov import _core
+
+        return self._data.copy() if self._data is not None else _core.Data()
+
+    # -- data files -----------------------------------------------------------------------
+
+    def _data_path(self) -> str:
+        path = os.path.abspath(self.config.data_file)
+        suffix = self._data_suffix
+        if suffix is True or (suffix is None and self.config.parallel):
+            suffix = f"{os.uname().nodename}.{os.getpid()}.X{int.from_bytes(os.urandom(3), 'big') % 1000000:06d}x"
+        return f"{path}.{suffix}" if suffix else path
+
+    def save(self) -> None:
+        """Write the data measured so far to the data file. Once measuring has stopped, the
+        per-process files the data came from are deleted after it is on disk (the files of
+        processes still running are left for a later combine)."""
+        if self._no_disk:
+            return
+        if self._measuring or self._controller is None:
+            self._gathered().write(self._data_path(), repr(sys.argv), _now())
+            return
+        data = self._loaded_copy()
+        data.update(self._controller.combine())
+        data.write(self._data_path(), repr(sys.argv), _now())
+        self._controller.discard_consumed()
+        self._data = data
+
+    def load(self) -> None:
+        """Read the data file."""
+        from ferrocov import _core
+
+        path = os.path.abspath(self.config.data_file)
+        self._data = _core.Data.read(path) if os.path.exists(path) else _core.Data()
+
+    def erase(self) -> None:
+        """Forget what was measured and delete the data file."""
+        self._data = None
+        path = os.path.abspath(self.config.data_file)
+        if os.path.exists(path):
+            os.remove(path)
+
+    def combine(self, data_paths: Iterable[str] | None = None, strict: bool = False, keep: bool = False) -> None:
+        """Combine parallel data files (and ferrocov run directories) into this data."""
+        from ferrocov import _core
+        from ferrocov.exceptions import NoDataError
+
+        data_file = os.path.abspath(self.config.data_file)
+        inputs = [os.path.abspath(p) for p in data_paths] if data_paths else _core.default_combine_inputs(data_file)
+        inputs = [p for p in inputs if os.path.abspath(p) != data_file]
+        combined = _core.combine(inputs)
+        if strict and not combined.consumed:
+            raise NoDataError("No data to combine")
+        data = self._loaded_copy()
+        data.update(combined.data)
+        if self.config.paths:
+            from ferrocov.paths import remapper
+
+            data.remap(remapper(self.config.paths))
+        self._data = data
+        if not keep:
+            for path in combined.consumed:
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+
+    # -- options ----------------------------------------------------------------------------
+
+    def get_option(self, option_name: str) -> Any:
+        if option_name == "paths":
+            return dict(self.config.paths)
+        return getattr(self.config, _attribute(option_name))
+
+    def set_option(self, option_name: str, value: Any) -> None:
+        if option_name == "paths":
+            self.config.paths = dict(value)
+            return
+        setattr(self.config, _attribute(option_name), value)
+
+    def exclude(self, regex: str, which: str = "exclude") -> None:
+        getattr(self.config, f"{which}_list").append(regex)
+
+    def clear_exclude(self, which: str = "exclude") -> None:
+        setattr(self.config, f"{which}_list", [])
+
+    def get_exclude_list(self, which: str = "exclude") -> list[str]:
+        return list(getattr(self.config, f"{which}_list"))
+
+    # -- analysis and reports -----------------------------------------------------------------
+
+    def _config_for(self, **options: Any) -> Config:
+        import copy
+
+        config = copy.copy(self.config)
+        for name, value in options.items():
+            if value is None:
+                continue
+            attribute = _REPORT_OPTIONS.get(name, name)
+            if attribute in ("report_omit", "report_include", "report_contexts"):
+                value = _as_list(value)
+            setattr(config, attribute, value)
+        return config
+
+    def _analysed(self, config: Config, morfs: Iterable[Any] | None = None) -> tuple[list[Any], Any]:
+        from ferrocov import results
+        from ferrocov.exceptions import NoDataError
+
+        data = self._gathered()
+        if config.report_contexts:
+            data = results.restrict_to_contexts(data, config.report_contexts)
+        analysed = results.analyze_data(data, config, warn=_warn_for(config))
+        if morfs:
+            wanted = {_filename(m) for m in morfs}
+            analysed = [r for r in analysed if r.path in wanted]
+        if not analysed:
+            raise NoDataError("No data to report.")
+        return analysed, data
+
+    def analysis2(self, morf: Any) -> tuple[str, list[int], list[int], list[int], str]:
+        """(filename, statements, excluded, missing, missing formatted) for one module or file."""
+        from ferrocov import _core, _facts
+
+        filename = _filename(morf)
+        data = self.get_data()._view()
+        analysis = _facts.analyze_file(filename, self.config.exclude_regex(), False, self.config.partial_regex())
+        executed = analysis.translate(data.lines(filename) or [])
+        missing = analysis.statements - executed
+        formatted = _core.format_lines(analysis.statements, missing)
+        return filename, sorted(analysis.statements), sorted(analysis.excluded), sorted(missing), formatted
+
+    def analysis(self, morf: Any) -> tuple[str, list[int], list[int], str]:
+        filename, statements, _, missing, formatted = self.analysis2(morf)
+        return filename, statements, missing, formatted
+
+    def report(
+        self,
+        morfs: Iterable[Any] | None = None,
+        show_missing: bool | None = None,
+        ignore_errors: bool | None = None,
+        file: IO[str] | None = None,
+        omit: str | list[str] | None = None,
+        include: str | list[str] | None = None,
+        skip_covered: bool | None = None,
+        contexts: list[str] | None = None,
+        skip_empty: bool | None = None,
+        precision: int | None = None,
+        sort: str | None = None,
+        output_format: str | None = None,
+    ) -> float:
+        """Write the summary report (to `file`, standard output by default); return the total."""
+        from ferrocov import results
+
+        config = self._config_for(
+            show_missing=show_missing,
+            ignore_errors=ignore_errors,
+            omit=omit,
+            include=include,
+            skip_covered=skip_covered,
+            contexts=contexts,
+            skip_empty=skip_empty,
+            precision=precision,
+            sort=sort,
+            format=output_format,
+        )
+        analysed, _ = self._analysed(config, morfs)
+        text, total = results.summary(analysed, config)
+        (file or sys.stdout).write(text)
+        return total
+
+    def html_report(
+        self,
+        morfs: Iterable[Any] | None = None,
+        directory: str | None = None,
+        ignore_errors: bool | None = None,
+        omit: str | list[str] | None = None,
+        include: str | list[str] | None = None,
+        extra_css: str | None = None,
+        title: str | None = None,
+        skip_covered: bool | None = None,
+        show_contexts: bool | None = None,
+        contexts: list[str] | None = None,
+        skip_empty: bool | None = None,
+        precision: int | None = None,
+    ) -> float:
+        from ferrocov import reports
+
+        config = self._config_for(
+            ignore_errors=ignore_errors,
+            omit=omit,
+            include=include,
+            extra_css=extra_css,
+            html_title=title,
+            html_skip_covered=skip_covered,
+            show_contexts=show_contexts,
+            contexts=contexts,
+            html_skip_empty=skip_empty,
+            precision=precision,
+        )
+        analysed, data = self._analysed(config, morfs)
+        return reports.html(analysed, config, directory or config.html_dir, data)[2]
+
+    def xml_report(
+        self,
+        morfs: Iterable[Any] | None = None,
+        outfile: str | None = None,
+        ignore_errors: bool | None = None,
+        omit: str | list[str] | None = None,
+        include: str | list[str] | None = None,
+        contexts: list[str] | None = None,
+        skip_empty: bool | None = None,
+    ) -> float:
+        from ferrocov import reports
+
+        config = self._config_for(ignore_errors=ignore_errors, omit=omit, include=include, contexts=contexts, skip_empty=skip_empty)
+        analysed, data = self._analysed(config, morfs)
+        return reports.xml(analysed, config, outfile or config.xml_output, data)
+
+    def json_report(
+        self,
+        morfs: Iterable[Any] | None = None,
+        outfile: str | None = None,
+        ignore_errors: bool | None = None,
+        omit: str | list[str] | None = None,
+        include: str | list[str] | None = None,
+        contexts: list[str] | None = None,
+        pretty_print: bool | None = None,
+        show_contexts: bool | None = None,
+    ) -> float:
+        from ferrocov import reports
+
+        config = self._config_for(
+            ignore_errors=ignore_errors, omit=omit, include=include, contexts=contexts, json_pretty_print=pretty_print, json_show_contexts=show_contexts
+        )
+        analysed, data = self._analysed(config, morfs)
+        return reports.json(analysed, config, outfile or config.json_output, data)
+
+    def lcov_report(
+        self,
+        morfs: Iterable[Any] | None = None,
+        outfile: str | None = None,
+        ignore_errors: bool | None = None,
+        omit: str | list[str] | None = None,
+        include: str | list[str] | None = None,
+        contexts: list[str] | None = None,
+    ) -> float:
+        from ferrocov import reports
+
+        config = self._config_for(ignore_errors=ignore_errors, omit=omit, include=include, contexts=contexts)
+        analysed, data = self._analysed(config, morfs)
+        return reports.lcov(analysed, config, outfile or config.lcov_output, data)
+
+    def annotate(
+        self,
+        morfs: Iterable[Any] | None = None,
+        directory: str | None = None,
+        ignore_errors: bool | None = None,
+        omit: str | list[str] | None = None,
+        include: str | list[str] | None = None,
+        contexts: list[str] | None = None,
+    ) -> None:
+        from ferrocov import reports
+
+        config = self._config_for(ignore_errors=ignore_errors, omit=omit, include=include, contexts=contexts)
+        analysed, _ = self._analysed(config, morfs)
+        reports.annotate(analysed, config, directory)
+
+    def sys_info(self) -> list[tuple[str, Any]]:
+        from ferrocov import __version__, _core
+
+        return [("version", __version__), ("core", _core.core_name(self.config.branch)), ("data_file", os.path.abspath(self.config.data_file))]
+
+
+_CURRENT: list[Coverage] = []
+
+
+def _now() -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _as_list(value: str | Iterable[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _filename(morf: Any) -> str:
+    """A module or a file name, as an absolute file name (coverage.py's "morf")."""
+    if isinstance(morf, str):
+        return os.path.abspath(morf)
+    filename = getattr(morf, "__file__", None)
+    if filename is None:
+        raise ConfigError(f"Module {morf!r} has no file")
+    if filename.endswith((".pyc", ".pyo")):
+        filename = filename[:-1]
+    return os.path.abspath(filename)
+
+
+def _attribute(option_name: str) -> str:
+    for attribute, spec, _ in OPTIONS:
+        if spec == option_name:
+            return attribute
+    raise ConfigError(f"No such option: {option_name!r}")
+
+
+def _warn_for(config: Config) -> Any:
+    from ferrocov import exceptions
+
+    def warn(message: str, slug: str) -> None:
+        exceptions.warn(message, slug, config.disable_warnings, stacklevel=3)
+
+    return warn
+
+

@@ -1,0 +1,89 @@
+"""The package a user installs: an sdist and a wheel, each built and installed into a fresh
+virtualenv the way pip does it, must measure a child process (the start-up hook is in both),
+and carry its license and metadata. Slow (a full build from the sdist): run on one Python."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import HERE, run
+
+ROOT = HERE.parent
+pytestmark = pytest.mark.skipif(
+    sys.version_info[:2] != (3, 11) and not os.environ.get("FERROCOV_PACKAGING_TEST"),
+    reason="builds from source: run once, on CPython 3.11 (FERROCOV_PACKAGING_TEST=1 elsewhere)",
+)
+
+MAIN = "import subprocess, sys\nsubprocess.run([sys.executable, 'child.py'], check=True)\n"
+CHILD = "def f(x):\n    return x + 1\n\n\nf(1)\n"
+
+
+def maturin() -> str:
+    found = shutil.which("maturin", path=os.path.dirname(sys.executable))
+    if found is None:
+        pytest.fail("maturin must be installed in the test environment")
+    return found
+
+
+def build(tmp_path: Path, *args: str) -> Path:
+    out = tmp_path / "dist"
+    env = {**os.environ, "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    result = subprocess.run([maturin(), *args, "-o", str(out)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=1200)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
+
+
+def fresh_venv_measures_a_child(tmp_path: Path, artifact: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    env = {**os.environ, "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    # maturin comes from the test environment's pip cache/index; nothing else is needed.
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(artifact)],
+        capture_output=True, text=True, env=env, timeout=1800,
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "main.py").write_text(MAIN)
+    (work / "child.py").write_text(CHILD)
+    result = run([str(python), "-m", "ferrocov", "run", "main.py"], cwd=work)
+    assert result.returncode == 0, result.stderr
+    report = run([str(python), "-m", "ferrocov", "report"], cwd=work)
+    assert "child.py           3      0   100%" in report.stdout, report.stdout
+
+
+def test_the_sdist_has_what_a_build_needs_and_measures_children(tmp_path: Path) -> None:
+    out = build(tmp_path, "sdist")
+    (sdist,) = out.glob("ferrocov-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+        pkg_info = archive.extractfile(next(n for n in archive.getnames() if n.endswith("/PKG-INFO")))
+        assert pkg_info is not None
+        metadata = pkg_info.read().decode()
+    assert {"ferrocov.pth", "LICENSE", "README.md", "pyproject.toml", "Cargo.lock"} <= names
+    assert "License-Expression: MIT" in metadata or "License: MIT" in metadata
+    assert "Programming Language :: Python :: 3.15" in metadata
+    assert "Project-URL: Source" in metadata
+    assert "../shared" not in metadata
+    fresh_venv_measures_a_child(tmp_path, sdist)
+
+
+def test_the_wheel_carries_the_start_up_hook_and_license(tmp_path: Path) -> None:
+    out = build(tmp_path, "build", "--release", "-i", sys.executable)
+    (wheel,) = out.glob("ferrocov-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert "ferrocov.pth" in names
+    assert any(name.endswith("licenses/LICENSE") or name.endswith("/LICENSE") for name in names), names
+    assert "ferrocov/py.typed" in names
+    fresh_venv_measures_a_child(tmp_path, wheel)

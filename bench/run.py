@@ -41,12 +41,18 @@ def tools() -> dict[str, tuple[list[str], dict[str, str]]]:
         found["slipcover"] = ([py, "-m", "slipcover", "--out", os.devnull], {})
     found["ferrocov"] = ([py, "-m", "ferrocov", "run", "--data-file=.coverage.bench"], {})
     if BRANCH:
-        # Branch measurement: coverage.py uses its C tracer for branches before 3.14.
+        # Branch measurement: coverage.py uses its C tracer for branches before 3.14, its
+        # sys.monitoring core (its default there) from 3.14 on.
         if have("coverage"):
             found["coverage.py --branch"] = (
                 [py, "-m", "coverage", "run", "--branch", "--data-file=.coverage.bench"],
                 {"COVERAGE_CORE": "ctrace"},
             )
+            if sys.version_info >= (3, 14):
+                found["coverage.py sysmon --branch"] = (
+                    [py, "-m", "coverage", "run", "--branch", "--data-file=.coverage.bench"],
+                    {"COVERAGE_CORE": "sysmon"},
+                )
         if have("slipcover"):
             found["slipcover --branch"] = ([py, "-m", "slipcover", "--branch", "--out", os.devnull], {})
         found["ferrocov --branch"] = ([py, "-m", "ferrocov", "run", "--branch", "--data-file=.coverage.bench"], {})

@@ -10,7 +10,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 versions=${PYTHONS:-3.10 3.11 3.12 3.13 3.14 3.15}
 
-# The forky chroot takes minutes to make: start it now, while the rest runs.
+bash "$root/scripts/test-deps.sh"
+
+# The forky chroot takes a minute to make: start it now, while the rest runs.
 forky_setup=""
 if [[ " $versions " == *" 3.14 "* || " $versions " == *" 3.15 "* ]]; then
     if bash "$root/scripts/forky.sh" why-not >/dev/null 2>&1; then

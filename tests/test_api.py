@@ -149,5 +149,8 @@ def test_the_cov_fixture_is_a_coverage_object(tmp_path: Path) -> None:
 
         data = CoverageData(basename=str(root / ".coverage"))
         data.read()
-        assert "inside" in data.measured_contexts()
+        # On 3.14+ coverage.py's sys.monitoring core has already disabled the line when the
+        # context switches, so pytest-cov records nothing in "inside"; ferrocov re-arms it.
+        if tool == "ferrocov" or sys.version_info < (3, 14):
+            assert "inside" in data.measured_contexts()
     assert results["ferrocov"] == results["pytest-cov"] == "test_one ['__init__.py'] CoverageData\n"

@@ -33,9 +33,13 @@ def maturin() -> str:
     return found
 
 
+#: Builds share one target directory: dependencies compile once, here and across runs.
+TARGET = str(ROOT / "target" / "packaging")
+
+
 def build(tmp_path: Path, *args: str) -> Path:
     out = tmp_path / "dist"
-    env = {**os.environ, "CARGO_TARGET_DIR": str(tmp_path / "target")}
+    env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
     result = subprocess.run([maturin(), *args, "-o", str(out)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=1200)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
@@ -45,8 +49,8 @@ def fresh_venv_measures_a_child(tmp_path: Path, artifact: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    env = {**os.environ, "CARGO_TARGET_DIR": str(tmp_path / "target")}
-    # maturin comes from the test environment's pip cache/index; nothing else is needed.
+    env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
+    # pip builds the sdist in isolation, with maturin from the index.
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(artifact)],
         capture_output=True, text=True, env=env, timeout=1800,

@@ -116,8 +116,6 @@ class Controller:
         self.warn = warn
         self.settings: Settings | None = None
         self._previous_env: str | None = None
-        self.data: _core.Data | None = None
-        self.combine_warnings: list[str] = []
         #: Why this run records nothing (its data directory can't be made), or None.
         self.failed: str | None = None
         #: The files the last combine used: deleted by `discard_consumed` once data is saved.
@@ -225,7 +223,6 @@ class Controller:
         data = combined.data
         for warning in combined.warnings:
             self.warn(warning)
-        self.combine_warnings = list(combined.warnings)
         self.consumed = [str(p) for p in combined.consumed]
         self.live = [str(p) for p in combined.live]
         for more in extra or []:
@@ -248,7 +245,6 @@ class Controller:
         self.touch_unexecuted(data)
         if self.config.relative_files:
             data.remap(relative_to(self.settings.cwd or os.getcwd()))
-        self.data = data
         for name in self.settings.unresolved_source:
             if not any(self._module_in(name, path) for path in data.measured_files()):
                 self.warning(f"Module {name} was never imported.", "module-not-imported")

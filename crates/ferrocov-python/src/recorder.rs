@@ -328,7 +328,7 @@ pub unsafe fn record_arc(value: *mut c_void, from: i32, to: i32) {
     let slot = unsafe { &mut *(value as *mut CodeSlot) };
     let Some(arcs) = slot.arcs.as_mut() else { return };
     let key = (from as u32 as u64) | ((to as u32 as u64) << 32);
-    if key == 0 || !arcs.seen.insert(key) {
+    if !arcs.seen.insert(key) {
         return;
     }
     if arcs.used == arcs.slot.capacity && !grow_arcs(arcs) {
@@ -401,6 +401,7 @@ fn line_span(code: &Bound<'_, PyAny>) -> PyResult<(u32, u32, Vec<u32>)> {
     let mut lines: Vec<u32> = Vec::new();
     let mut first_line_in_body = false;
     let mut prefix = true;
+    let mut saw_zero = false;
     for entry in code.call_method0("co_lines")?.try_iter()? {
         let entry = entry?;
         let line = entry.get_item(2)?;
@@ -408,7 +409,14 @@ fn line_span(code: &Bound<'_, PyAny>) -> PyResult<(u32, u32, Vec<u32>)> {
             continue;
         }
         let line: i64 = line.extract()?;
-        if line <= 0 {
+        if line == 0 {
+            // Line 0 (an empty module's instructions): its line event is recorded, as
+            // coverage.py records it; waited for only when the code has no other line.
+            low = 0;
+            saw_zero = true;
+            continue;
+        }
+        if line < 0 {
             continue;
         }
         let line = line as u32;
@@ -420,6 +428,9 @@ fn line_span(code: &Bound<'_, PyAny>) -> PyResult<(u32, u32, Vec<u32>)> {
         low = low.min(line);
         high = high.max(line);
         lines.push(line);
+    }
+    if lines.is_empty() && saw_zero {
+        lines.push(0);
     }
     lines.sort_unstable();
     lines.dedup();

@@ -1,0 +1,1 @@
+# nothing but a comment: the module's code is on line 0

@@ -1,0 +1,3 @@
+import empty_module
+
+print(empty_module.__name__)

@@ -402,9 +402,14 @@ class FerrocovPlugin:
         _sep(stream, "_", f"coverage: platform {sys.platform}, python {version}")
         reports = self.options.cov_report
         if any(kind in reports for kind in TERM_REPORTS):
-            config.show_missing = "term-missing" in reports or config.show_missing
-            config.skip_covered = "skip-covered" in reports.values() or config.skip_covered
-            text, _ = results.summary(analysed, config, "text")
+            # term-missing and :skip-covered shape the terminal report only (pytest-cov's HTML
+            # report skips covered files from [html] skip_covered alone).
+            import copy
+
+            term = copy.copy(config)
+            term.show_missing = "term-missing" in reports or config.show_missing
+            term.skip_covered = "skip-covered" in reports.values() or config.skip_covered
+            text, _ = results.summary(analysed, term, "text")
             stream.write(text)
         from ferrocov import reports as reports_module
 

@@ -98,14 +98,14 @@ def html(
     data: _core.Data | None = None,
 ) -> tuple[int, int, float]:
     """The HTML report. Returns (pages written, pages left as they were, total percentage)."""
-    from ferrocov import _facts
+    from ferrocov import _source
 
     directory = directory or config.html_dir
     show_contexts = config.show_contexts and data is not None
     pages = []
     for result in results:
         contexts = dict(data.contexts_by_line(result.path)) if show_contexts and data is not None else {}
-        pages.append((flat_rootname(result.name) + ".html", _facts.read_source(result.path), contexts))
+        pages.append((flat_rootname(result.name) + ".html", _source.read_source(result.path), contexts))
     skip_covered = config.skip_covered if config.html_skip_covered is None else config.html_skip_covered
     skip_empty = config.skip_empty if config.html_skip_empty is None else config.html_skip_empty
     return _core.html_report(
@@ -121,6 +121,7 @@ def html(
         __version__,
         datetime.datetime.now().strftime("%Y-%m-%d %H:%M %z").strip(),
         _processes(data),
+        data,
     )
 
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::data::CoverageData;
+use crate::data::{CoverageData, ProcessRecord};
 use crate::datafile::{self, LockState, ProcessId, Unreadable};
 use crate::sqlite;
 
@@ -86,7 +86,7 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
     let start = Instant::now();
     let deadlines = (start + options.wait_limit, start + options.grace);
     let mut combined = Combined::default();
-    let mut processes: BTreeMap<ProcessId, bool> = BTreeMap::new();
+    let mut processes: BTreeMap<ProcessId, ProcessRecord> = BTreeMap::new();
     let mut files = Vec::new();
     for input in inputs {
         if input.is_dir() {
@@ -132,7 +132,25 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
         }
     }
     combined.data.processes += processes.len() as u64;
-    combined.data.processes_unclean += processes.values().filter(|clean| !**clean).count() as u64;
+    combined.data.processes_unclean += processes.values().filter(|record| record.ended != "clean").count() as u64;
+    // A pid seen with several processes, one after the other: all but the last were replaced
+    // by the next through exec (if they did not close cleanly).
+    let mut by_pid: BTreeMap<u32, Vec<(u64, ProcessId)>> = BTreeMap::new();
+    for (id, record) in &processes {
+        by_pid.entry(id.pid).or_default().push((record.started, *id));
+    }
+    for mut same_pid in by_pid.into_values().filter(|ids| ids.len() > 1) {
+        same_pid.sort();
+        same_pid.pop();
+        for (_, id) in same_pid {
+            if let Some(record) = processes.get_mut(&id).filter(|record| record.ended != "clean") {
+                record.ended = "exec".to_string();
+            }
+        }
+    }
+    let mut records: Vec<ProcessRecord> = processes.into_values().collect();
+    records.sort_by_key(|record| (record.started, record.pid));
+    combined.data.process_records.extend(records);
     combined
 }
 
@@ -180,7 +198,7 @@ fn is_live(handle: &std::fs::File, file: &Path, options: &Options, deadlines: (I
     }
 }
 
-fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, bool>, kind: &mut Kind, options: &Options, deadlines: (Instant, Instant)) {
+fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, ProcessRecord>, kind: &mut Kind, options: &Options, deadlines: (Instant, Instant)) {
     let bytes = match std::fs::File::open(file) {
         Ok(mut handle) => {
             if is_live(&handle, file, options, deadlines) {
@@ -213,8 +231,20 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
                 combined.warnings.push(format!("Data file '{}' is damaged: {}; the rest of it was read", file.display(), contents.damage.join("; ")));
             }
             if let Some(process) = contents.process {
-                let clean = processes.entry(process).or_insert(true);
-                *clean &= contents.closed_cleanly;
+                let record = processes.entry(process).or_insert_with(|| ProcessRecord {
+                    pid: process.pid,
+                    parent_pid: contents.parent_pid,
+                    started: contents.started,
+                    ended: "clean".to_string(),
+                    files: Vec::new(),
+                });
+                if !contents.closed_cleanly {
+                    record.ended = "unclean".to_string();
+                }
+                record.started = record.started.min(contents.started);
+                record.files.extend(contents.data.files.keys().cloned());
+                record.files.sort();
+                record.files.dedup();
             }
             combined.data.merge(contents.data);
             if combined.live.last().is_none_or(|live| live != file) {

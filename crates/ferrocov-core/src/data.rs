@@ -10,6 +10,20 @@ pub const DEFAULT_CONTEXT: &str = "";
 /// the entry to (as `from`) or exit from (as `to`) the code object whose first line it negates.
 pub type Arc = (i32, i32);
 
+/// One measured process, as its data files tell it (the HTML report's processes page).
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ProcessRecord {
+    pub pid: u32,
+    pub parent_pid: u32,
+    /// When it started writing, microseconds since the epoch.
+    pub started: u64,
+    /// "clean" (closed cleanly), "exec" (replaced by another program through exec), or
+    /// "unclean" (killed, crashed, `os._exit`).
+    pub ended: String,
+    /// The measured files it ran code of.
+    pub files: Vec<String>,
+}
+
 /// Executed lines (and, when measuring branches, arcs) per measured file and per context, the
 /// unit that combine produces and reports consume.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -24,6 +38,8 @@ pub struct CoverageData {
     pub processes: u64,
     /// How many of those ended without a clean close (killed, crashed, `os._exit`, exec).
     pub processes_unclean: u64,
+    /// Each measured process, when known (ordered by start).
+    pub process_records: Vec<ProcessRecord>,
 }
 
 impl CoverageData {
@@ -87,6 +103,19 @@ impl CoverageData {
         self.has_arcs |= other.has_arcs;
         self.processes += other.processes;
         self.processes_unclean += other.processes_unclean;
+        self.process_records.extend(other.process_records);
+        self.process_records.sort_by_key(|record| (record.started, record.pid));
+    }
+
+    /// Rename files in the process records as `rename` renames them.
+    pub fn rename_in_process_records(&mut self, rename: &mut dyn FnMut(&str) -> String) {
+        for record in &mut self.process_records {
+            for file in &mut record.files {
+                *file = rename(file);
+            }
+            record.files.sort();
+            record.files.dedup();
+        }
     }
 }
 

@@ -122,6 +122,10 @@ fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, m
         insert_meta
             .execute(params!["ferrocov_processes_unclean", data.processes_unclean.to_string()])
             .map_err(sql)?;
+        if !data.process_records.is_empty() {
+            let records = serde_json::to_string(&data.process_records).map_err(|e| Error::Data { path: path.to_path_buf(), message: e.to_string() })?;
+            insert_meta.execute(params!["ferrocov_process_records", records]).map_err(sql)?;
+        }
         // The default context is id 1 when it is used (or nothing is), as coverage.py writes
         // it; the others follow, sorted. A run under a static context has only that one.
         let mut context_ids = std::collections::BTreeMap::new();
@@ -232,6 +236,13 @@ pub fn read(path: &Path) -> Result<CoverageData> {
     };
     data.processes = meta_number("ferrocov_processes");
     data.processes_unclean = meta_number("ferrocov_processes_unclean");
+    let records: Option<String> = connection
+        .query_row("SELECT value FROM meta WHERE key = 'ferrocov_process_records'", [], |row| row.get(0))
+        .optional()
+        .ok()
+        .flatten();
+    // Damaged or foreign process records only lose the processes page, never the data.
+    data.process_records = records.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
     Ok(data)
 }
 

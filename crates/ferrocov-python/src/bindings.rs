@@ -130,8 +130,10 @@ impl PyData {
     /// Rename files with `rename(path) -> path` (used for `[paths]` remapping).
     fn remap(&mut self, rename: &Bound<'_, PyAny>) -> PyResult<()> {
         let mut renamed = CoverageData::default();
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for (path, contexts) in std::mem::take(&mut self.inner.files) {
             let new_path: String = rename.call1((path.as_str(),))?.extract()?;
+            names.insert(path.clone(), new_path.clone());
             renamed.touch(&new_path);
             for (context, lines) in contexts {
                 renamed.add_context_lines(&new_path, &context, lines);
@@ -144,6 +146,7 @@ impl PyData {
         }
         self.inner.files = renamed.files;
         self.inner.arcs = renamed.arcs;
+        self.inner.rename_in_process_records(&mut |path| names.get(path).cloned().unwrap_or_else(|| path.to_string()));
         Ok(())
     }
 
@@ -415,7 +418,7 @@ fn json_report(
 /// The HTML report. `pages` holds (page name, source text, contexts by line) per file.
 /// Returns (pages written, pages unchanged, total percentage).
 #[pyfunction]
-#[pyo3(signature = (files, pages, directory, title, extra_css, skip_covered, skip_empty, show_contexts, precision, version, timestamp, processes=None))]
+#[pyo3(signature = (files, pages, directory, title, extra_css, skip_covered, skip_empty, show_contexts, precision, version, timestamp, processes=None, data=None))]
 #[allow(clippy::too_many_arguments)]
 fn html_report(
     files: Vec<FileTuple>,
@@ -430,8 +433,11 @@ fn html_report(
     version: &str,
     timestamp: &str,
     processes: Option<(u64, u64)>,
+    data: Option<PyRef<'_, PyData>>,
 ) -> PyResult<(usize, usize, f64)> {
     let results = file_results(files);
+    let no_records = Vec::new();
+    let process_records = data.as_ref().map_or(&no_records, |data| &data.inner.process_records);
     let html_files: Vec<report::html::HtmlFile<'_>> = results
         .iter()
         .zip(pages)
@@ -448,6 +454,7 @@ fn html_report(
         version,
         timestamp,
         processes,
+        process_records,
     };
     let (outcome, percent) = report::html::render(&html_files, &options).map_err(to_py)?;
     Ok((outcome.pages_written, outcome.pages_unchanged, percent))

@@ -38,7 +38,10 @@ pub const OFFSET_SEGMENT: usize = 32;
 pub const OFFSET_PARENT_PID: usize = 36;
 pub const OFFSET_CAPACITY: usize = 40;
 pub const OFFSET_FLAGS: usize = 48;
-pub const OFFSET_HEADER_CHECKSUM: usize = 56;
+/// When the process started writing this file, in microseconds since the epoch (8 bytes, at
+/// a 4-byte offset: read and written bytewise).
+pub const OFFSET_STARTED: usize = 52;
+pub const OFFSET_HEADER_CHECKSUM: usize = 60;
 /// Where a record header keeps the checksum of its fixed fields and names.
 pub const OFFSET_RECORD_CHECKSUM: usize = 24;
 

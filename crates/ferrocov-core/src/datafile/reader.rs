@@ -16,6 +16,8 @@ pub struct FileContents {
     pub parent_pid: u32,
     pub segment: u32,
     pub closed_cleanly: bool,
+    /// When the process started writing (microseconds since the epoch).
+    pub started: u64,
     /// The process measured branches.
     pub branch: bool,
     /// Executed lines (and arcs) per source path and context.
@@ -82,6 +84,7 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
         parent_pid: read_u32(header, OFFSET_PARENT_PID),
         segment: read_u32(header, OFFSET_SEGMENT),
         closed_cleanly: state == STATE_CLOSED,
+        started: read_u64(header, OFFSET_STARTED),
         branch: read_u32(header, OFFSET_FLAGS) & FLAG_BRANCH != 0,
         ..FileContents::default()
     };

@@ -98,6 +98,8 @@ pub struct Writer {
     process: ProcessId,
     parent_pid: u32,
     flags: u32,
+    /// When the writer was created (microseconds since the epoch), in every segment's header.
+    started: u64,
     segments: Vec<Segment>,
 }
 
@@ -118,6 +120,7 @@ impl Writer {
             process,
             parent_pid,
             flags,
+            started: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0),
             segments: Vec::new(),
         };
         writer.add_segment(0)?;
@@ -187,6 +190,7 @@ impl Writer {
         header[OFFSET_PARENT_PID..OFFSET_PARENT_PID + 4].copy_from_slice(&self.parent_pid.to_le_bytes());
         header[OFFSET_CAPACITY..OFFSET_CAPACITY + 8].copy_from_slice(&(len as u64).to_le_bytes());
         header[OFFSET_FLAGS..OFFSET_FLAGS + 4].copy_from_slice(&self.flags.to_le_bytes());
+        header[OFFSET_STARTED..OFFSET_STARTED + 8].copy_from_slice(&self.started.to_le_bytes());
         let checksum = header_checksum(header);
         header[OFFSET_HEADER_CHECKSUM..OFFSET_HEADER_CHECKSUM + 4].copy_from_slice(&checksum.to_le_bytes());
         std::sync::atomic::fence(Ordering::Release);

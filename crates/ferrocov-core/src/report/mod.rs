@@ -1,6 +1,7 @@
 //! Reports: the summary (text, markdown, total), Cobertura XML, JSON and LCOV, each as
 //! coverage.py writes it, from per-file results computed once.
 
+pub mod highlight;
 pub mod html;
 pub mod json;
 pub mod lcov;

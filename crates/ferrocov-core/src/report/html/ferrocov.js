@@ -1,73 +1,116 @@
-// ferrocov HTML report: sorting, filtering and keyboard navigation. No network, no libraries.
+// ferrocov HTML report: sorting (remembered), filtering with live totals, keyboard navigation,
+// markers beside the scrollbar. No network, no libraries.
 "use strict";
 
-function displayCovered(executed, statements) {
-    if (statements === 0) { return "100"; }
-    const pc = 100 * executed / statements;
-    if (pc > 0 && pc < 1) { return "1"; }
-    if (pc > 99 && pc < 100) { return "99"; }
-    return String(Math.round(pc));
+// coverage.py's display of a percentage: never 0 or 100 unless it is exactly that.
+function displayCovered(covered, possible, precision) {
+    if (possible === 0) { return (100).toFixed(precision); }
+    let pc = 100 * covered / possible;
+    const near0 = 1 / Math.pow(10, precision);
+    if (pc > 0 && pc < near0) { pc = near0; }
+    else if (pc > 100 - near0 && pc < 100) { pc = 100 - near0; }
+    return pc.toFixed(precision);
+}
+
+function remember(key, value) {
+    try { localStorage.setItem(key, JSON.stringify(value)); } catch (e) { /* file:// may refuse */ }
+}
+
+function recall(key) {
+    try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; }
 }
 
 function setupIndex() {
-    const table = document.getElementById("files");
+    const table = document.getElementById("index");
     const body = table.tBodies[0];
     const rows = Array.from(body.rows);
     const filter = document.getElementById("filter");
     const hideCovered = document.getElementById("hide-covered");
-    const headers = Array.from(table.tHead.rows[0].cells);
+    // The sortable headers in the order of the columns they head (keys 1-9, 0 follow it).
+    const headers = Array.from(table.tHead.querySelectorAll("th[data-sort]"))
+        .sort((a, b) => Number(a.dataset.column) - Number(b.dataset.column));
+    const precision = Number(document.body.dataset.precision || 0);
+    const sortKey = "ferrocov-sort-" + table.dataset.kind;
+    const at = {};
+    for (const name of ["statements", "missing", "excluded", "branches", "partial"]) {
+        const header = table.tHead.querySelector(`th[data-sums="${name}"]`);
+        at[name] = header ? Number(header.dataset.column) : -1;
+    }
+
+    function value(row, index) { return index < 0 ? 0 : Number(row.cells[index].dataset.value); }
 
     function refresh() {
         const text = filter.value.toLowerCase();
-        let statements = 0, missing = 0, excluded = 0, shown = 0, covered = 0, possible = 0;
+        const sums = {statements: 0, missing: 0, excluded: 0, branches: 0, partial: 0, missingBranches: 0};
+        let shown = 0;
         for (const row of rows) {
-            const name = row.cells[0].dataset.value.toLowerCase();
-            const hidden = (text && !name.includes(text)) || (hideCovered.checked && row.dataset.covered === "yes");
+            const names = Array.from(row.querySelectorAll("td.name")).map((c) => c.dataset.value.toLowerCase()).join(" ");
+            const hidden = (text && !names.includes(text)) || (hideCovered.checked && row.dataset.covered === "yes");
             row.classList.toggle("hidden", hidden);
             if (!hidden) {
                 shown += 1;
-                statements += Number(row.cells[1].dataset.value);
-                missing += Number(row.cells[2].dataset.value);
-                excluded += Number(row.cells[3].dataset.value);
-                const ratio = row.cells[row.cells.length - 1].dataset.ratio.split(" ");
-                covered += Number(ratio[0]);
-                possible += Number(ratio[1]);
+                sums.statements += value(row, at.statements);
+                sums.missing += value(row, at.missing);
+                sums.excluded += value(row, at.excluded);
+                sums.branches += value(row, at.branches);
+                sums.partial += value(row, at.partial);
+                sums.missingBranches += Number(row.dataset.missingBranches || 0);
             }
         }
-        document.getElementById("total-statements").textContent = statements;
-        document.getElementById("total-missing").textContent = missing;
-        document.getElementById("total-excluded").textContent = excluded;
-        document.getElementById("total-cover").textContent = displayCovered(covered, possible) + "%";
+        const executed = sums.statements - sums.missing;
+        const takenBranches = sums.branches - sums.missingBranches;
+        const totals = {
+            "statements": sums.statements, "missing": sums.missing, "excluded": sums.excluded,
+            "statements-cover": displayCovered(executed, sums.statements, precision) + "%",
+            "branches": sums.branches, "partial": sums.partial,
+            "branches-cover": displayCovered(takenBranches, sums.branches, precision) + "%",
+            "cover": displayCovered(executed + takenBranches, sums.statements + sums.branches, precision) + "%",
+        };
+        for (const cell of table.tFoot.querySelectorAll("td[data-total]")) {
+            cell.textContent = totals[cell.dataset.total];
+        }
+        const pc = document.querySelector("h1 .pc_cov");
+        if (pc) { pc.textContent = totals.cover; }
         document.getElementById("no-rows").hidden = shown !== 0;
     }
 
-    function sortBy(index) {
+    function sortBy(index, ascending) {
         const header = headers[index];
-        const ascending = header.getAttribute("aria-sort") !== "ascending";
+        if (!header) { return; }
+        if (ascending === undefined) { ascending = header.getAttribute("aria-sort") !== "ascending"; }
         for (const h of headers) { h.removeAttribute("aria-sort"); }
         header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
         const numeric = header.dataset.sort === "number";
+        const cell = Number(header.dataset.column);
         rows.sort((a, b) => {
-            const x = a.cells[index].dataset.value, y = b.cells[index].dataset.value;
+            const x = a.cells[cell].dataset.value, y = b.cells[cell].dataset.value;
             const order = numeric ? Number(x) - Number(y) : x.localeCompare(y, undefined, {numeric: true});
             return ascending ? order : -order;
         });
         for (const row of rows) { body.appendChild(row); }
-        try { localStorage.setItem("ferrocov-sort", JSON.stringify([index, ascending])); } catch (e) { /* file:// may refuse */ }
+        remember(sortKey, [index, ascending]);
     }
 
     headers.forEach((header, index) => header.addEventListener("click", () => sortBy(index)));
     filter.addEventListener("input", refresh);
     hideCovered.addEventListener("change", refresh);
+    const tabs = {f: "index.html", u: "function_index.html", c: "class_index.html"};
     document.addEventListener("keydown", (event) => {
         if (event.target === filter) {
             if (event.key === "Escape") { filter.value = ""; filter.blur(); refresh(); }
             return;
         }
+        if (event.ctrlKey || event.metaKey || event.altKey) { return; }
         if (event.key === "/") { event.preventDefault(); filter.focus(); }
-        else if (event.key >= "1" && event.key <= "5") { sortBy(Number(event.key) - 1); }
+        else if (event.key >= "0" && event.key <= "9") {
+            const index = event.key === "0" ? 9 : Number(event.key) - 1;
+            sortBy(index);
+        }
         else if (event.key === "h") { hideCovered.checked = !hideCovered.checked; refresh(); }
+        else if (tabs[event.key]) { window.location.href = tabs[event.key]; }
     });
+    const saved = recall(sortKey);
+    if (Array.isArray(saved) && saved.length === 2 && headers[saved[0]]) { sortBy(saved[0], Boolean(saved[1])); }
     refresh();
 }
 
@@ -80,40 +123,66 @@ function setupFile() {
     }
     function toggle(kind) {
         const button = document.querySelector("button.toggle." + kind);
+        if (!button) { return; }
         const on = !body.classList.contains("show-" + kind);
         body.classList.toggle("show-" + kind, on);
         button.classList.toggle("on", on);
         button.setAttribute("aria-pressed", String(on));
     }
-    const missing = Array.from(document.querySelectorAll("tr.mis"));
+    const notable = Array.from(document.querySelectorAll("tr.mis, tr.par"));
     let current = -1;
     function jump(step) {
-        if (missing.length === 0) { return; }
-        current = (current + step + missing.length) % missing.length;
-        const row = missing[current];
+        if (notable.length === 0) { return; }
+        current = (current + step + notable.length) % notable.length;
+        const row = notable[current];
         row.scrollIntoView({block: "center"});
         history.replaceState(null, "", "#" + row.id);
     }
+    function follow(id) {
+        const link = document.getElementById(id);
+        if (link) { link.click(); }
+    }
     document.addEventListener("keydown", (event) => {
+        if (event.ctrlKey || event.metaKey || event.altKey) { return; }
         if (event.key === "j") { jump(1); }
         else if (event.key === "k") { jump(-1); }
         else if (event.key === "r") { toggle("run"); }
         else if (event.key === "m") { toggle("mis"); }
         else if (event.key === "x") { toggle("exc"); }
-        else if (event.key === "i") { document.getElementById("index-link").click(); }
+        else if (event.key === "p") { toggle("par"); }
+        else if (event.key === "i") { follow("index-link"); }
+        else if (event.key === "[") { follow("prev-link"); }
+        else if (event.key === "]") { follow("next-link"); }
     });
+    // Markers beside the scrollbar: where the missing and partial lines are in the page.
+    const markers = document.getElementById("markers");
+    const table = document.querySelector("table.code");
+    if (markers && table && notable.length) {
+        const height = table.offsetHeight || 1;
+        for (const row of notable) {
+            const mark = document.createElement("span");
+            mark.className = row.classList.contains("mis") ? "mis" : "par";
+            mark.style.top = (100 * row.offsetTop / height) + "%";
+            mark.title = "line " + row.id.slice(1);
+            mark.addEventListener("click", () => { row.scrollIntoView({block: "center"}); history.replaceState(null, "", "#" + row.id); });
+            markers.appendChild(mark);
+        }
+    }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
     const help = document.getElementById("help");
     const helpButton = document.getElementById("help-button");
-    function toggleHelp() {
-        help.hidden = !help.hidden;
-        helpButton.setAttribute("aria-expanded", String(!help.hidden));
+    if (help && helpButton) {
+        const toggleHelp = () => {
+            help.hidden = !help.hidden;
+            helpButton.setAttribute("aria-expanded", String(!help.hidden));
+        };
+        helpButton.addEventListener("click", toggleHelp);
+        document.addEventListener("keydown", (event) => {
+            if (event.key === "?" && event.target.tagName !== "INPUT") { toggleHelp(); }
+        });
     }
-    helpButton.addEventListener("click", toggleHelp);
-    document.addEventListener("keydown", (event) => {
-        if (event.key === "?" && event.target.tagName !== "INPUT") { toggleHelp(); }
-    });
-    if (document.body.dataset.page === "index") { setupIndex(); } else { setupFile(); }
+    const page = document.body.dataset.page;
+    if (page === "index") { setupIndex(); } else if (page === "file") { setupFile(); }
 });

@@ -50,12 +50,14 @@ def run(command: list[str], cwd: Path) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--branch", action="store_true", help="measure branches too (--cov-branch)")
     args = parser.parse_args()
     base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
+    branch = ["--cov-branch"] if args.branch else []
     tools = {
         "plain": [*base, "-p", "no:ferrocov", "-p", "no:pytest_cov"],
-        "pytest-cov": [*base, "-p", "no:ferrocov", "--cov=more_itertools", "--cov-report="],
-        "ferrocov": [*base, "-p", "no:pytest_cov", "--cov=more_itertools", "--cov-report="],
+        "pytest-cov": [*base, "-p", "no:ferrocov", "--cov=more_itertools", "--cov-report=", *branch],
+        "ferrocov": [*base, "-p", "no:pytest_cov", "--cov=more_itertools", "--cov-report=", *branch],
     }
     results: dict[str, list[tuple[float, int]]] = {tool: [] for tool in tools}
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,7 +69,8 @@ def main() -> None:
                 results[tool].append(run(tools[tool], source))
             print(f"  round {round_ + 1}/{args.repeat} done", file=sys.stderr)
     plain = statistics.median(t for t, _ in results["plain"])
-    print(f"Python {sys.version.split()[0]}: {PACKAGE} test suite, median of {args.repeat}")
+    mode = "with --cov-branch" if args.branch else "lines"
+    print(f"Python {sys.version.split()[0]}: {PACKAGE} test suite ({mode}), median of {args.repeat}")
     for tool, runs in results.items():
         median = statistics.median(t for t, _ in runs)
         rss = statistics.median(r for _, r in runs)

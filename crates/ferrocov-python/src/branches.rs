@@ -88,7 +88,7 @@ pub fn byte_lines(code: &Bound<'_, PyAny>) -> PyResult<Vec<Option<i32>>> {
 
 /// The line of the instruction at byte `offset`.
 pub fn line_at(lines: &[Option<i32>], offset: usize) -> Option<i32> {
-    if offset % 2 != 0 {
+    if !offset.is_multiple_of(2) {
         return None;
     }
     lines.get(offset / 2).copied().flatten()

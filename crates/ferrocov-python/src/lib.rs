@@ -83,14 +83,19 @@ fn start(
 /// before (as coverage.py's default core on 3.12 and 3.13: their BRANCH events do not give
 /// coverage.py's arcs).
 fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<()> {
-    #[cfg(Py_3_14)]
-    {
+    let monitored = if cfg!(Py_3_14) { true } else { cfg!(Py_3_12) && !branch };
+    #[cfg(Py_3_12)]
+    if monitored {
         return monitoring::install(py, module, branch).map(|_| ());
     }
-    #[cfg(all(Py_3_12, not(Py_3_14)))]
-    if !branch {
-        return monitoring::install(py, module, false).map(|_| ());
-    }
+    #[cfg(not(Py_3_12))]
+    let _ = monitored;
+    install_trace_function(py, module, branch)
+}
+
+/// The C trace function, in every thread (3.10–3.13).
+#[cfg_attr(Py_3_14, allow(dead_code))]
+fn install_trace_function(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<()> {
     settrace::configure(py, branch)?;
     settrace::create_hook(py)?;
     settrace::check_frame_layout(py)?;

@@ -172,12 +172,16 @@ pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destinatio
     disable(py)
 }
 
+/// A file's multi-line statements: each line of one, mapped to its first line.
 #[cfg(Py_3_14)]
-/// Per file, its multi-line statements (computed once per process, by `ferrocov._source`).
-static MULTILINE: std::sync::Mutex<Option<HashMap<String, Arc<HashMap<i32, i32>>>>> = std::sync::Mutex::new(None);
+type MultilineMap = Arc<HashMap<i32, i32>>;
 
 #[cfg(Py_3_14)]
-fn multiline_map(py: Python<'_>, path: &str) -> Arc<HashMap<i32, i32>> {
+/// Per file, its multi-line statements (computed once per process, by `ferrocov._source`).
+static MULTILINE: std::sync::Mutex<Option<HashMap<String, MultilineMap>>> = std::sync::Mutex::new(None);
+
+#[cfg(Py_3_14)]
+fn multiline_map(py: Python<'_>, path: &str) -> MultilineMap {
     let mut guard = match MULTILINE.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),

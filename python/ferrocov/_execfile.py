@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import runpy
 import sys
-import traceback
 import types
 
 
 def _print_user_traceback(error: BaseException, boundary: str) -> None:
     """Print the traceback as Python would, without ferrocov's own frames."""
+    import traceback
+
     tb = error.__traceback__
     while tb is not None and os.path.dirname(os.path.abspath(tb.tb_frame.f_code.co_filename)) == boundary:
         tb = tb.tb_next
@@ -52,6 +52,8 @@ def run_module(name: str, args: list[str]) -> None:
         # coverage.py's one line, on standard output.
         print(f"No module named {name!r}")
         raise SystemExit(1)
+    import runpy
+
     _run(lambda: runpy.run_module(name, run_name="__main__", alter_sys=True))
 
 

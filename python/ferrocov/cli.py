@@ -58,56 +58,71 @@ def _list(value: str | None) -> list[str] | None:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _parser() -> argparse.ArgumentParser:
+COMMANDS = ("help", "run", "combine", "report", "xml", "json", "lcov", "html", "annotate", "erase", "debug")
+
+
+def _parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line. With `only`, just that command's options are built (argparse costs
+    about a millisecond a command, paid by every `ferrocov run`)."""
+
+    def wanted(name: str) -> bool:
+        return only is None or only == name
+
     parser = argparse.ArgumentParser(prog="ferrocov", description="Durable code coverage for Python.")
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version, the core in use and the Python, and exit")
     commands = parser.add_subparsers(dest="command", metavar="command")
-    help_command = commands.add_parser("help", help="describe how to use ferrocov, or one of its commands")
-    help_command.add_argument("topic", nargs="?", default=None)
+    if wanted("help"):
+        help_command = commands.add_parser("help", help="describe how to use ferrocov, or one of its commands")
+        help_command.add_argument("topic", nargs="?", default=None)
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--rcfile", default=None, help="configuration file (default: .coveragerc, setup.cfg, tox.ini, pyproject.toml)")
         sub.add_argument("--data-file", default=None, help="the combined data file (default .coverage)")
 
-    run = commands.add_parser("run", help="run a Python program and measure it and every process it starts")
-    common(run)
-    run.add_argument("--source", default=None, help="comma-separated directories or packages to measure")
-    run.add_argument("--include", default=None)
-    run.add_argument("--omit", default=None)
-    run.add_argument("-p", "--parallel-mode", action="store_true", help="write a uniquely named .coverage.* file")
-    run.add_argument("-a", "--append", action="store_true", help="add to the existing data file")
-    run.add_argument("--branch", action="store_true", help="Measure branch coverage in addition to statement coverage.")
-    run.add_argument("-m", "--module", action="store_true", help="the program is a module name, as python -m")
-    run.add_argument("--concurrency", default=None, help="thread, multiprocessing (always measured); gevent, greenlet, eventlet (not supported)")
-    run.add_argument("--context", default=None, help="the static context label to record the data under")
-    run.add_argument("-L", "--pylib", action="store_true", default=None, help="measure the standard library too")
-    run.add_argument("--save-signal", default=None, help="not needed with ferrocov: every process's data is on disk as it runs")
-    run.add_argument("--debug", default=None, help="not supported: use `ferrocov debug sys|config|data`")
-    run.add_argument("program", nargs=argparse.REMAINDER)
+    if wanted("run"):
+        run = commands.add_parser("run", help="run a Python program and measure it and every process it starts")
+        common(run)
+        run.add_argument("--source", default=None, help="comma-separated directories or packages to measure")
+        run.add_argument("--include", default=None)
+        run.add_argument("--omit", default=None)
+        run.add_argument("-p", "--parallel-mode", action="store_true", help="write a uniquely named .coverage.* file")
+        run.add_argument("-a", "--append", action="store_true", help="add to the existing data file")
+        run.add_argument("--branch", action="store_true", help="Measure branch coverage in addition to statement coverage.")
+        run.add_argument("-m", "--module", action="store_true", help="the program is a module name, as python -m")
+        run.add_argument("--concurrency", default=None, help="thread, multiprocessing (always measured); gevent, greenlet, eventlet (not supported)")
+        run.add_argument("--context", default=None, help="the static context label to record the data under")
+        run.add_argument("-L", "--pylib", action="store_true", default=None, help="measure the standard library too")
+        run.add_argument("--save-signal", default=None, help="not needed with ferrocov: every process's data is on disk as it runs")
+        run.add_argument("--debug", default=None, help="not supported: use `ferrocov debug sys|config|data`")
+        run.add_argument("program", nargs=argparse.REMAINDER)
 
-    combine = commands.add_parser("combine", help="combine per-process data into the data file")
-    common(combine)
-    combine.add_argument("--keep", action="store_true", help="keep the files that were combined")
-    combine.add_argument("-a", "--append", action="store_true")
-    combine.add_argument("-q", "--quiet", action="store_true")
-    combine.add_argument("paths", nargs="*")
+    if wanted("combine"):
+        combine = commands.add_parser("combine", help="combine per-process data into the data file")
+        common(combine)
+        combine.add_argument("--keep", action="store_true", help="keep the files that were combined")
+        combine.add_argument("-a", "--append", action="store_true")
+        combine.add_argument("-q", "--quiet", action="store_true")
+        combine.add_argument("paths", nargs="*")
 
-    report = commands.add_parser("report", help="print the summary report")
-    common(report)
-    report.add_argument("-m", "--show-missing", action="store_true", default=None)
-    report.add_argument("--skip-covered", action="store_true", default=None)
-    report.add_argument("--no-skip-covered", dest="skip_covered", action="store_false")
-    report.add_argument("--skip-empty", action="store_true", default=None)
-    report.add_argument("--precision", type=int, default=None)
-    report.add_argument("--sort", default=None)
-    report.add_argument("--include", default=None)
-    report.add_argument("--omit", default=None)
-    report.add_argument("--fail-under", type=float, default=None)
-    report.add_argument("--format", default=None, choices=["text", "markdown", "total"])
-    report.add_argument("-i", "--ignore-errors", action="store_true", default=None)
-    report.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes (comma-separated)")
+    if wanted("report"):
+        report = commands.add_parser("report", help="print the summary report")
+        common(report)
+        report.add_argument("-m", "--show-missing", action="store_true", default=None)
+        report.add_argument("--skip-covered", action="store_true", default=None)
+        report.add_argument("--no-skip-covered", dest="skip_covered", action="store_false")
+        report.add_argument("--skip-empty", action="store_true", default=None)
+        report.add_argument("--precision", type=int, default=None)
+        report.add_argument("--sort", default=None)
+        report.add_argument("--include", default=None)
+        report.add_argument("--omit", default=None)
+        report.add_argument("--fail-under", type=float, default=None)
+        report.add_argument("--format", default=None, choices=["text", "markdown", "total"])
+        report.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+        report.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes (comma-separated)")
 
     for kind, default_help in (("xml", "coverage.xml"), ("json", "coverage.json"), ("lcov", "coverage.lcov")):
+        if not wanted(kind):
+            continue
         sub = commands.add_parser(kind, help=f"write the {kind.upper()} report (default {default_help})")
         common(sub)
         sub.add_argument("-o", dest="outfile", default=None, help='the output file ("-" for standard output)')
@@ -122,34 +137,38 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--show-contexts", action="store_true", default=None)
             sub.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes")
 
-    html = commands.add_parser("html", help="write the HTML report (default htmlcov/)")
-    common(html)
-    html.add_argument("-d", "--directory", default=None)
-    html.add_argument("--title", default=None)
-    html.add_argument("--skip-covered", action="store_true", default=None)
-    html.add_argument("--skip-empty", action="store_true", default=None)
-    html.add_argument("--show-contexts", action="store_true", default=None)
-    html.add_argument("--precision", type=int, default=None)
-    html.add_argument("--include", default=None)
-    html.add_argument("--omit", default=None)
-    html.add_argument("-i", "--ignore-errors", action="store_true", default=None)
-    html.add_argument("--fail-under", type=float, default=None)
-    html.add_argument("-q", "--quiet", action="store_true")
-    html.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes")
+    if wanted("html"):
+        html = commands.add_parser("html", help="write the HTML report (default htmlcov/)")
+        common(html)
+        html.add_argument("-d", "--directory", default=None)
+        html.add_argument("--title", default=None)
+        html.add_argument("--skip-covered", action="store_true", default=None)
+        html.add_argument("--skip-empty", action="store_true", default=None)
+        html.add_argument("--show-contexts", action="store_true", default=None)
+        html.add_argument("--precision", type=int, default=None)
+        html.add_argument("--include", default=None)
+        html.add_argument("--omit", default=None)
+        html.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+        html.add_argument("--fail-under", type=float, default=None)
+        html.add_argument("-q", "--quiet", action="store_true")
+        html.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes")
 
-    annotate = commands.add_parser("annotate", help="write ,cover files: the source annotated line by line")
-    common(annotate)
-    annotate.add_argument("-d", "--directory", default=None, help="write the files here instead of next to the source")
-    annotate.add_argument("--include", default=None)
-    annotate.add_argument("--omit", default=None)
-    annotate.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+    if wanted("annotate"):
+        annotate = commands.add_parser("annotate", help="write ,cover files: the source annotated line by line")
+        common(annotate)
+        annotate.add_argument("-d", "--directory", default=None, help="write the files here instead of next to the source")
+        annotate.add_argument("--include", default=None)
+        annotate.add_argument("--omit", default=None)
+        annotate.add_argument("-i", "--ignore-errors", action="store_true", default=None)
 
-    erase = commands.add_parser("erase", help="remove the data file and any per-process data")
-    common(erase)
+    if wanted("erase"):
+        erase = commands.add_parser("erase", help="remove the data file and any per-process data")
+        common(erase)
 
-    debug = commands.add_parser("debug", help="show what ferrocov sees: sys, config, data")
-    common(debug)
-    debug.add_argument("topic", choices=["sys", "config", "data", "premain", "pybehave", "sqlite"])
+    if wanted("debug"):
+        debug = commands.add_parser("debug", help="show what ferrocov sees: sys, config, data")
+        common(debug)
+        debug.add_argument("topic", choices=["sys", "config", "data", "premain", "pybehave", "sqlite"])
     return parser
 
 
@@ -182,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.showwarning = _show_warning
-    parser = _parser()
+    words = sys.argv[1:] if argv is None else argv
+    first = next((word for word in words if not word.startswith("-")), None)
+    parser = _parser(first if first in COMMANDS and first != "help" else None)
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::data::CoverageData;
+use crate::data::{CoverageData, ProcessRecord};
 use crate::error::{Error, Result};
 use crate::numbits;
 
@@ -30,6 +30,64 @@ CREATE TABLE arc (
 );
 CREATE TABLE tracer (file_id integer primary key, tracer text, foreign key (file_id) references file (id));
 ";
+
+/// The process records as stored in the `meta` table: the files once, and for each process
+/// which of them it ran as a bitmap (hexadecimal, bit i = file i), so that 200 processes of a
+/// 2,000-file project cost kilobytes, not megabytes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredRecords {
+    files: Vec<String>,
+    processes: Vec<StoredProcess>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredProcess {
+    pid: u32,
+    parent_pid: u32,
+    started: u64,
+    ended: String,
+    files: String,
+}
+
+impl StoredRecords {
+    fn from(records: &[ProcessRecord]) -> StoredRecords {
+        let files: Vec<String> = records.iter().flat_map(|r| r.files.iter().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let index: std::collections::HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
+        let processes = records
+            .iter()
+            .map(|record| {
+                let mut bits = vec![0u8; files.len().div_ceil(8)];
+                for file in &record.files {
+                    if let Some(&i) = index.get(file.as_str()) {
+                        bits[i / 8] |= 1 << (i % 8);
+                    }
+                }
+                StoredProcess {
+                    pid: record.pid,
+                    parent_pid: record.parent_pid,
+                    started: record.started,
+                    ended: record.ended.clone(),
+                    files: bits.iter().map(|b| format!("{b:02x}")).collect(),
+                }
+            })
+            .collect();
+        StoredRecords { files, processes }
+    }
+
+    fn records(self) -> Vec<ProcessRecord> {
+        let files = self.files;
+        self.processes
+            .into_iter()
+            .map(|process| {
+                let bytes: Vec<u8> = (0..process.files.len() / 2)
+                    .filter_map(|i| process.files.get(2 * i..2 * i + 2).and_then(|hex| u8::from_str_radix(hex, 16).ok()))
+                    .collect();
+                let ran = files.iter().enumerate().filter(|(i, _)| bytes.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0)).map(|(_, f)| f.clone()).collect();
+                ProcessRecord { pid: process.pid, parent_pid: process.parent_pid, started: process.started, ended: process.ended, files: ran }
+            })
+            .collect()
+    }
+}
 
 /// Facts recorded in the `meta` table beside the data.
 pub struct Meta<'a> {
@@ -123,7 +181,7 @@ fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, m
             .execute(params!["ferrocov_processes_unclean", data.processes_unclean.to_string()])
             .map_err(sql)?;
         if !data.process_records.is_empty() {
-            let records = serde_json::to_string(&data.process_records).map_err(|e| Error::Data { path: path.to_path_buf(), message: e.to_string() })?;
+            let records = serde_json::to_string(&StoredRecords::from(&data.process_records)).map_err(|e| Error::Data { path: path.to_path_buf(), message: e.to_string() })?;
             insert_meta.execute(params!["ferrocov_process_records", records]).map_err(sql)?;
         }
         // The default context is id 1 when it is used (or nothing is), as coverage.py writes
@@ -242,7 +300,7 @@ pub fn read(path: &Path) -> Result<CoverageData> {
         .ok()
         .flatten();
     // Damaged or foreign process records only lose the processes page, never the data.
-    data.process_records = records.and_then(|text| serde_json::from_str(&text).ok()).unwrap_or_default();
+    data.process_records = records.and_then(|text| serde_json::from_str::<StoredRecords>(&text).ok()).map(StoredRecords::records).unwrap_or_default();
     Ok(data)
 }
 
@@ -313,5 +371,20 @@ mod tests {
         let path = dir.path().join("missing-directory").join(".coverage");
         let error = write(&path, &CoverageData::default(), &Meta { sys_argv: "[]", when: "now" }).expect_err("no directory");
         assert!(error.to_string().contains("missing-directory"), "{error}");
+    }
+
+    #[test]
+    fn process_records_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(".coverage");
+        let mut data = CoverageData::default();
+        data.add_lines("/a.py", [1]);
+        for pid in 0..20u32 {
+            let mut files = (0..12).filter(|i| (i + pid) % 3 == 0).map(|i| format!("/src/m{i}.py")).collect::<Vec<_>>();
+            files.sort();
+            data.process_records.push(ProcessRecord { pid, parent_pid: 1, started: pid as u64, ended: "clean".into(), files });
+        }
+        write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
+        assert_eq!(read(&path).expect("read").process_records, data.process_records);
     }
 }

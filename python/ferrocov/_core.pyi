@@ -1,21 +1,22 @@
 """Type stub for ferrocov's Rust extension module (crates/ferrocov-python)."""
 
 from os import PathLike
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, final
 
 __version__: str
 
 from ferrocov.exceptions import DataError as DataError, NoDataError as NoDataError
 
-BranchTuple = tuple[
+_BranchTuple = tuple[
     list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int], list[tuple[int, int, str, str]]
 ]
-FileTuple = tuple[
-    str, str, set[int], set[int], set[int], set[int], list[tuple[str, str, int, set[int]]], int, Optional[BranchTuple]
+_FileTuple = tuple[
+    str, str, set[int], set[int], set[int], set[int], list[tuple[str, str, int, set[int]]], int, Optional[_BranchTuple]
 ]
 
+@final
 class Data:
-    def __init__(self) -> None: ...
+    def __new__(cls) -> Data: ...
     def copy(self) -> Data: ...
     @staticmethod
     def read(path: str | PathLike[str]) -> Data: ...
@@ -35,6 +36,7 @@ class Data:
     @property
     def processes_unclean(self) -> int: ...
 
+@final
 class Combined:
     @property
     def data(self) -> Data: ...
@@ -45,8 +47,9 @@ class Combined:
     @property
     def live(self) -> list[str]: ...
 
+@final
 class GlobSet:
-    def __init__(self, patterns: list[str], cwd: str) -> None: ...
+    def __new__(cls, patterns: list[str], cwd: str) -> GlobSet: ...
     def matches(self, path: str) -> bool: ...
     def __bool__(self) -> bool: ...
 
@@ -88,7 +91,7 @@ def analyze(
 ) -> tuple[list[int], list[int], list[tuple[int, int]]]: ...
 def display_covered(pc: float, precision: int) -> str: ...
 def summary(
-    files: list[FileTuple],
+    files: list[_FileTuple],
     show_missing: bool = ...,
     skip_covered: bool = ...,
     skip_empty: bool = ...,
@@ -97,7 +100,7 @@ def summary(
     format: str = ...,
 ) -> tuple[str, float, int]: ...
 def xml_report(
-    files: list[FileTuple],
+    files: list[_FileTuple],
     source_paths: list[str],
     package_depth: int,
     skip_empty: bool,
@@ -106,7 +109,7 @@ def xml_report(
     processes: Optional[tuple[int, int]] = ...,
 ) -> tuple[str, float]: ...
 def json_report(
-    files: list[FileTuple],
+    files: list[_FileTuple],
     version: str,
     timestamp: str,
     precision: int,
@@ -114,9 +117,9 @@ def json_report(
     processes: Optional[tuple[int, int]] = ...,
     contexts: Optional[list[list[tuple[int, list[str]]]]] = ...,
 ) -> tuple[str, float]: ...
-def lcov_report(files: list[FileTuple], skip_empty: bool, checksums: Optional[dict[str, dict[int, str]]] = ...) -> tuple[str, float]: ...
+def lcov_report(files: list[_FileTuple], skip_empty: bool, checksums: Optional[dict[str, dict[int, str]]] = ...) -> tuple[str, float]: ...
 def html_report(
-    files: list[FileTuple],
+    files: list[_FileTuple],
     pages: list[tuple[str, str, dict[int, list[str]]]],
     directory: str,
     title: str,
@@ -128,4 +131,6 @@ def html_report(
     version: str,
     timestamp: str,
     processes: Optional[tuple[int, int]] = ...,
+    data: Optional[Data] = ...,
 ) -> tuple[int, int, float]: ...
+def _thread_bootstrap(*args: Any) -> None: ...

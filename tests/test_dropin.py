@@ -253,7 +253,6 @@ def test_bad_values_are_refused_as_coverage_py_refuses_them(tmp_path: Path, sett
     "setting, named",
     [
         ("[run]\nplugins = django_coverage_plugin\n", "[run] plugins = django_coverage_plugin"),
-        ("[run]\ndynamic_context = test_function\n", "[run] dynamic_context = test_function"),
         ("[run]\ndebug = trace, sys\n", "[run] debug = trace, sys"),
         ("[run]\ndebug_file = debug.txt\n", "[run] debug_file"),
         ("[run]\ncore = sysmon\n", "[run] core = sysmon"),
@@ -390,3 +389,57 @@ def test_no_data_collected_is_a_warning_under_pytest(tmp_path: Path) -> None:
         assert "CoverageWarning: No data was collected. (no-data-collected)" in err, err
         assert "Failed to generate report: No data to report." in out + err
 
+
+
+TEST_FUNCTIONS = """
+import unittest
+
+
+def helper(x):
+    if x > 1:
+        return "big"
+    return "small"
+
+
+class TestThings(unittest.TestCase):
+    def test_big(self):
+        self.assertEqual(helper(5), "big")
+
+    def test_small(self):
+        self.assertEqual(helper(0), "small")
+
+
+def test_plain():
+    return helper(3)
+
+
+def not_a_test():
+    return helper(1)
+
+
+test_plain()
+not_a_test()
+unittest.main(argv=["prog"], exit=False, verbosity=0)
+print("done")
+"""
+
+
+@pytest.mark.parametrize("static", ["", "ci"], ids=["alone", "after-a-static-context"])
+def test_dynamic_context_test_function(tmp_path: Path, static: str) -> None:
+    """`dynamic_context = test_function`: each test function's lines in its own context,
+    named as coverage.py names it, with the static context first when there is one."""
+    from coverage import CoverageData
+
+    rc = "[run]\ndynamic_context = test_function\n" + (f"context = {static}\n" if static else "")
+    ours, theirs = both(tmp_path, {"prog.py": TEST_FUNCTIONS.lstrip(), ".coveragerc": rc}, "run", "prog.py")
+
+    def contexts(root: Path) -> dict[int, list[str]]:
+        data = CoverageData(basename=str(root / ".coverage"))
+        data.read()
+        return {line: sorted(names) for line, names in data.contexts_by_lineno(str(root / "prog.py")).items()}
+
+    mine, other = contexts(ours), contexts(theirs)
+    assert mine == other
+    prefix = f"{static}|" if static else ""
+    assert f"{prefix}__main__.TestThings.test_big" in mine[6]
+    assert f"{prefix}__main__.test_plain" in mine[5]

@@ -67,6 +67,8 @@ def start(settings: Settings) -> None:
         library_directories(settings.cover_pylib),
         settings.cwd or os.getcwd(),
         settings.branch,
+        settings.test_function,
+        settings.context,
     )
     if settings.context:
         _core.set_context(settings.context)

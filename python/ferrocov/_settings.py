@@ -19,7 +19,10 @@ _FORMAT = "ferrocov-settings-1"
 
 
 class Settings:
-    __slots__ = ("data_directory", "source", "has_source", "include", "omit", "cwd", "branch", "unresolved_source", "context", "cover_pylib")
+    __slots__ = (
+        "data_directory", "source", "has_source", "include", "omit", "cwd", "branch", "unresolved_source", "context",
+        "cover_pylib", "test_function",
+    )
 
     def __init__(
         self,
@@ -33,6 +36,7 @@ class Settings:
         unresolved_source: list[str] | None = None,
         context: str = "",
         cover_pylib: bool = False,
+        test_function: bool = False,
     ) -> None:
         self.data_directory = data_directory
         self.source = source or []
@@ -47,6 +51,8 @@ class Settings:
         self.context = context
         #: ``[run] cover_pylib``: measure the standard library too.
         self.cover_pylib = cover_pylib
+        #: ``[run] dynamic_context = test_function``: each test function records in a context.
+        self.test_function = test_function
 
     def encode(self) -> str:
         lines = [_FORMAT]

@@ -398,9 +398,4 @@ def refusals(config: Config) -> list[str]:
             f"[run] plugins = {', '.join(config.plugins)}: coverage.py plugins are not supported by ferrocov; "
             "the files they would measure (templates, Cython...) are not measured or reported"
         )
-    if config.dynamic_context == "test_function":
-        found.append(
-            "[run] dynamic_context = test_function is not supported by ferrocov: no contexts are recorded; "
-            "under pytest, --cov-context=test records each test's context"
-        )
     return found

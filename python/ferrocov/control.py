@@ -152,6 +152,7 @@ class Controller:
             unresolved_source=unresolved,
             context=config.context or "",
             cover_pylib=config.cover_pylib,
+            test_function=config.dynamic_context == "test_function",
         )
 
     def prepare(self, settings: Settings | None = None) -> None:

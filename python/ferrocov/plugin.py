@@ -241,6 +241,12 @@ class FerrocovPlugin:
         if self.options.cov_branch:
             config.branch = True
         self.config = config
+        if config.dynamic_context == "test_function":
+            # pytest-cov's words; the contexts are recorded all the same.
+            self._notice(
+                "Detected dynamic_context=test_function in coverage configuration. "
+                "This is unnecessary as this plugin provides the more complete --cov-context option."
+            )
         self.controller = Controller(config, warn=self._notice)
         if not self.options.cov_append:
             self._erase(config.data_file)

@@ -3,6 +3,7 @@
 mod bindings;
 #[cfg(Py_3_14)]
 mod branches;
+mod dynamic;
 #[cfg(Py_3_12)]
 mod monitoring;
 mod recorder;
@@ -32,6 +33,7 @@ fn core_name(branch: bool) -> &'static str {
 
 /// Start measuring this process: every thread, now and later.
 #[pyfunction(pass_module)]
+#[pyo3(signature = (data_directory, source, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new()))]
 #[allow(clippy::too_many_arguments)]
 fn start(
     module: &Bound<'_, PyModule>,
@@ -43,7 +45,10 @@ fn start(
     excluded_directories: Vec<String>,
     cwd: String,
     branch: bool,
+    test_function_contexts: bool,
+    static_context: String,
 ) -> PyResult<()> {
+    dynamic::configure(test_function_contexts, &static_context);
     let filter = FileFilter {
         source,
         has_source,
@@ -205,6 +210,17 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module.add("_py_start", module.getattr("py_start")?)?;
         module.add_function(wrap_pyfunction!(monitoring::line, module)?)?;
         module.add("_line", module.getattr("line")?)?;
+        module.add_function(wrap_pyfunction!(monitoring::py_unwind, module)?)?;
+        module.add("_py_unwind", module.getattr("py_unwind")?)?;
+        module.add_function(wrap_pyfunction!(monitoring::py_yield, module)?)?;
+        module.add("_py_yield", module.getattr("py_yield")?)?;
+        module.add_function(wrap_pyfunction!(monitoring::py_resume, module)?)?;
+        module.add("_py_resume", module.getattr("py_resume")?)?;
+    }
+    #[cfg(all(Py_3_12, not(Py_3_14)))]
+    {
+        module.add_function(wrap_pyfunction!(monitoring::py_return, module)?)?;
+        module.add("_py_return", module.getattr("py_return")?)?;
     }
     #[cfg(Py_3_14)]
     {

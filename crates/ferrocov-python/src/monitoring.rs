@@ -31,12 +31,16 @@ static TOOL_ID: AtomicI32 = AtomicI32::new(-1);
 static LOCAL_EVENTS: AtomicI32 = AtomicI32::new(EVENT_LINE);
 /// The events ferrocov registered callbacks for (to unregister them).
 static REGISTERED: AtomicI32 = AtomicI32::new(0);
+/// This interpreter's PY_UNWIND event, when dynamic contexts use it (its number changed in 3.14).
+static PY_UNWIND: AtomicI32 = AtomicI32::new(0);
 const EVENT_PY_START: i32 = 1;
+const EVENT_PY_RESUME: i32 = 1 << 1;
 const EVENT_PY_RETURN: i32 = 1 << 2;
+const EVENT_PY_YIELD: i32 = 1 << 3;
 const EVENT_LINE: i32 = 1 << 5;
 const EVENT_BRANCH_LEFT: i32 = 1 << 8;
 const EVENT_BRANCH_RIGHT: i32 = 1 << 9;
-const ALL_EVENTS: [i32; 5] = [EVENT_PY_START, EVENT_PY_RETURN, EVENT_LINE, EVENT_BRANCH_LEFT, EVENT_BRANCH_RIGHT];
+const ALL_EVENTS: [i32; 7] = [EVENT_PY_START, EVENT_PY_RESUME, EVENT_PY_RETURN, EVENT_PY_YIELD, EVENT_LINE, EVENT_BRANCH_LEFT, EVENT_BRANCH_RIGHT];
 
 /// The tool ids ferrocov may claim, in order: `sys.monitoring.COVERAGE_ID` (1), the id meant
 /// for coverage tools, then the two ids CPython gives no role. Never the debugger's (0), the
@@ -62,7 +66,9 @@ fn set_local_events(py: Python<'_>) -> PyResult<&Py<PyAny>> {
     })
 }
 
-/// PY_START: decide once per code object whether to turn its events on.
+/// PY_START: decide once per code object whether to turn its events on. With
+/// `dynamic_context = test_function`, a test function's start keeps firing (each call may begin
+/// its context) and its returns are watched.
 #[pyfunction]
 pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>) -> Py<PyAny> {
     if recorder::PAUSED.load(Ordering::Relaxed) {
@@ -70,15 +76,77 @@ pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyA
     }
     // SAFETY: `code` is a live code object passed by the interpreter; the GIL is held.
     let value = unsafe { recorder::slot_for(py, code.as_ptr()) };
-    if value != recorder::not_measured() {
+    let measured = value != recorder::not_measured();
+    let test_function = crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::is_test_name(code);
+    if measured || test_function {
         let tool = TOOL_ID.load(Ordering::Relaxed);
-        let events = LOCAL_EVENTS.load(Ordering::Relaxed);
+        let mut events = if measured { LOCAL_EVENTS.load(Ordering::Relaxed) } else { 0 };
+        if test_function {
+            // As a trace function sees them: a generator's yield ends the context (a return
+            // event), its resumption may start it again (a call event).
+            events |= EVENT_PY_RETURN | EVENT_PY_YIELD | EVENT_PY_RESUME;
+        }
         let result = set_local_events(py).and_then(|set| set.call1(py, (tool, code, events)));
         if result.is_err() {
             let _ = PyErr::take(py);
         }
     }
+    if test_function {
+        context_frame_starts(py, code);
+        return py.None();
+    }
     disable(py)
+}
+
+/// A test function's frame starts or resumes: its context may begin.
+fn context_frame_starts(py: Python<'_>, code: &Bound<'_, PyAny>) {
+    let frame = crate::dynamic::current_frame();
+    if frame != 0 {
+        // SAFETY: the interpreter's current frame, alive while this callback runs.
+        let frame = unsafe { Bound::from_borrowed_ptr(py, frame as *mut pyo3::ffi::PyObject) };
+        if crate::dynamic::on_call(py, &frame, code) {
+            let _ = restart(py);
+        }
+    }
+}
+
+/// PY_RESUME (dynamic contexts, test functions only): a generator test function resumes.
+#[pyfunction]
+pub fn py_resume(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>) -> Py<PyAny> {
+    if crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::is_test_name(code) {
+        context_frame_starts(py, code);
+        return py.None();
+    }
+    disable(py)
+}
+
+/// PY_YIELD (dynamic contexts, test functions only): its context ends at a yield.
+#[pyfunction]
+pub fn py_yield(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>, _value: &Bound<'_, PyAny>) -> Py<PyAny> {
+    context_frame_ends(py);
+    if crate::dynamic::is_test_name(code) { py.None() } else { disable(py) }
+}
+
+/// The context of a test function ends with its frame (dynamic contexts only).
+fn context_frame_ends(py: Python<'_>) {
+    if crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::on_return(crate::dynamic::current_frame()) {
+        let _ = restart(py);
+    }
+}
+
+/// PY_UNWIND (dynamic contexts only): a test function that raises ends its context too.
+#[pyfunction]
+pub fn py_unwind(py: Python<'_>, _code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>, _exception: &Bound<'_, PyAny>) -> Py<PyAny> {
+    context_frame_ends(py);
+    py.None()
+}
+
+/// PY_RETURN in line measurement (dynamic contexts only): a test function's context ends.
+#[cfg(not(Py_3_14))]
+#[pyfunction]
+pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: usize, _value: &Bound<'_, PyAny>) -> Py<PyAny> {
+    context_frame_ends(py);
+    if crate::dynamic::is_test_name(code) { py.None() } else { disable(py) }
 }
 
 /// LINE (line measurement): record the line, then never be called for it again.
@@ -115,10 +183,12 @@ pub fn line_arcs(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> P
     disable(py)
 }
 
+/// PY_RETURN (branch measurement): the arc out of the code object, from the returning line;
+/// with dynamic contexts, a test function's context ends.
 #[cfg(Py_3_14)]
-/// PY_RETURN (branch measurement): the arc out of the code object, from the returning line.
 #[pyfunction]
 pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, _value: &Bound<'_, PyAny>) -> Py<PyAny> {
+    let keep_firing = crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::is_test_name(code);
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return py.None();
     }
@@ -137,6 +207,10 @@ pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, _value:
                 recorder::record_arc(value, line, -first_line);
             }
         }
+    }
+    if keep_firing {
+        context_frame_ends(py);
+        return py.None();
     }
     disable(py)
 }
@@ -232,13 +306,26 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
         callbacks.push((EVENT_LINE, "_line"));
         LOCAL_EVENTS.store(EVENT_LINE, Ordering::Relaxed);
     }
+    let mut global_events = EVENT_PY_START;
+    if crate::dynamic::ENABLED.load(Ordering::Relaxed) {
+        // Test functions' returns and unwinds end their contexts.
+        let unwind: i32 = monitoring.getattr("events")?.getattr("PY_UNWIND")?.extract()?;
+        if !callbacks.iter().any(|(event, _)| *event == EVENT_PY_RETURN) {
+            callbacks.push((EVENT_PY_RETURN, "_py_return"));
+        }
+        callbacks.push((unwind, "_py_unwind"));
+        callbacks.push((EVENT_PY_YIELD, "_py_yield"));
+        callbacks.push((EVENT_PY_RESUME, "_py_resume"));
+        global_events |= unwind;
+        PY_UNWIND.store(unwind, Ordering::Relaxed);
+    }
     let mut registered = 0;
     for (event, name) in callbacks {
         monitoring.call_method1("register_callback", (tool, event, module.getattr(name)?))?;
         registered |= event;
     }
     REGISTERED.store(registered, Ordering::Relaxed);
-    monitoring.call_method1("set_events", (tool, EVENT_PY_START))?;
+    monitoring.call_method1("set_events", (tool, global_events))?;
     let _ = disable(py);
     Ok(tool)
 }
@@ -252,7 +339,8 @@ pub fn uninstall(py: Python<'_>) -> PyResult<()> {
     let monitoring = py.import("sys")?.getattr("monitoring")?;
     monitoring.call_method1("set_events", (tool, 0))?;
     let registered = REGISTERED.swap(0, Ordering::Relaxed);
-    for event in ALL_EVENTS {
+    let unwind = PY_UNWIND.swap(0, Ordering::Relaxed);
+    for event in ALL_EVENTS.into_iter().chain((unwind != 0).then_some(unwind)) {
         if registered & event != 0 {
             monitoring.call_method1("register_callback", (tool, event, py.None()))?;
         }

@@ -142,8 +142,32 @@ unsafe fn frame_value(frame: *mut ffi::PyFrameObject) -> *mut std::ffi::c_void {
     }
 }
 
+/// `dynamic_context = test_function`: a call may begin a test function's context, its return
+/// ends it.
+///
+/// # Safety
+/// Called from a trace function: the GIL is held and `frame` is live.
+#[cold]
+unsafe fn dynamic_event(frame: *mut ffi::PyFrameObject, what: c_int) {
+    if what == ffi::PyTrace_CALL {
+        // SAFETY: as the caller guarantees; PyFrame_GetCode returns a new reference.
+        unsafe {
+            let py = Python::assume_attached();
+            let frame_object = Bound::from_borrowed_ptr(py, frame as *mut ffi::PyObject);
+            let code = Bound::from_owned_ptr(py, ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject);
+            crate::dynamic::on_call(py, &frame_object, &code);
+        }
+    } else if what == ffi::PyTrace_RETURN {
+        crate::dynamic::on_return(frame as usize);
+    }
+}
+
 /// The arc tracer. Never raises: it always returns 0.
 unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObject, what: c_int, _arg: *mut ffi::PyObject) -> c_int {
+    if crate::dynamic::ENABLED.load(Ordering::Relaxed) {
+        // SAFETY: as this function's own caller guarantees.
+        unsafe { dynamic_event(frame, what) };
+    }
     if (what != ffi::PyTrace_LINE && what != ffi::PyTrace_CALL && what != ffi::PyTrace_RETURN)
         || recorder::PAUSED.load(Ordering::Relaxed)
     {
@@ -307,6 +331,10 @@ unsafe fn stop_line_events(frame: *mut ffi::PyFrameObject) {
 
 /// The trace function. Never raises: it always returns 0.
 unsafe extern "C" fn trace(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObject, what: c_int, _arg: *mut ffi::PyObject) -> c_int {
+    if crate::dynamic::ENABLED.load(Ordering::Relaxed) {
+        // SAFETY: as this function's own caller guarantees.
+        unsafe { dynamic_event(frame, what) };
+    }
     if (what != ffi::PyTrace_LINE && what != ffi::PyTrace_CALL) || recorder::PAUSED.load(std::sync::atomic::Ordering::Relaxed) {
         return 0;
     }

@@ -14,6 +14,8 @@ if [ ! -x "$tools/bin/python" ]; then
     python3 -m venv "$tools"
 fi
 "$tools/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "ziglang>=0.13"
+# maturin finds zig as `python3 -m ziglang`: the tools' Python first on PATH.
+export PATH="$tools/bin:$PATH"
 "$tools/bin/maturin" sdist -o "$dist"
 for version in 3.10 3.11 3.12 3.13; do
     for candidate in "$(pyenv root 2>/dev/null)"/versions/"$version".*/bin/python; do
@@ -25,7 +27,7 @@ for version in 3.10 3.11 3.12 3.13; do
 done
 if bash scripts/forky.sh why-not >/dev/null 2>&1; then
     for version in 3.14 3.15; do
-        bash scripts/forky.sh exec bash -c "python$version -m venv /opt/venv-release-$version >/dev/null && /opt/venv-release-$version/bin/pip install -q maturin ziglang && /opt/venv-release-$version/bin/maturin build --release --zig --compatibility manylinux2014 -i /usr/bin/python$version -o dist"
+        bash scripts/forky.sh exec bash -c "python$version -m venv /opt/venv-release-$version >/dev/null && /opt/venv-release-$version/bin/pip install -q maturin ziglang && PATH=/opt/venv-release-$version/bin:\$PATH /opt/venv-release-$version/bin/maturin build --release --zig --compatibility manylinux2014 -i /usr/bin/python$version -o dist"
     done
 else
     echo "== CPython 3.14/3.15 wheels: NOT BUILT ($(bash scripts/forky.sh why-not 2>&1 || true))" >&2

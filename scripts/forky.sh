@@ -19,8 +19,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 forky=${FERROCOV_FORKY_DIR:-/var/tmp/ferrocov-forky}
 # Bump when the package list changes: a chroot made from an older recipe is made again.
-recipe="forky-1 python3.14 python3.15 venv dev gcc libc6-dev ca-certificates mount lcov libxml2-utils"
-packages=python3.14,python3.14-venv,python3.14-dev,python3.15,python3.15-venv,python3.15-dev,gcc,libc6-dev,ca-certificates,mount,lcov,libxml2-utils
+# libpython3.X-testsuite: Python's own test package, which Debian ships apart (the standard
+# library differential covers every file, and the real-code test runs stdlib test suites).
+recipe="forky-2 python3.14 python3.15 venv dev testsuite gcc libc6-dev ca-certificates mount lcov libxml2-utils"
+packages=python3.14,python3.14-venv,python3.14-dev,libpython3.14-testsuite,python3.15,python3.15-venv,python3.15-dev,libpython3.15-testsuite,gcc,libc6-dev,ca-certificates,mount,lcov,libxml2-utils
 mirror=${FERROCOV_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 NOT_POSSIBLE=3
 

@@ -443,3 +443,75 @@ def test_dynamic_context_test_function(tmp_path: Path, static: str) -> None:
     prefix = f"{static}|" if static else ""
     assert f"{prefix}__main__.TestThings.test_big" in mine[6]
     assert f"{prefix}__main__.test_plain" in mine[5]
+
+
+# --- source packages are selected by module name -------------------------------------------
+
+PACKAGE_BY_NAME = {
+    "src/pkg/__init__.py": "from pkg import inner\n",
+    "src/pkg/inner.py": "def f():\n    return 1\n",
+    "src/pkg/other.py": "X = 1\nY = 2\n",
+    "src/pkg/sub/__init__.py": "Z = 3\n",
+    "test_it.py": (
+        "import sys\n"
+        "sys.path.insert(0, 'src')\n"
+        "sys.path.insert(0, 'src/pkg')\n"
+        "import other\n"
+        "import pkg\n"
+        "import pkg.sub\n"
+        "import subprocess\n\n\n"
+        "def test_f():\n"
+        "    assert pkg.inner.f() == 1 and other.X == 1\n"
+        "    code = 'import sys; sys.path[:0] = [\"src\", \"src/pkg\"]; import other, pkg.inner'\n"
+        "    subprocess.run([sys.executable, '-c', code], check=True)\n"
+    ),
+}
+
+
+def test_cov_package_selects_modules_by_name_as_pytest_cov(tmp_path: Path) -> None:
+    """``--cov=pkg``, a package name: a file of ``src/pkg/`` imported as the top-level module
+    ``other`` is not part of ``pkg`` (reported unexecuted, 0%), in the test process and in a
+    child it starts, as pytest-cov reports it."""
+    ours, theirs = twin(tmp_path, PACKAGE_BY_NAME)
+    for root in (ours, theirs):
+        (root / ".coveragerc").write_text("[run]\nparallel = true\npatch = subprocess\n" if root == theirs else "")
+    mine = pytest_session("ferrocov", ours, "--cov=pkg", "--cov-report=term-missing")
+    other = pytest_session("pytest_cov", theirs, "--cov=pkg", "--cov-report=term-missing")
+    assert mine[0] == other[0] == 0, mine[1] + mine[2]
+    assert report_table(mine[1]) == report_table(other[1])
+    assert any(line.startswith("src/pkg/other.py") and "0%" in line for line in report_table(mine[1])), mine[1]
+
+
+def recorded_lines(root: Path) -> dict[str, list[int]]:
+    from coverage import CoverageData
+
+    data = CoverageData(basename=str(root / ".coverage"))
+    data.read()
+    return {str(Path(f).relative_to(root)): sorted(data.lines(f) or []) for f in data.measured_files()}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["run", "--source=pkg", "prog.py"], ["run", "--source=pkg", "-m", "prog"], ["run", "--source=pkg", "-m", "pkg.main"]],
+    ids=["script", "module", "package-main"],
+)
+def test_run_source_package_selects_modules_by_name(tmp_path: Path, args: list[str]) -> None:
+    """``run --source=pkg`` where ``pkg`` is not a directory here: a package, selected by
+    module name. ``src/pkg/loose.py`` imported as ``loose`` is not measured, as coverage.py."""
+    files = {
+        "src/pkg/__init__.py": "",
+        "src/pkg/main.py": "import sys\nsys.path.insert(0, 'src/pkg')\nimport loose\nfrom pkg import inner\nprint(inner.f())\n",
+        "src/pkg/inner.py": "def f():\n    return 1\n",
+        "src/pkg/loose.py": "A = 1\n",
+        "prog.py": "import pkg.main\n",
+    }
+    ours, theirs = twin(tmp_path, files)
+    mine = ferrocov(*args, cwd=ours, PYTHONPATH="src")
+    other = coverage(*args, cwd=theirs, PYTHONPATH="src")
+    assert mine.returncode == other.returncode == 0, mine.stdout + mine.stderr + other.stderr
+    assert recorded_lines(ours) == recorded_lines(theirs)
+    assert recorded_lines(ours)["src/pkg/loose.py"] == [], "a file of pkg/ imported as 'loose' is not part of pkg"
+    assert recorded_lines(ours)["src/pkg/inner.py"] == [1, 2]
+    mine_report = ferrocov("report", "-m", cwd=ours)
+    other_report = coverage("report", "-m", cwd=theirs)
+    assert mine_report.stdout == other_report.stdout

@@ -79,3 +79,30 @@ def test_test_contexts_under_xdist_equal_serial(tmp_path: Path) -> None:
     expected = contexts(serial)
     assert any("tests/test_calc.py::test_add|run" in names for names in expected["ops.py"].values())
     assert contexts(parallel) == expected
+
+
+@pytest.mark.parametrize("config", ["option", "rcfile"])
+def test_worker_in_another_directory_measures_its_own_copies(config: str, tmp_path: Path) -> None:
+    """``--tx popen//chdir=DIR --rsyncdir ...``: a local worker, so it inherits the run's
+    environment, but it runs the copies rsynced into DIR. As pytest-cov, it measures those copies
+    (its tests' subprocesses too, and with ``source`` from a configuration file) and the
+    controller reports them under its own paths: the report equals the serial one."""
+    serial = tmp_path / "serial"
+    controller = tmp_path / "controller"
+    remote = tmp_path / "remote"
+    for root in (serial, controller):
+        shutil.copytree(PROJECT, root)
+        if config == "rcfile":
+            (root / ".coveragerc").write_text("[run]\nsource = calc\n")
+    remote.mkdir()
+    cov = ["--cov"] if config == "rcfile" else ["--cov=calc"]
+    base = [sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", *cov, "--cov-report=term-missing"]
+    one = run(base, cwd=serial)
+    args = [*base, "-d", "--tx", f"popen//chdir={remote}", "--rsyncdir=calc", "--rsyncdir=tests", "-W", "ignore::DeprecationWarning"]
+    two = run(args, cwd=controller)
+    assert one.returncode == 0 and two.returncode == 0, two.stdout + two.stderr
+    assert (remote / "calc" / "ops.py").exists(), "the worker did not run in its own directory"
+    assert report_rows(one.stdout) == report_rows(two.stdout), two.stdout
+    assert not any(str(remote) in line for line in two.stdout.splitlines()), two.stdout
+    leftovers = [p.name for p in controller.iterdir() if p.name.startswith((".ferrocov-", ".coverage."))]
+    assert leftovers == []

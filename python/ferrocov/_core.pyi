@@ -57,6 +57,7 @@ def core_name(branch: bool = False) -> str: ...
 def start(
     data_directory: str | PathLike[str],
     source: list[str],
+    source_packages: list[str],
     has_source: bool,
     include: list[str],
     omit: list[str],

@@ -61,6 +61,7 @@ def start(settings: Settings) -> None:
     _core.start(
         settings.data_directory,
         settings.source,
+        settings.source_packages,
         settings.has_source,
         settings.include,
         settings.omit,

@@ -20,7 +20,7 @@ _FORMAT = "ferrocov-settings-1"
 
 class Settings:
     __slots__ = (
-        "data_directory", "source", "has_source", "include", "omit", "cwd", "branch", "unresolved_source", "context",
+        "data_directory", "source", "source_packages", "package_paths", "has_source", "include", "omit", "cwd", "branch", "unresolved_source", "context",
         "cover_pylib", "test_function",
     )
 
@@ -37,9 +37,17 @@ class Settings:
         context: str = "",
         cover_pylib: bool = False,
         test_function: bool = False,
+        source_packages: list[str] | None = None,
+        package_paths: list[str] | None = None,
     ) -> None:
         self.data_directory = data_directory
+        #: ``source`` entries that are directories, absolute: files under them are measured.
         self.source = source or []
+        #: ``source`` entries that are not directories, and ``source_pkgs``: packages whose
+        #: modules are measured, by module name (as coverage.py selects them).
+        self.source_packages = source_packages or []
+        #: Where those packages are (their files are reported even if never run).
+        self.package_paths = package_paths or []
         self.has_source = has_source
         self.include = include or []
         self.omit = omit or []

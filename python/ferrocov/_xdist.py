@@ -43,6 +43,14 @@ def configure_node(node: Any, settings: Settings, rootdir: str) -> None:
     node.workerinput[ROOT_KEY] = rootdir
 
 
+def runs_elsewhere(workerinput: dict[str, Any], rootdir: str) -> bool:
+    """Does this worker run in another directory than the controller's (its rsynced copies)?"""
+    controller_root = workerinput.get(ROOT_KEY, "")
+    if not controller_root:
+        return False
+    return os.path.realpath(controller_root) != os.path.realpath(rootdir)
+
+
 def _moved(path: str, old_root: str, new_root: str) -> str:
     if old_root and (path == old_root or path.startswith(old_root.rstrip(os.sep) + os.sep)):
         return new_root + path[len(old_root) :]
@@ -57,7 +65,12 @@ class RemoteWorker:
         controller_root = workerinput.get(ROOT_KEY, "")
         self.directory = tempfile.mkdtemp(prefix="ferrocov-worker-")
         settings.data_directory = os.path.join(self.directory, "data")
-        settings.source = [_moved(p, controller_root, rootdir) for p in settings.source]
+        # The worker's copies, and the controller's files too: a local worker in another
+        # directory (``popen//chdir``) gets the controller's ``sys.path`` from xdist, and runs
+        # some of the controller's files along with the copies rsynced into its directory.
+        moved = [_moved(p, controller_root, rootdir) for p in settings.source]
+        settings.source = list(dict.fromkeys([*moved, *settings.source]))
+        settings.package_paths = [_moved(p, controller_root, rootdir) if p else p for p in settings.package_paths]
         settings.cwd = _moved(settings.cwd, controller_root, rootdir)
         self.settings = settings
         self.rootdir = rootdir

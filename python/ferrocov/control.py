@@ -23,23 +23,24 @@ def _warn(message: str) -> None:
     exceptions.warn(message, stacklevel=3)
 
 
-def resolve_source(entries: list[str], packages: list[str]) -> tuple[list[str], list[str]]:
-    """Resolve ``source`` entries (directories or importable names) and ``source_pkgs`` to
-    absolute paths without importing anything. Returns (paths, names not found)."""
-    paths: list[str] = []
+def resolve_source(entries: list[str], packages: list[str]) -> tuple[list[str], list[str], list[str], list[str]]:
+    """Split ``source`` entries into directories and importable names, as coverage.py does,
+    and find the packages named (with ``source_pkgs``) without importing anything. Returns
+    (directories, package names, their locations ("" where not found), names not found)."""
+    directories: list[str] = []
     unresolved: list[str] = []
+    locations: list[str] = []
     for entry in entries:
         if os.path.isdir(entry):
-            paths.append(os.path.normpath(os.path.abspath(entry)))
+            directories.append(os.path.normpath(os.path.abspath(entry)))
         else:
             packages = [*packages, entry]
     for name in packages:
         location = _find_package(name)
         if location is None:
             unresolved.append(name)
-        else:
-            paths.append(location)
-    return paths, unresolved
+        locations.append(location or "")
+    return directories, list(packages), locations, unresolved
 
 
 def _find_package(name: str) -> str | None:
@@ -137,13 +138,15 @@ class Controller:
 
     def make_settings(self) -> Settings:
         config = self.config
-        source, unresolved = resolve_source(config.source + config.source_dirs, config.source_pkgs)
+        source, packages, locations, unresolved = resolve_source(config.source + config.source_dirs, config.source_pkgs)
         has_source = bool(config.source or config.source_pkgs or config.source_dirs)
         run_id = os.urandom(8).hex()
         directory = os.path.join(os.path.dirname(self.data_file), f".ferrocov-{run_id}")
         return Settings(
             data_directory=directory,
             source=source,
+            source_packages=packages,
+            package_paths=locations,
             has_source=has_source,
             include=list(config.run_include),
             omit=list(config.run_omit),
@@ -283,12 +286,33 @@ class Controller:
     def _module_in(name: str, path: str) -> bool:
         return f"/{name.replace('.', '/')}" in path
 
+    def _imported_packages(self, data: _core.Data) -> list[str]:
+        """Where the ``source`` packages that were imported are, as coverage.py looks for them
+        (a package never imported is reported as such, its files are not): the package as
+        this process imported it, else where it was found at the start if one of its files
+        was measured in some process."""
+        assert self.settings is not None
+        found = []
+        measured = data.measured_files()
+        starting = self.settings.package_paths
+        for i, name in enumerate(self.settings.source_packages):
+            module = sys.modules.get(name)
+            filename = getattr(module, "__file__", None) if module is not None else None
+            if isinstance(filename, str) and filename.endswith((".py", ".pyc", ".pyw")):
+                path = os.path.normpath(os.path.abspath(filename))
+                found.append(os.path.dirname(path) if os.path.basename(path).startswith("__init__.") else path)
+                continue
+            location = (starting[i] if i < len(starting) else "") or _find_package(name)
+            if location is not None and any(p == location or p.startswith(location + os.sep) for p in measured):
+                found.append(location)
+        return found
+
     def touch_unexecuted(self, data: _core.Data) -> None:
         assert self.settings is not None
         if not self.settings.has_source:
             return
         omit = _core.GlobSet(self.settings.omit, self.settings.cwd)
-        for root in self.settings.source:
+        for root in [*self.settings.source, *self._imported_packages(data)]:
             if os.path.isdir(root):
                 for path in find_python_files(root, self.config.include_namespace_packages):
                     path = os.path.normpath(os.path.abspath(path))

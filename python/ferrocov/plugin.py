@@ -290,6 +290,19 @@ class FerrocovPlugin:
         from ferrocov import _xdist
 
         workerinput = getattr(session.config, "workerinput", None)
+        if (
+            self.worker
+            and not self.remote
+            and workerinput
+            and _xdist.SETTINGS_KEY in workerinput
+            and _xdist.runs_elsewhere(workerinput, str(session.config.rootpath))
+        ):
+            # A local worker in another directory (``--tx popen//chdir=DIR`` with
+            # ``--rsyncdir``): it runs the copies there, so it measures as a remote one does.
+            from ferrocov import _measure
+
+            _measure.stop()
+            self.remote = True
         if self.remote and workerinput and _xdist.SETTINGS_KEY in workerinput:
             self.remote_worker = _xdist.RemoteWorker(workerinput, str(session.config.rootpath))
             self.remote_worker.start()

@@ -127,8 +127,11 @@ pub fn glob_to_regex(pattern: &str) -> Result<String> {
 /// The decision "is this file measured?", made once per file by the tracer.
 #[derive(Debug, Clone)]
 pub struct FileFilter {
-    /// Directories (or single files) named by `source` and `source_pkgs`, absolute.
+    /// Directories (or single files) named by `source`, absolute: matched by path.
     pub source: Vec<String>,
+    /// Packages named by `source` (entries that are not directories) and `source_pkgs`:
+    /// matched by module name, as coverage.py matches them, wherever their files are.
+    pub source_packages: Vec<String>,
     /// True when `source` or `source_pkgs` was given, even if nothing resolved.
     pub has_source: bool,
     pub include: GlobSet,
@@ -144,14 +147,33 @@ fn under(path: &str, directory: &str) -> bool {
             && (directory.ends_with('/') || path.as_bytes()[directory.len()] == b'/'))
 }
 
+/// Is `module` the package `package` or one of its submodules?
+pub fn in_package(module: &str, package: &str) -> bool {
+    module == package || (module.len() > package.len() && module.starts_with(package) && module.as_bytes()[package.len()] == b'.')
+}
+
 impl FileFilter {
+    /// Does the decision for `path` depend on the name of the module that runs it?
+    pub fn needs_module_name(&self, path: &str) -> bool {
+        self.has_source && !self.source_packages.is_empty() && path.starts_with('/') && !self.source.iter().any(|s| under(path, s))
+    }
+
+    /// The decision for a file, by its path alone (a file in a `source` package is not
+    /// measured by path: see `should_measure_module`).
     pub fn should_measure(&self, path: &str) -> bool {
+        self.should_measure_module(path, None)
+    }
+
+    /// The decision for a file run as module `module` (coverage.py's module name for it).
+    pub fn should_measure_module(&self, path: &str, module: Option<&str>) -> bool {
         // `<string>`, `<frozen os>` and other pseudo-files are never measured.
         if !path.starts_with('/') {
             return false;
         }
         if self.has_source {
-            if !self.source.iter().any(|s| under(path, s)) {
+            let by_path = self.source.iter().any(|s| under(path, s));
+            let by_name = || module.is_some_and(|m| self.source_packages.iter().any(|p| in_package(m, p)));
+            if !by_path && !by_name() {
                 return false;
             }
         } else if !self.include.is_empty() {
@@ -189,6 +211,7 @@ mod tests {
     fn source_wins_over_excluded_directories() {
         let filter = FileFilter {
             source: vec!["/usr/lib/python3/json".into()],
+            source_packages: vec![],
             has_source: true,
             include: set(&[]),
             omit: set(&["*/tool.py"]),
@@ -204,6 +227,7 @@ mod tests {
     fn default_excludes_library_directories() {
         let filter = FileFilter {
             source: vec![],
+            source_packages: vec![],
             has_source: false,
             include: set(&[]),
             omit: set(&[]),
@@ -212,5 +236,34 @@ mod tests {
         assert!(filter.should_measure("/home/u/proj/a.py"));
         assert!(!filter.should_measure("/usr/lib/python3/os.py"));
         assert!(!filter.should_measure("<string>"));
+    }
+}
+
+#[cfg(test)]
+mod package_tests {
+    use super::*;
+
+    #[test]
+    fn packages_are_matched_by_module_name() {
+        let filter = FileFilter {
+            source: vec!["/p/lib".into()],
+            source_packages: vec!["pkg".into(), "a.b".into()],
+            has_source: true,
+            include: GlobSet::new(&[], "/p").expect("glob"),
+            omit: GlobSet::new(&[], "/p").expect("glob"),
+            excluded_directories: vec![],
+        };
+        assert!(filter.should_measure_module("/p/src/pkg/mod.py", Some("pkg.mod")));
+        assert!(filter.should_measure_module("/elsewhere/pkg/__init__.py", Some("pkg")));
+        // A file of the package's directory imported as a top-level module is not the package.
+        assert!(!filter.should_measure_module("/p/src/pkg/other.py", Some("other")));
+        assert!(!filter.should_measure_module("/p/src/pkgx/m.py", Some("pkgx.m")));
+        assert!(filter.should_measure_module("/p/a/b/c.py", Some("a.b.c")));
+        assert!(!filter.should_measure_module("/p/a/bc.py", Some("a.bc")));
+        assert!(!filter.should_measure("/p/src/pkg/mod.py"));
+        // Directories are still matched by path, whatever the module's name.
+        assert!(filter.should_measure_module("/p/lib/x.py", Some("x")));
+        assert!(!filter.needs_module_name("/p/lib/x.py"));
+        assert!(filter.needs_module_name("/p/src/pkg/mod.py"));
     }
 }

@@ -33,12 +33,13 @@ fn core_name(branch: bool) -> &'static str {
 
 /// Start measuring this process: every thread, now and later.
 #[pyfunction(pass_module)]
-#[pyo3(signature = (data_directory, source, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new()))]
+#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new()))]
 #[allow(clippy::too_many_arguments)]
 fn start(
     module: &Bound<'_, PyModule>,
     data_directory: PathBuf,
     source: Vec<String>,
+    source_packages: Vec<String>,
     has_source: bool,
     include: Vec<String>,
     omit: Vec<String>,
@@ -51,6 +52,7 @@ fn start(
     dynamic::configure(test_function_contexts, &static_context);
     let filter = FileFilter {
         source,
+        source_packages,
         has_source,
         include: GlobSet::new(&include, &cwd).map_err(|e| PyValueError::new_err(format!("include: {e}")))?,
         omit: GlobSet::new(&omit, &cwd).map_err(|e| PyValueError::new_err(format!("omit: {e}")))?,

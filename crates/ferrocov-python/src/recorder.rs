@@ -223,6 +223,57 @@ pub unsafe fn register(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void 
     value
 }
 
+/// The name of the module `code` runs in, as coverage.py names it: from the globals of the
+/// frame running `code` (found on the current thread's stack), `__name__` unless it is
+/// `__main__`, then `__spec__.name`, then the loader's name; else the file's base name.
+fn module_name(code: &Bound<'_, PyAny>, filename: &str) -> Option<String> {
+    let named = |value: Option<Bound<'_, PyAny>>| -> Option<String> {
+        value.and_then(|v| v.extract::<String>().ok()).filter(|name| name != "__main__")
+    };
+    let py = code.py();
+    let mut dunder_name = None;
+    let mut frame = py.import("sys").ok()?.getattr("_getframe").ok()?.call0().ok();
+    let mut depth = 0;
+    while let Some(current) = frame.filter(|f| !f.is_none()) {
+        if depth > 100 {
+            break;
+        }
+        depth += 1;
+        let same = current.getattr("f_code").map(|c| c.is(code)).unwrap_or(false);
+        if !same {
+            frame = current.getattr("f_back").ok();
+            continue;
+        }
+        let globals = current.getattr("f_globals").ok()?;
+        let globals = globals.cast::<pyo3::types::PyDict>().ok()?;
+        let item = |key: &str| globals.get_item(key).ok().flatten();
+        if let Some(name) = named(item("__name__")) {
+            return Some(name);
+        }
+        dunder_name = item("__name__").and_then(|v| v.extract::<String>().ok());
+        if let Some(name) = named(item("__spec__").filter(|s| !s.is_none()).and_then(|s| s.getattr("name").ok())) {
+            return Some(name);
+        }
+        if let Some(loader) = item("__loader__").filter(|l| !l.is_none()) {
+            for attribute in ["fullname", "name"] {
+                if let Some(name) = named(loader.getattr(attribute).ok()) {
+                    return Some(name);
+                }
+            }
+        }
+        break;
+    }
+    let base = filename.rsplit('/').next().unwrap_or(filename);
+    for suffix in [".py", ".pyw", ".pyc"] {
+        if let Some(stem) = base.strip_suffix(suffix) {
+            if !stem.is_empty() {
+                return Some(stem.to_string());
+            }
+        }
+    }
+    dunder_name
+}
+
 fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
     // 3.14's deferred annotations: their code runs only when annotations are read, and its
     // lines are not statements for coverage.py, which never measures it either.
@@ -230,6 +281,18 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
         return Ok(None);
     }
     let filename: String = code.getattr("co_filename")?.extract()?;
+    // A file in a `source` package is measured if the module that runs it is in the package:
+    // its name is found in Python objects, before the lock is taken (reading them could run
+    // Python code, and another thread waiting for the lock would then hold the GIL forever).
+    let module = {
+        let guard = match STATE.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let Some(state) = guard.as_ref() else { return Ok(None) };
+        !state.decisions.contains_key(&filename) && state.filter.needs_module_name(&canonical_path(&filename))
+    };
+    let module = if module { module_name(code, &filename) } else { None };
     let mut guard = match STATE.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
@@ -239,7 +302,7 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
         Some(decision) => decision.clone(),
         None => {
             let path = canonical_path(&filename);
-            let decision = state.filter.should_measure(&path).then_some(path);
+            let decision = state.filter.should_measure_module(&path, module.as_deref()).then_some(path);
             state.decisions.insert(filename.clone(), decision.clone());
             decision
         }

@@ -106,3 +106,53 @@ def test_worker_in_another_directory_measures_its_own_copies(config: str, tmp_pa
     assert not any(str(remote) in line for line in two.stdout.splitlines()), two.stdout
     leftovers = [p.name for p in controller.iterdir() if p.name.startswith((".ferrocov-", ".coverage."))]
     assert leftovers == []
+
+
+def _first_looponfail_round(root: Path, plugins: str, *args: str) -> str:
+    """Run ``pytest -f`` until its first round is over ("waiting for changes"), then stop it.
+    The child a round runs in gets no ``-p`` options from its parent: plugins are chosen with
+    PYTEST_PLUGINS instead, as if only the one tool were installed."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    from conftest import clean_env
+
+    env = clean_env(PYTEST_DISABLE_PLUGIN_AUTOLOAD="1", PYTEST_PLUGINS=f"xdist.plugin,xdist.looponfail,{plugins}")
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-f", "-W", "ignore::DeprecationWarning", *args]
+    process = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    assert process.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 120
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if "waiting for changes" in line or time.monotonic() > deadline:
+                break
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+    return "".join(lines)
+
+
+def test_looponfail_rounds_report_coverage(tmp_path: Path) -> None:
+    """``--looponfail``: each round runs in a fresh child, which measures and reports as a run
+    of its own, as pytest-cov's rounds do."""
+    serial = tmp_path / "serial"
+    looping = tmp_path / "looping"
+    other = tmp_path / "pytest-cov"
+    for root in (serial, looping, other):
+        shutil.copytree(PROJECT, root)
+    args = ["--cov=calc", "--cov-report=term-missing"]
+    one = run([sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", *args], cwd=serial)
+    assert one.returncode == 0, one.stdout
+    ours = _first_looponfail_round(looping, "ferrocov.plugin", *args)
+    theirs = _first_looponfail_round(other, "pytest_cov.plugin", *args)
+    assert "coverage: platform" in theirs, theirs
+    assert "waiting for changes" in ours, ours
+    assert report_rows(ours) == report_rows(one.stdout), ours
+    assert "pytest-cov is also installed" not in ours
+    leftovers = [p.name for p in looping.iterdir() if p.name.startswith((".ferrocov-", ".coverage."))]
+    assert leftovers == []

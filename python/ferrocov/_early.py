@@ -176,6 +176,11 @@ def _discard_unclaimed() -> None:
         shutil.rmtree(found.settings.data_directory, ignore_errors=True)
 
 
+def discard() -> None:
+    """Stop the measurement started at start-up, if any, and leave no data behind."""
+    _discard_unclaimed()
+
+
 def take(wanted: tuple[Any, ...]) -> tuple[Any, list[str]] | None:
     """The measurement started at start-up, if it was started with `wanted`; a different one
     is stopped and its data discarded."""

@@ -171,6 +171,25 @@ def _sep(stream: StringIO, char: str, text: str) -> None:
     stream.write(line + "\n\n")
 
 
+_LOOPONFAIL = "FERROCOV_LOOPONFAIL"
+
+
+def _looponfail_parent() -> bool:
+    """Is this the process that runs pytest-xdist's --looponfail loop (not one of the children it
+    starts for each round)? If so, stop what started at interpreter start-up and make sure the
+    children do not inherit it: each child measures itself."""
+    from ferrocov import _early
+    from ferrocov._settings import ENV_VAR
+
+    marker = os.environ.get(_LOOPONFAIL)
+    if marker is not None and marker != str(os.getpid()):
+        return False
+    os.environ[_LOOPONFAIL] = str(os.getpid())
+    _early.discard()
+    os.environ.pop(ENV_VAR, None)
+    return True
+
+
 class FerrocovPlugin:
     def __init__(self, options: argparse.Namespace, pluginmanager: Any) -> None:
         self.options = options
@@ -195,6 +214,11 @@ class FerrocovPlugin:
             options.cov_report = {"term": None}
         elif len(options.cov_report) == 1 and "" in options.cov_report:
             options.cov_report = {}
+        if getattr(options, "looponfail", False) and _looponfail_parent():
+            # pytest-xdist's --looponfail: this process runs no tests; it starts a fresh child
+            # for every round, which measures and reports as a run of its own (as pytest-cov's).
+            self._disabled = True
+            return
         source = None if True in options.cov_source else [p for p in options.cov_source if p is not True]
         self.start(source)
 

@@ -15,8 +15,9 @@ PROGRAMS = HERE / "programs"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment for a child process: no measurement inherited from whoever runs pytest."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROCOV_", "COVERAGE_"))}
+    """The environment for a child process: no measurement inherited from whoever runs pytest,
+    and not taken for an xdist worker when this suite runs under xdist."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FERROCOV_", "COVERAGE_", "PYTEST_XDIST_"))}
     env.pop("PYTHONPATH", None)
     env.update(extra)
     return env

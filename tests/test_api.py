@@ -99,7 +99,7 @@ def drive(root: Path, module: str, branch: bool) -> dict[str, object]:
 def test_the_same_calls_give_the_same_results(tmp_path: Path, branch: bool) -> None:
     theirs = drive(tmp_path / "coverage", "coverage", branch)
     ours = drive(tmp_path / "ferrocov", "ferrocov", branch)
-    if branch and sys.version_info < (3, 14):
+    if branch and sys.version_info < (3, 12):
         # Raw arcs: the same arcs, read the same way.
         assert ours["arcs"] == theirs["arcs"]
     if branch:

@@ -1,6 +1,6 @@
-//! Branch events to arcs, for the sys.monitoring branch core (3.14+).
+//! Branch events to arcs, for the sys.monitoring branch core (3.12+).
 //!
-//! A BRANCH_LEFT or BRANCH_RIGHT event gives the offsets of the branch instruction and of where
+//! A BRANCH_LEFT or BRANCH_RIGHT event (a BRANCH event before 3.14) gives the offsets of the branch instruction and of where
 //! it went. The arc is (line of the branch, first line reached from the destination): follow
 //! the instructions from the destination (through unconditional jumps) until one is on another
 //! line (the arc), a return (the arc out of the code object), or another branch (none: that
@@ -21,6 +21,9 @@ const RETURN: u8 = 8;
 const NO_FALL_THROUGH: u8 = 16;
 const CACHE: u8 = 32;
 const EXTENDED_ARG: u8 = 64;
+/// A conditional jump whose two ways are the next instruction and its forward target
+/// (POP_JUMP_IF_*, FOR_ITER): the way not taken can be worked out from the one taken.
+const TWO_WAYS: u8 = 128;
 
 /// What each opcode of this interpreter is, as far as following a trail needs to know.
 static OPCODES: [AtomicU8; 256] = [const { AtomicU8::new(0) }; 256];
@@ -49,10 +52,13 @@ pub fn configure(py: Python<'_>) -> PyResult<()> {
     for name in ["JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_FORWARD"] {
         mark(name, ALWAYS_JUMP)?;
     }
-    for name in ["RETURN_VALUE", "RETURN_GENERATOR"] {
+    for name in ["RETURN_VALUE", "RETURN_CONST", "RETURN_GENERATOR"] {
         mark(name, RETURN)?;
     }
     mark("RERAISE", NO_FALL_THROUGH)?;
+    for name in ["POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE", "FOR_ITER"] {
+        mark(name, TWO_WAYS)?;
+    }
     mark("CACHE", CACHE)?;
     mark("EXTENDED_ARG", EXTENDED_ARG)?;
     Ok(())
@@ -158,6 +164,44 @@ impl Trail {
             offset += 2;
         }
         None
+    }
+
+    /// The arc a branch from `source` to `dest` records: the one it resolves to, else the
+    /// lines as the line table has them.
+    pub fn arc(&self, source: usize, dest: usize, first_line: i32) -> Option<(i32, i32)> {
+        self.resolve(source, dest, first_line).or_else(|| self.raw_arc(source, dest))
+    }
+
+    /// The other way the two-way branch at `source` can go, given the way it went (`dest`);
+    /// None when this branch is not one whose ways are known (3.12 and 3.13's BRANCH event).
+    pub fn other_way(&self, source: usize, dest: usize) -> Option<usize> {
+        let code = &self.code;
+        let op = *code.get(source)?;
+        if !is(op, TWO_WAYS) || is(op, BACKWARD) {
+            return None;
+        }
+        let mut argument = *code.get(source + 1)? as usize;
+        let mut shift = 8;
+        let mut back = source;
+        while back >= 2 && is(code[back - 2], EXTENDED_ARG) {
+            back -= 2;
+            argument |= (code[back + 1] as usize) << shift;
+            shift += 8;
+        }
+        let mut next = source + 2;
+        while next + 1 < code.len() && is(code[next], CACHE) {
+            next += 2;
+        }
+        let target = next + 2 * argument;
+        if dest == next {
+            Some(target)
+        } else if dest >= target {
+            // The target itself, or (FOR_ITER, exhausted) just past the instructions there
+            // that end the loop.
+            Some(next)
+        } else {
+            None
+        }
     }
 
     /// The lines of `source` and `dest` as the line table has them (no statement mapping):

@@ -1,7 +1,7 @@
 //! `ferrocov._core`: the tracers, and bindings to the pure-Rust core.
 
 mod bindings;
-#[cfg(Py_3_14)]
+#[cfg(Py_3_12)]
 mod branches;
 mod dynamic;
 #[cfg(Py_3_12)]
@@ -22,6 +22,8 @@ use pyo3::prelude::*;
 fn core_name(branch: bool) -> &'static str {
     if branch && cfg!(Py_3_14) {
         "sysmon-arcs: sys.monitoring LINE, PY_RETURN, BRANCH_LEFT/BRANCH_RIGHT events, DISABLE after the first hit (Rust callbacks), arcs as coverage.py's sysmon core records them"
+    } else if branch && cfg!(Py_3_12) {
+        "sysmon-arcs: sys.monitoring LINE, PY_RETURN, BRANCH events, DISABLE after the first hit (a branch: once it has gone both ways) (Rust callbacks), arcs as coverage.py's sysmon core records them"
     } else if branch {
         "ctrace-arcs: C-level trace function PyEval_SetTrace (Rust), arcs as coverage.py's C tracer records them"
     } else if cfg!(Py_3_12) {
@@ -85,12 +87,11 @@ fn start(
     installed
 }
 
-/// Lines: sys.monitoring on 3.12+, the trace function before. Branches: sys.monitoring on
-/// 3.14+ (BRANCH_LEFT/BRANCH_RIGHT, as coverage.py's default core there), the trace function
-/// before (as coverage.py's default core on 3.12 and 3.13: their BRANCH events do not give
-/// coverage.py's arcs).
+/// Lines and branches: sys.monitoring on 3.12+ (branches: BRANCH_LEFT/BRANCH_RIGHT on 3.14+,
+/// as coverage.py's default core there; BRANCH on 3.12 and 3.13, each branch firing until it
+/// has gone both ways), the trace function before.
 fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<()> {
-    let monitored = if cfg!(Py_3_14) { true } else { cfg!(Py_3_12) && !branch };
+    let monitored = cfg!(Py_3_12);
     #[cfg(Py_3_12)]
     if monitored {
         return monitoring::install(py, module, branch).map(|_| ());
@@ -219,12 +220,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module.add_function(wrap_pyfunction!(monitoring::py_resume, module)?)?;
         module.add("_py_resume", module.getattr("py_resume")?)?;
     }
-    #[cfg(all(Py_3_12, not(Py_3_14)))]
-    {
-        module.add_function(wrap_pyfunction!(monitoring::py_return, module)?)?;
-        module.add("_py_return", module.getattr("py_return")?)?;
-    }
-    #[cfg(Py_3_14)]
+    #[cfg(Py_3_12)]
     {
         module.add_function(wrap_pyfunction!(monitoring::line_arcs, module)?)?;
         module.add("_line_arcs", module.getattr("line_arcs")?)?;

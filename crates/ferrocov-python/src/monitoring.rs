@@ -5,18 +5,17 @@
 //! Every callback returns DISABLE, so an event costs nothing once it has been recorded.
 //!
 //! - Lines: LINE events; a line is recorded the first time it runs.
-//! - Branches (3.14+, where BRANCH_LEFT/BRANCH_RIGHT exist): LINE, PY_RETURN and both branch
-//!   events, recording exactly the arcs coverage.py's own sys.monitoring core records (its
+//! - Branches: LINE, PY_RETURN and branch events (BRANCH_LEFT/BRANCH_RIGHT on 3.14+, BRANCH on
+//!   3.12 and 3.13), recording the arcs coverage.py's own sys.monitoring core records (its
 //!   default on 3.14): a LINE event adds the self-arc (line, line) and, from the line this code
 //!   object last reported, (last, line); a PY_RETURN adds (line, -co_firstlineno); a branch
 //!   event adds the arc [`crate::branches`] resolves. The reports turn self-arcs into the one
 //!   exit a line can take, as coverage.py's do. A branch that has gone both ways, and a line
-//!   seen once, cost nothing more.
+//!   seen once, cost nothing more (on 3.12 and 3.13 a branch that has gone one way only keeps
+//!   firing: their one BRANCH event can't be disabled for one way alone).
 
-#[cfg(Py_3_14)]
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
-#[cfg(Py_3_14)]
 use std::sync::Arc;
 
 use pyo3::prelude::*;
@@ -38,9 +37,14 @@ const EVENT_PY_RESUME: i32 = 1 << 1;
 const EVENT_PY_RETURN: i32 = 1 << 2;
 const EVENT_PY_YIELD: i32 = 1 << 3;
 const EVENT_LINE: i32 = 1 << 5;
+#[cfg(Py_3_14)]
 const EVENT_BRANCH_LEFT: i32 = 1 << 8;
+#[cfg(Py_3_14)]
 const EVENT_BRANCH_RIGHT: i32 = 1 << 9;
-const ALL_EVENTS: [i32; 7] = [EVENT_PY_START, EVENT_PY_RESUME, EVENT_PY_RETURN, EVENT_PY_YIELD, EVENT_LINE, EVENT_BRANCH_LEFT, EVENT_BRANCH_RIGHT];
+/// 3.12 and 3.13: BRANCH, for both ways a branch goes.
+#[cfg(not(Py_3_14))]
+const EVENT_BRANCH: i32 = 1 << 8;
+const ALL_EVENTS: [i32; 7] = [EVENT_PY_START, EVENT_PY_RESUME, EVENT_PY_RETURN, EVENT_PY_YIELD, EVENT_LINE, 1 << 8, 1 << 9];
 
 /// The tool ids ferrocov may claim, in order: `sys.monitoring.COVERAGE_ID` (1), the id meant
 /// for coverage tools, then the two ids CPython gives no role. Never the debugger's (0), the
@@ -141,14 +145,6 @@ pub fn py_unwind(py: Python<'_>, _code: &Bound<'_, PyAny>, _offset: &Bound<'_, P
     py.None()
 }
 
-/// PY_RETURN in line measurement (dynamic contexts only): a test function's context ends.
-#[cfg(not(Py_3_14))]
-#[pyfunction]
-pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: usize, _value: &Bound<'_, PyAny>) -> Py<PyAny> {
-    context_frame_ends(py);
-    if crate::dynamic::is_test_name(code) { py.None() } else { disable(py) }
-}
-
 /// LINE (line measurement): record the line, then never be called for it again.
 #[pyfunction]
 pub fn line(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyAny> {
@@ -161,7 +157,6 @@ pub fn line(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> Py<PyA
     disable(py)
 }
 
-#[cfg(Py_3_14)]
 /// LINE (branch measurement): the line, its self-arc, and the arc from the line this code
 /// object last reported.
 #[pyfunction]
@@ -185,7 +180,6 @@ pub fn line_arcs(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> P
 
 /// PY_RETURN (branch measurement): the arc out of the code object, from the returning line;
 /// with dynamic contexts, a test function's context ends.
-#[cfg(Py_3_14)]
 #[pyfunction]
 pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, _value: &Bound<'_, PyAny>) -> Py<PyAny> {
     let keep_firing = crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::is_test_name(code);
@@ -215,24 +209,60 @@ pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, _value:
     disable(py)
 }
 
-#[cfg(Py_3_14)]
-/// BRANCH_LEFT / BRANCH_RIGHT (branch measurement): the arc the branch took.
+/// BRANCH_LEFT / BRANCH_RIGHT (3.14+), BRANCH (3.12, 3.13) (branch measurement): the arc the
+/// branch took. On 3.14 each way is disabled once taken. On 3.12 and 3.13 one BRANCH event
+/// serves both ways, and DISABLE would silence the way not yet taken: a branch keeps firing
+/// until it has gone two ways (almost every branch does, soon), then is disabled.
 #[pyfunction]
 pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destination: usize) -> Py<PyAny> {
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return py.None();
     }
+    #[cfg(not(Py_3_14))]
+    let mut both_ways = true;
     // SAFETY: as in line_arcs.
     unsafe {
         let value = recorder::slot_for(py, code.as_ptr());
         let arc = match recorder::arc_state_mut(value) {
+            #[cfg(not(Py_3_14))]
+            Some(state) if state.branch_first.get(&offset).is_some_and(|&(first, _)| first == destination) => {
+                // This way again: recorded already. Disabled if the arc the other way would
+                // record has been stored meanwhile (a loop's test at its top and at its bottom
+                // leave by the same arc), else it keeps firing.
+                let learnt = match state.branch_first.get(&offset) {
+                    Some(&(_, Some((from, to)))) => state.has_arc(from, to),
+                    _ => false,
+                };
+                if learnt {
+                    return disable(py);
+                }
+                return py.None();
+            }
             Some(state) => {
                 if state.trail.is_none() {
                     let multiline = multiline_map(py, &state.path);
                     state.trail = crate::branches::Trail::new(code, multiline).ok().map(Box::new);
                 }
                 let first_line = state.first_line;
-                state.trail.as_ref().and_then(|trail| trail.resolve(offset, destination, first_line).or_else(|| trail.raw_arc(offset, destination)))
+                let arc = state.trail.as_ref().and_then(|trail| trail.arc(offset, destination, first_line));
+                #[cfg(not(Py_3_14))]
+                if !state.branch_first.contains_key(&offset) {
+                    // The first way this branch goes. If the other way would record nothing
+                    // new (no arc, this very arc, or one already stored), there is nothing
+                    // left to learn here: disable it now rather than at its second way.
+                    let other = state.trail.as_ref().and_then(|trail| {
+                        trail.other_way(offset, destination).map(|way| trail.arc(offset, way, first_line))
+                    });
+                    both_ways = match other {
+                        Some(None) => true,
+                        Some(Some(other)) => Some(other) == arc || state.has_arc(other.0, other.1),
+                        None => false,
+                    };
+                    if !both_ways {
+                        state.branch_first.insert(offset, (destination, other.flatten()));
+                    }
+                }
+                arc
             }
             None => None,
         };
@@ -243,18 +273,19 @@ pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destinatio
             recorder::record_arc(value, from, to);
         }
     }
+    #[cfg(not(Py_3_14))]
+    if !both_ways {
+        return py.None();
+    }
     disable(py)
 }
 
 /// A file's multi-line statements: each line of one, mapped to its first line.
-#[cfg(Py_3_14)]
 type MultilineMap = Arc<HashMap<i32, i32>>;
 
-#[cfg(Py_3_14)]
 /// Per file, its multi-line statements (computed once per process, by `ferrocov._source`).
 static MULTILINE: std::sync::Mutex<Option<HashMap<String, MultilineMap>>> = std::sync::Mutex::new(None);
 
-#[cfg(Py_3_14)]
 fn multiline_map(py: Python<'_>, path: &str) -> MultilineMap {
     let mut guard = match MULTILINE.lock() {
         Ok(guard) => guard,
@@ -294,14 +325,20 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
     TOOL_ID.store(tool, Ordering::Relaxed);
     let mut callbacks = vec![(EVENT_PY_START, "_py_start")];
     if branch {
-        #[cfg(not(Py_3_14))]
-        return Err(pyo3::exceptions::PyRuntimeError::new_err("branch events need CPython 3.14"));
+        crate::branches::configure(py)?;
+        // 3.14: a branch's two ways are two events; 3.12 and 3.13: one BRANCH event (the bit
+        // BRANCH_LEFT has on 3.14) for both.
         #[cfg(Py_3_14)]
-        {
-            crate::branches::configure(py)?;
-            callbacks.extend([(EVENT_LINE, "_line_arcs"), (EVENT_PY_RETURN, "_py_return"), (EVENT_BRANCH_LEFT, "_branch"), (EVENT_BRANCH_RIGHT, "_branch")]);
-            LOCAL_EVENTS.store(EVENT_LINE | EVENT_PY_RETURN | EVENT_BRANCH_LEFT | EVENT_BRANCH_RIGHT, Ordering::Relaxed);
+        let branch_events = [EVENT_BRANCH_LEFT, EVENT_BRANCH_RIGHT];
+        #[cfg(not(Py_3_14))]
+        let branch_events = [EVENT_BRANCH];
+        callbacks.extend([(EVENT_LINE, "_line_arcs"), (EVENT_PY_RETURN, "_py_return")]);
+        let mut local = EVENT_LINE | EVENT_PY_RETURN;
+        for event in branch_events {
+            callbacks.push((event, "_branch"));
+            local |= event;
         }
+        LOCAL_EVENTS.store(local, Ordering::Relaxed);
     } else {
         callbacks.push((EVENT_LINE, "_line"));
         LOCAL_EVENTS.store(EVENT_LINE, Ordering::Relaxed);

@@ -39,14 +39,20 @@ pub struct ArcState {
     slot: ArcSlot,
     used: u32,
     pub path: String,
-    /// The sys.monitoring branch core (3.14+): the line this code object last reported,
+    /// The sys.monitoring branch core (3.12+): the line this code object last reported,
     /// forgotten at a return (coverage.py's sysmon rule: per code object, not per frame).
-    #[cfg(Py_3_14)]
+    #[cfg(Py_3_12)]
     pub last_line: Option<i32>,
     /// The sys.monitoring branch core: what resolving its branch events needs, made the first
     /// time one fires.
-    #[cfg(Py_3_14)]
+    #[cfg(Py_3_12)]
     pub trail: Option<Box<crate::branches::Trail>>,
+    /// 3.12 and 3.13, whose BRANCH event is one event for both ways a branch can go: the
+    /// first destination each branch went to, until it has gone another way too, and the arc
+    /// the other way would record (when known: once stored, by any branch, the other way has
+    /// nothing left to teach).
+    #[cfg(all(Py_3_12, not(Py_3_14)))]
+    pub branch_first: HashMap<usize, (usize, Option<(i32, i32)>)>,
 }
 
 /// A multiplicative hasher for the packed arcs: they are small integers, and the default
@@ -344,10 +350,12 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
                         slot: arc_slot,
                         used: 0,
                         path: path.clone(),
-                        #[cfg(Py_3_14)]
+                        #[cfg(Py_3_12)]
                         last_line: None,
-                        #[cfg(Py_3_14)]
+                        #[cfg(Py_3_12)]
                         trail: None,
+                        #[cfg(all(Py_3_12, not(Py_3_14)))]
+                        branch_first: HashMap::new(),
                     })),
                     Err(error) => {
                         state.failed = true;
@@ -402,6 +410,14 @@ pub unsafe fn record_arc(value: *mut c_void, from: i32, to: i32) {
     arcs.used += 1;
 }
 
+impl ArcState {
+    /// Has the arc `from -> to` been stored for this code object in this generation?
+    #[cfg(all(Py_3_12, not(Py_3_14)))]
+    pub fn has_arc(&self, from: i32, to: i32) -> bool {
+        self.seen.contains(&((from as u32 as u64) | ((to as u32 as u64) << 32)))
+    }
+}
+
 /// The code object's arc record is full: continue in a new, larger one.
 #[cold]
 fn grow_arcs(arcs: &mut ArcState) -> bool {
@@ -444,7 +460,7 @@ pub unsafe fn arc_state<'a>(value: *mut c_void) -> Option<&'a ArcState> {
 ///
 /// # Safety
 /// As for [`record_arc`]; no other reference to the state may be alive.
-#[cfg(Py_3_14)]
+#[cfg(Py_3_12)]
 #[inline(always)]
 pub unsafe fn arc_state_mut<'a>(value: *mut c_void) -> Option<&'a mut ArcState> {
     if value == not_measured() {

@@ -9,30 +9,33 @@
 //! the same data and report the same branches.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 
-const JUMP: u8 = 1;
-const ALWAYS_JUMP: u8 = 2;
-const BACKWARD: u8 = 4;
-const RETURN: u8 = 8;
-const NO_FALL_THROUGH: u8 = 16;
-const CACHE: u8 = 32;
-const EXTENDED_ARG: u8 = 64;
+const JUMP: u16 = 1;
+const ALWAYS_JUMP: u16 = 2;
+const BACKWARD: u16 = 4;
+const RETURN: u16 = 8;
+const NO_FALL_THROUGH: u16 = 16;
+const CACHE: u16 = 32;
+const EXTENDED_ARG: u16 = 64;
 /// A conditional jump whose two ways are the next instruction and its forward target
 /// (POP_JUMP_IF_*, FOR_ITER): the way not taken can be worked out from the one taken.
-const TWO_WAYS: u8 = 128;
+const TWO_WAYS: u16 = 128;
+/// Control never goes on to the next instruction (a raise), for the control-flow graph only
+/// (the trail of a branch follows coverage.py's resolver, which does not stop there).
+const ENDS_FLOW: u16 = 256;
 
 /// What each opcode of this interpreter is, as far as following a trail needs to know.
-static OPCODES: [AtomicU8; 256] = [const { AtomicU8::new(0) }; 256];
+static OPCODES: [AtomicU16; 256] = [const { AtomicU16::new(0) }; 256];
 
 /// Learn the opcodes from `dis` (their numbers change between versions).
 pub fn configure(py: Python<'_>) -> PyResult<()> {
     let dis = py.import("dis")?;
     let opmap = dis.getattr("opmap")?;
-    let mark = |name: &str, flag: u8| -> PyResult<()> {
+    let mark = |name: &str, flag: u16| -> PyResult<()> {
         if let Ok(op) = opmap.get_item(name).and_then(|v| v.extract::<u8>()) {
             OPCODES[op as usize].fetch_or(flag, Ordering::Relaxed);
         }
@@ -56,6 +59,9 @@ pub fn configure(py: Python<'_>) -> PyResult<()> {
         mark(name, RETURN)?;
     }
     mark("RERAISE", NO_FALL_THROUGH)?;
+    for name in ["RAISE_VARARGS", "RERAISE", "RETURN_VALUE", "RETURN_CONST", "RETURN_GENERATOR", "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"] {
+        mark(name, ENDS_FLOW)?;
+    }
     for name in ["POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE", "FOR_ITER"] {
         mark(name, TWO_WAYS)?;
     }
@@ -64,12 +70,16 @@ pub fn configure(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
-fn is(op: u8, flag: u8) -> bool {
+fn is(op: u8, flag: u16) -> bool {
     OPCODES[op as usize].load(Ordering::Relaxed) & flag != 0
 }
 
 /// A code object's bytecode and line table, and its file's multi-line statements.
 pub struct Trail {
+    /// For each line, the one line control can enter it from (None: several, or from
+    /// outside: the caller, an exception handler, an instruction without a line), made when
+    /// first needed (3.12 and 3.13's watches).
+    entries: Option<HashMap<i32, Option<i32>>>,
     code: Vec<u8>,
     /// The line of each 2-byte code unit (None where the line table has none).
     lines: Vec<Option<i32>>,
@@ -102,7 +112,7 @@ pub fn line_at(lines: &[Option<i32>], offset: usize) -> Option<i32> {
 
 impl Trail {
     pub fn new(code: &Bound<'_, PyAny>, multiline: Arc<HashMap<i32, i32>>) -> PyResult<Trail> {
-        Ok(Trail { code: code.getattr("co_code")?.extract()?, lines: byte_lines(code)?, multiline })
+        Ok(Trail { entries: None, code: code.getattr("co_code")?.extract()?, lines: byte_lines(code)?, multiline })
     }
 
     /// The line of the instruction at `offset`, as the line table has it.
@@ -117,6 +127,12 @@ impl Trail {
     /// The arc a branch from `source` to `dest` took, or None (see the module's description).
     /// `first_line` is the code object's `co_firstlineno`.
     pub fn resolve(&self, source: usize, dest: usize, first_line: i32) -> Option<(i32, i32)> {
+        self.resolve_to(source, dest, first_line).map(|(arc, _)| arc)
+    }
+
+    /// As `resolve`, with the offset of the instruction whose line ends the arc (None for the
+    /// arc out of the code object).
+    pub fn resolve_to(&self, source: usize, dest: usize, first_line: i32) -> Option<((i32, i32), Option<usize>)> {
         let from_line = self.statement_line(source)?;
         let code = &self.code;
         let mut offset = dest as i64;
@@ -136,7 +152,7 @@ impl Trail {
             }
             if let Some(line) = self.statement_line(at) {
                 if line != 0 && line != from_line {
-                    return Some((from_line, line));
+                    return Some(((from_line, line), Some(at)));
                 }
             }
             if is(op, JUMP) {
@@ -155,7 +171,7 @@ impl Trail {
                 continue;
             }
             if is(op, RETURN) {
-                return Some((from_line, -first_line));
+                return Some(((from_line, -first_line), None));
             }
             if is(op, NO_FALL_THROUGH) {
                 return None;
@@ -202,6 +218,86 @@ impl Trail {
         } else {
             None
         }
+    }
+
+    /// The line the instruction at `at` is on, as the line table has it.
+    pub fn raw_line(&self, at: usize) -> Option<i32> {
+        line_at(&self.lines, at)
+    }
+
+    /// The line of a multi-line statement's first line.
+    pub fn statement_of(&self, line: i32) -> i32 {
+        self.multiline.get(&line).copied().unwrap_or(line)
+    }
+
+    /// The one line `line` can be entered from, if there is exactly one (see `entries`).
+    /// `handlers` are the targets of the code object's exception table.
+    pub fn only_entry(&mut self, line: i32, handlers: impl FnOnce() -> Option<Vec<usize>>) -> Option<i32> {
+        if self.entries.is_none() {
+            let computed = match handlers() {
+                Some(handlers) => self.control_flow_entries(&handlers),
+                None => HashMap::new(),
+            };
+            self.entries = Some(computed);
+        }
+        self.entries.as_ref().and_then(|entries| entries.get(&line).copied().flatten())
+    }
+
+    /// For each line, the line control enters it from, from the control-flow graph of the
+    /// bytecode: an edge between instructions on different lines enters the second line from
+    /// the first. The first instruction, exception handlers, and edges from an instruction
+    /// with no line enter from outside (None); so does more than one line.
+    fn control_flow_entries(&self, handlers: &[usize]) -> HashMap<i32, Option<i32>> {
+        let code = &self.code;
+        let mut entries: HashMap<i32, Option<i32>> = HashMap::new();
+        let enter = |entries: &mut HashMap<i32, Option<i32>>, to: Option<i32>, from: Option<i32>| {
+            let Some(to) = to else { return };
+            if Some(to) == from {
+                return;
+            }
+            let merged = match entries.get(&to) {
+                None => from,
+                Some(&existing) => existing.filter(|&line| Some(line) == from),
+            };
+            entries.insert(to, merged);
+        };
+        enter(&mut entries, self.raw_line(0), None);
+        for &handler in handlers {
+            enter(&mut entries, self.raw_line(handler), None);
+        }
+        let mut at = 0;
+        let mut extended: usize = 0;
+        while at + 1 < code.len() {
+            let op = code[at];
+            if is(op, CACHE) {
+                at += 2;
+                continue;
+            }
+            let line = self.raw_line(at);
+            let mut next = at + 2;
+            while next + 1 < code.len() && is(code[next], CACHE) {
+                next += 2;
+            }
+            if is(op, EXTENDED_ARG) {
+                extended = (extended | code[at + 1] as usize) << 8;
+            } else {
+                if is(op, JUMP) {
+                    let argument = extended | code[at + 1] as usize;
+                    let target = if is(op, BACKWARD) { next.checked_sub(2 * argument) } else { Some(next + 2 * argument) };
+                    match target {
+                        Some(target) if target < code.len() => enter(&mut entries, self.raw_line(target), line),
+                        // A jump this reading can't place: trust no entry of this code.
+                        _ => return HashMap::new(),
+                    }
+                }
+                extended = 0;
+            }
+            if !is(op, ENDS_FLOW) && next + 1 < code.len() {
+                enter(&mut entries, self.raw_line(next), line);
+            }
+            at = next;
+        }
+        entries
     }
 
     /// The lines of `source` and `dest` as the line table has them (no statement mapping):

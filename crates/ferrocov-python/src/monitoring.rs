@@ -174,6 +174,15 @@ pub fn line_arcs(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> P
         if let Some(last) = last.filter(|&last| last != line_number) {
             recorder::record_arc(value, last, line_number);
         }
+        #[cfg(not(Py_3_14))]
+        {
+            let watched = recorder::arc_state_mut(value)
+                .filter(|state| !state.watches.is_empty())
+                .and_then(|state| state.watches.remove(&line_number));
+            for (from, to) in watched.unwrap_or_default() {
+                recorder::record_arc(value, from, to);
+            }
+        }
     }
     disable(py)
 }
@@ -258,6 +267,9 @@ pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destinatio
                         Some(Some(other)) => Some(other) == arc || state.has_arc(other.0, other.1),
                         None => false,
                     };
+                    if !both_ways && watch_other_way(py, code, state, offset, destination) {
+                        both_ways = true;
+                    }
                     if !both_ways {
                         state.branch_first.insert(offset, (destination, other.flatten()));
                     }
@@ -278,6 +290,44 @@ pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destinatio
         return py.None();
     }
     disable(py)
+}
+
+/// 3.12 and 3.13: can the other way of the branch at `offset` (which went to `destination`)
+/// be told by the LINE event of the line it leads to? Yes if that line has not run yet, is
+/// entered from the branch's own line only (the control-flow graph says so), and this is not
+/// a generator (whose resumption enters lines too). Then the arc is stored when that line first
+/// runs, and the branch can be disabled now.
+#[cfg(not(Py_3_14))]
+fn watch_other_way(py: Python<'_>, code: &Bound<'_, PyAny>, state: &mut recorder::ArcState, offset: usize, destination: usize) -> bool {
+    if state.generator_code.is_some() {
+        return false;
+    }
+    let first_line = state.first_line;
+    let Some(trail) = state.trail.as_mut() else { return false };
+    let Some(other) = trail.other_way(offset, destination) else { return false };
+    let Some(((from, to), Some(at))) = trail.resolve_to(offset, other, first_line) else { return false };
+    let Some(raw) = trail.raw_line(at) else { return false };
+    if to <= 0 || trail.statement_of(raw) != to {
+        return false;
+    }
+    let handlers = || -> Option<Vec<usize>> {
+        let entries = py.import("dis").ok()?.getattr("Bytecode").ok()?.call1((code,)).ok()?.getattr("exception_entries").ok()?;
+        let mut targets = Vec::new();
+        for entry in entries.try_iter().ok()? {
+            targets.push(entry.ok()?.getattr("target").ok()?.extract::<usize>().ok()?);
+        }
+        Some(targets)
+    };
+    let entry = trail.only_entry(raw, handlers);
+    if PyErr::occurred(py) {
+        let _ = PyErr::take(py);
+    }
+    let Some(entry) = entry else { return false };
+    if trail.statement_of(entry) != from || state.has_arc(raw, raw) {
+        return false;
+    }
+    state.watches.entry(raw).or_default().push((from, to));
+    true
 }
 
 /// A file's multi-line statements: each line of one, mapped to its first line.

@@ -53,6 +53,12 @@ pub struct ArcState {
     /// nothing left to teach).
     #[cfg(all(Py_3_12, not(Py_3_14)))]
     pub branch_first: HashMap<usize, (usize, Option<(i32, i32)>)>,
+    /// 3.12 and 3.13: arcs to store when a line first runs, keyed by that line. A branch
+    /// whose other way leads to a line that has not run yet, and that control can enter from
+    /// its own line only, is disabled after its first way: the line's LINE event then says
+    /// the other way was taken (a loop's exit, run once at the end of a long loop).
+    #[cfg(all(Py_3_12, not(Py_3_14)))]
+    pub watches: HashMap<i32, Vec<(i32, i32)>>,
 }
 
 /// A multiplicative hasher for the packed arcs: they are small integers, and the default
@@ -356,6 +362,8 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
                         trail: None,
                         #[cfg(all(Py_3_12, not(Py_3_14)))]
                         branch_first: HashMap::new(),
+                        #[cfg(all(Py_3_12, not(Py_3_14)))]
+                        watches: HashMap::new(),
                     })),
                     Err(error) => {
                         state.failed = true;

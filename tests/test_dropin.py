@@ -515,3 +515,20 @@ def test_run_source_package_selects_modules_by_name(tmp_path: Path, args: list[s
     mine_report = ferrocov("report", "-m", cwd=ours)
     other_report = coverage("report", "-m", cwd=theirs)
     assert mine_report.stdout == other_report.stdout
+
+
+def test_debug_topics_are_answered(tmp_path: Path) -> None:
+    """`debug premain`, `pybehave` and `sqlite` answer what they are asked, each its own way
+    (not the data file's listing); an unknown topic is an error naming it."""
+    premain = ferrocov("debug", "premain", cwd=tmp_path)
+    assert premain.returncode == 0 and premain.stdout.startswith("-- premain") and "cli.py" in premain.stdout
+    pybehave = ferrocov("debug", "pybehave", cwd=tmp_path)
+    assert pybehave.returncode == 0 and "sys.monitoring: " + str(sys.version_info >= (3, 12)) in pybehave.stdout
+    sqlite = ferrocov("debug", "sqlite", cwd=tmp_path)
+    assert sqlite.returncode == 0 and "sqlite version" in sqlite.stdout
+    import re
+
+    assert re.search(r"\b3\.\d+\.\d+\b", sqlite.stdout), sqlite.stdout
+    assert "-- data" not in premain.stdout + pybehave.stdout + sqlite.stdout
+    unknown = ferrocov("debug", "nonsense", cwd=tmp_path)
+    assert unknown.returncode != 0 and "nonsense" in unknown.stderr

@@ -166,7 +166,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         common(erase)
 
     if wanted("debug"):
-        debug = commands.add_parser("debug", help="show what ferrocov sees: sys, config, data")
+        debug = commands.add_parser("debug", help="show what ferrocov sees: sys, config, data, premain, pybehave, sqlite")
         common(debug)
         debug.add_argument("topic", choices=["sys", "config", "data", "premain", "pybehave", "sqlite"])
     return parser
@@ -609,6 +609,34 @@ def do_debug(args: argparse.Namespace, config: Config) -> int:
         print("     not measured dirs:")
         for directory in _measure.library_directories():
             print(f"                        {directory}")
+    elif args.topic == "premain":
+        import traceback
+
+        print(f"-- premain {'-' * 40}")
+        for frame in traceback.extract_stack()[:-1]:
+            print(f"{frame.name:>30} : {frame.filename}:{frame.lineno}")
+    elif args.topic == "pybehave":
+        print(f"-- pybehave {'-' * 40}")
+        monitoring = getattr(sys, "monitoring", None)
+        events = getattr(monitoring, "events", None)
+        behaviours = {
+            "version": ".".join(map(str, sys.version_info[:3])),
+            "implementation": sys.implementation.name,
+            "sys.monitoring": monitoring is not None,
+            "branch events": "BRANCH_LEFT/BRANCH_RIGHT" if hasattr(events, "BRANCH_LEFT") else ("BRANCH" if events is not None else "-none-"),
+            "free threading": not getattr(sys, "_is_gil_enabled", lambda: True)(),
+            "code object extra slots (co_extra)": True,
+            "deferred annotations (__annotate__)": sys.version_info >= (3, 14),
+        }
+        for key, value in behaviours.items():
+            print(f"{key:>40}: {value}")
+    elif args.topic == "sqlite":
+        version, options = _core.sqlite_info()
+        print(f"-- sqlite {'-' * 40}")
+        print(f"   sqlite version (bundled, writes .coverage): {version}")
+        print("   compile options:")
+        for option in options:
+            print(f"       {option}")
     elif args.topic == "config":
         for key, value in sorted(config.as_dict().items()):
             print(f"{key:>28}: {value!r}")

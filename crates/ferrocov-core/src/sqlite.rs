@@ -97,6 +97,19 @@ pub struct Meta<'a> {
 
 /// Write `data` as a fresh coverage.py data file at `path`, replacing any file there.
 ///
+/// The SQLite library data files are written with (bundled into ferrocov), and its compile
+/// options, for `ferrocov debug sqlite`.
+pub fn library_info() -> (String, Vec<String>) {
+    let options = rusqlite::Connection::open_in_memory()
+        .and_then(|connection| {
+            let mut statement = connection.prepare("PRAGMA compile_options")?;
+            let rows = statement.query_map([], |row| row.get::<_, String>(0))?;
+            rows.collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .unwrap_or_default();
+    (rusqlite::version().to_string(), options)
+}
+
 /// The database is built in memory, written to a new file in the same directory (created
 /// exclusively, under an unpredictable name, never through a symlink), flushed to disk, and
 /// only then renamed over `path`: a failure at any step leaves the old file as it was, and a

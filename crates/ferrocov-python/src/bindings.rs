@@ -502,7 +502,14 @@ fn glob_regex(pattern: &str) -> PyResult<String> {
     ferrocov_core::filter::glob_to_regex(pattern).map_err(to_py)
 }
 
+/// The SQLite library `.coverage` files are written with, and its compile options.
+#[pyfunction]
+fn sqlite_info() -> (String, Vec<String>) {
+    sqlite::library_info()
+}
+
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(sqlite_info, module)?)?;
     module.add_class::<PyData>()?;
     module.add_class::<PyGlobSet>()?;
     module.add_class::<PyCombined>()?;

@@ -93,6 +93,14 @@ def analyze(
     definitions: list[tuple[int, int, int]],
     irrefutable_cases: list[tuple[int, int, int, int]],
 ) -> tuple[list[int], list[int], list[tuple[int, int]]]: ...
+def analyze_source(
+    text: str,
+    code_lines: list[int],
+    regex_excluded: list[int],
+    docstrings: list[tuple[int, int]],
+    definitions: list[tuple[int, int, int]],
+    irrefutable_cases: list[tuple[int, int, int, int]],
+) -> tuple[list[int], list[int], list[tuple[int, int]], bool] | None: ...
 def display_covered(pc: float, precision: int) -> str: ...
 def summary(
     files: list[_FileTuple],

@@ -26,6 +26,10 @@ _OP_CHARS = set(":([{)]}")
 _STATEMENT_CONTAINERS = (ast.stmt, ast.excepthandler, getattr(ast, "match_case", ast.stmt))
 
 
+#: Tokenize in Python only (the differential test of the Rust tokenizer sets it).
+_PYTHON_TOKENS = False
+
+
 def _tokens(text: str) -> list[tuple[int, str, bool, int, int]]:
     out = []
     for kind, ttext, (sline, _), (eline, _), _ in tokenize.generate_tokens(io.StringIO(text).readline):
@@ -130,10 +134,9 @@ def analyze_text(
 ) -> FileAnalysis:
     try:
         tree = ast.parse(text)
-        tokens = _tokens(text)
         # From the tree already parsed: the same code objects, without parsing the text twice.
         code = compile(tree, filename, "exec", dont_inherit=True)
-    except (tokenize.TokenError, IndentationError, SyntaxError) as err:
+    except (IndentationError, SyntaxError) as err:
         lineno = getattr(err, "lineno", None)
         if lineno is None and len(err.args) > 1:
             lineno = err.args[1][0]
@@ -159,12 +162,20 @@ def analyze_text(
             pattern = node.pattern  # type: ignore[attr-defined]
             cases.append((pattern.lineno, pattern.end_lineno, body[0].lineno, body[-1].end_lineno))
     code_lines = _code_lines(code)
-    statements, excluded, multiline = _core.analyze(
-        tokens, code_lines, _lines_matching(text, exclude_regex), docstrings, definitions, cases
-    )
+    regex_excluded = _lines_matching(text, exclude_regex)
+    # The tokens are read in Rust; a file that tokenizer leaves to CPython is read by tokenize.
+    analysed = None if _PYTHON_TOKENS else _core.analyze_source(text, code_lines, regex_excluded, docstrings, definitions, cases)
+    if analysed is None:
+        try:
+            tokens = _tokens(text)
+        except tokenize.TokenError as err:
+            raise NotPython(f"Couldn't parse '{filename}' as Python source: {err.args[0]!r} at line {err.args[1][0]}") from err
+        statements, excluded, multiline = _core.analyze(tokens, code_lines, regex_excluded, docstrings, definitions, cases)
+        empty = not any(t[2] and t[0] != 3 for t in tokens)
+    else:
+        statements, excluded, multiline, empty = analysed
     result = FileAnalysis(set(statements), set(excluded), dict(multiline), code_regions(tree), len(text.splitlines()))
     if branch:
-        empty = not any(t[2] and t[0] != 3 for t in tokens)
         result.arcs = ArcAnalysis(tree, () if empty else code_lines, result.multiline)
         result.no_branch = frozenset(_lines_matching(text, partial_regex))
     return result

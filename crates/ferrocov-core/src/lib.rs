@@ -17,6 +17,7 @@ pub mod filter;
 pub mod numbits;
 pub mod report;
 pub mod sqlite;
+pub mod tokens;
 
 pub use error::{Error, Result};
 

@@ -287,6 +287,37 @@ fn analyze(
             Token { kind, non_blank, start_line, end_line }
         })
         .collect();
+    rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases)
+}
+
+/// As `analyze`, the source's tokens read in Rust ([`ferrocov_core::tokens`]) rather than
+/// passed in; also says whether the source has no code at all. None where the tokenizer
+/// defers to CPython's (the caller then tokenizes in Python and calls `analyze`).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn analyze_source(
+    text: &str,
+    code_lines: Vec<u32>,
+    regex_excluded: Vec<u32>,
+    docstrings: Vec<(u32, u32)>,
+    definitions: Vec<(u32, u32, u32)>,
+    irrefutable_cases: Vec<(u32, u32, u32, u32)>,
+) -> Option<(Vec<u32>, Vec<u32>, Vec<(u32, u32)>, bool)> {
+    let tokens = ferrocov_core::tokens::tokenize(text)?;
+    let empty = !tokens.iter().any(|t| t.non_blank && t.kind != TokenKind::Comment);
+    let (statements, excluded, multiline) = rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases);
+    Some((statements, excluded, multiline, empty))
+}
+
+#[allow(clippy::type_complexity)]
+fn rules(
+    tokens: Vec<Token>,
+    code_lines: Vec<u32>,
+    regex_excluded: Vec<u32>,
+    docstrings: Vec<(u32, u32)>,
+    definitions: Vec<(u32, u32, u32)>,
+    irrefutable_cases: Vec<(u32, u32, u32, u32)>,
+) -> (Vec<u32>, Vec<u32>, Vec<(u32, u32)>) {
     let facts = SourceFacts {
         tokens,
         code_lines,
@@ -518,6 +549,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(default_combine_inputs, module)?)?;
     module.add_function(wrap_pyfunction!(live_files, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
+    module.add_function(wrap_pyfunction!(analyze_source, module)?)?;
     module.add_function(wrap_pyfunction!(display_covered, module)?)?;
     module.add_function(wrap_pyfunction!(format_lines, module)?)?;
     module.add_function(wrap_pyfunction!(summary, module)?)?;

@@ -1,7 +1,8 @@
-"""The Rust tokenizer the statement rules read (ferrocov_core::tokens) against Python's own
-`tokenize`, over every `.py` file of the standard library: the statements, excluded lines and
-multi-line statements worked out from either are the same, with exclusion rules that reach
-into classes, functions, decorators, `if` blocks and multi-line statements."""
+"""The Rust tokenizer and structure reader the statement rules read (ferrocov_core::tokens)
+against Python's own `tokenize` and `ast`, over every `.py` file of the standard library: the
+statements, excluded lines, multi-line statements and function/class regions worked out from
+either are the same, with exclusion rules that reach into classes, functions, decorators, `if`
+blocks and multi-line statements."""
 
 from __future__ import annotations
 
@@ -29,10 +30,11 @@ def both(path: str) -> tuple[object, object] | None:
     finally:
         _facts._PYTHON_TOKENS = False
     rust = _facts.analyze_text(text, path, EXCLUDE, branch=False)
-    return (
-        (sorted(python.statements), sorted(python.excluded), sorted(python.multiline.items())),
-        (sorted(rust.statements), sorted(rust.excluded), sorted(rust.multiline.items())),
-    )
+    def facts(analysis: _facts.FileAnalysis) -> object:
+        regions = [(kind, name, line, sorted(lines)) for kind, name, line, lines in analysis.regions]
+        return (sorted(analysis.statements), sorted(analysis.excluded), sorted(analysis.multiline.items()), regions)
+
+    return facts(python), facts(rust)
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))
@@ -57,6 +59,6 @@ def test_the_rust_tokenizer_reads_nearly_every_file() -> None:
             text = _facts.read_source(path)
         except Exception:
             continue
-        if _core.analyze_source(text, [], [], [], [], []) is None:
+        if _core.analyze_source(text, [], [], [], [], []) is None or _core.analyze_structure(text, [], []) is None:
             declined.append(path)
     assert len(declined) < len(files) // 50, (len(declined), declined[:20])

@@ -101,6 +101,9 @@ def analyze_source(
     definitions: list[tuple[int, int, int]],
     irrefutable_cases: list[tuple[int, int, int, int]],
 ) -> tuple[list[int], list[int], list[tuple[int, int]], bool] | None: ...
+def analyze_structure(
+    text: str, code_lines: list[int], regex_excluded: list[int]
+) -> tuple[list[int], list[int], list[tuple[int, int]], bool, list[tuple[str, str, int, list[int]]]] | None: ...
 def display_covered(pc: float, precision: int) -> str: ...
 def summary(
     files: list[_FileTuple],

@@ -129,18 +129,38 @@ class FileAnalysis:
         return {self.multiline.get(line, line) for line in lines}
 
 
+def _not_python(err: SyntaxError, filename: str) -> NotPython:
+    lineno = getattr(err, "lineno", None)
+    if lineno is None and len(err.args) > 1:
+        lineno = err.args[1][0]
+    return NotPython(f"Couldn't parse '{filename}' as Python source: {err.args[0]!r} at line {lineno}")
+
+
 def analyze_text(
     text: str, filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = ""
 ) -> FileAnalysis:
+    if not branch and not _PYTHON_TOKENS:
+        # Lines only: the syntax facts from the tokens, in Rust; CPython compiles the code.
+        try:
+            code = compile(text, filename, "exec", dont_inherit=True)
+        except (IndentationError, SyntaxError) as err:
+            raise _not_python(err, filename) from err
+        structured = _core.analyze_structure(text, _code_lines(code), _lines_matching(text, exclude_regex))
+        if structured is not None:
+            statements, excluded, multiline, _, regions = structured
+            return FileAnalysis(
+                set(statements),
+                set(excluded),
+                dict(multiline),
+                [(kind, name, line, set(lines)) for kind, name, line, lines in regions],
+                len(text.splitlines()),
+            )
     try:
         tree = ast.parse(text)
         # From the tree already parsed: the same code objects, without parsing the text twice.
         code = compile(tree, filename, "exec", dont_inherit=True)
     except (IndentationError, SyntaxError) as err:
-        lineno = getattr(err, "lineno", None)
-        if lineno is None and len(err.args) > 1:
-            lineno = err.args[1][0]
-        raise NotPython(f"Couldn't parse '{filename}' as Python source: {err.args[0]!r} at line {lineno}") from err
+        raise _not_python(err, filename) from err
     docstrings: list[tuple[int, int]] = []
     definitions: list[tuple[int, int, int]] = []
     cases: list[tuple[int, int, int, int]] = []

@@ -13,22 +13,38 @@
 
 use crate::analysis::{Token, TokenKind};
 
-struct Lexer<'a> {
+struct Lexer {
     chars: Vec<char>,
     at: usize,
     line: u32,
     tokens: Vec<Token>,
-    _text: &'a str,
+    /// What more the structure pass needs to know of each token.
+    notes: Vec<Note>,
+}
+
+/// What a token is, beyond its kind, for [`structure`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Note {
+    Plain,
+    Name(String),
+    /// A string literal; true if it could be a docstring (a plain `str`: no f, t or b prefix).
+    Str(bool),
+    Semicolon,
+    At,
 }
 
 /// The tokens of `text`, or None where this tokenizer defers to CPython's.
 pub fn tokenize(text: &str) -> Option<Vec<Token>> {
+    lex(text).map(|lexer| lexer.tokens)
+}
+
+fn lex(text: &str) -> Option<Lexer> {
     if text.contains('\r') || text.contains('\x0c') || text.contains('\0') || text.starts_with('\u{feff}') {
         return None;
     }
-    let mut lexer = Lexer { chars: text.chars().collect(), at: 0, line: 1, tokens: Vec::new(), _text: text };
+    let mut lexer = Lexer { chars: text.chars().collect(), at: 0, line: 1, tokens: Vec::new(), notes: Vec::new() };
     lexer.run()?;
-    Some(lexer.tokens)
+    Some(lexer)
 }
 
 fn is_name_start(c: char) -> bool {
@@ -39,13 +55,18 @@ fn is_name_char(c: char) -> bool {
     is_name_start(c) || c.is_ascii_digit() || (!c.is_ascii() && c.is_alphanumeric())
 }
 
-impl Lexer<'_> {
+impl Lexer {
     fn peek(&self, offset: usize) -> Option<char> {
         self.chars.get(self.at + offset).copied()
     }
 
     fn push(&mut self, kind: TokenKind, non_blank: bool, start_line: u32) {
+        self.push_note(kind, non_blank, start_line, Note::Plain);
+    }
+
+    fn push_note(&mut self, kind: TokenKind, non_blank: bool, start_line: u32, note: Note) {
         self.tokens.push(Token { kind, non_blank, start_line, end_line: self.line });
+        self.notes.push(note);
     }
 
     fn run(&mut self) -> Option<()> {
@@ -159,7 +180,7 @@ impl Lexer<'_> {
                     in_logical = true;
                     let start = self.line;
                     self.string(false)?;
-                    self.push(TokenKind::Other, true, start);
+                    self.push_note(TokenKind::Other, true, start, Note::Str(true));
                 }
                 _ if is_name_start(c) => {
                     in_logical = true;
@@ -182,11 +203,13 @@ impl Lexer<'_> {
                             } else {
                                 self.string(prefix.contains('r'))?;
                             }
-                            self.push(TokenKind::Other, true, start);
+                            let plain = !formatted && !prefix.contains('b');
+                            self.push_note(TokenKind::Other, true, start, Note::Str(plain));
                             continue;
                         }
                     }
-                    self.push(TokenKind::Other, true, self.line);
+                    let name: String = self.chars[start_at..self.at].iter().collect();
+                    self.push_note(TokenKind::Other, true, self.line, Note::Name(name));
                 }
                 _ if c.is_ascii_digit() || (c == '.' && self.peek(1).is_some_and(|d| d.is_ascii_digit())) => {
                     in_logical = true;
@@ -195,8 +218,13 @@ impl Lexer<'_> {
                 }
                 _ if c.is_ascii_punctuation() => {
                     in_logical = true;
-                    self.operator();
-                    self.push(TokenKind::Other, true, self.line);
+                    let single = self.operator();
+                    let note = match c {
+                        ';' if single => Note::Semicolon,
+                        '@' if single => Note::At,
+                        _ => Note::Plain,
+                    };
+                    self.push_note(TokenKind::Other, true, self.line, note);
                 }
                 _ => return None,
             }
@@ -242,17 +270,21 @@ impl Lexer<'_> {
         }
     }
 
-    fn operator(&mut self) {
+    /// An operator; true if it is one character long.
+    fn operator(&mut self) -> bool {
         const THREE: [&str; 5] = ["**=", "//=", ">>=", "<<=", "..."];
         const TWO: [&str; 19] =
             ["!=", "%=", "&=", "**", "*=", "+=", "-=", "->", "//", "/=", "<<", "<=", "==", ">=", ">>", "@=", "^=", "|=", ":="];
         let rest: String = self.chars[self.at..(self.at + 3).min(self.chars.len())].iter().collect();
         if THREE.iter().any(|op| rest.starts_with(op)) {
             self.at += 3;
+            false
         } else if TWO.iter().any(|op| rest.starts_with(op)) {
             self.at += 2;
+            false
         } else {
             self.at += 1;
+            true
         }
     }
 
@@ -454,4 +486,269 @@ mod tests {
         assert!(tokenize("x = 'open\n").is_none());
         assert!(tokenize("x = (1\n").is_none());
     }
+}
+
+/// What the statement rules and the function and class index need from a file's syntax tree,
+/// read from its tokens: docstrings, definitions, and code regions.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Structure {
+    /// (first line, last line) of each docstring (module, class, function).
+    pub docstrings: Vec<(u32, u32)>,
+    /// (first line, decorators included; `def`/`class` line; last line) of each definition.
+    pub definitions: Vec<(u32, u32, u32)>,
+    /// ("function" | "class", dotted name, `def`/`class` line, lines), as coverage.py's
+    /// code regions: a function's lines are its body's less its nested functions', a class's
+    /// are its methods' less its nested classes'.
+    pub regions: Vec<(&'static str, String, u32, Vec<u32>)>,
+}
+
+struct Definition {
+    class: bool,
+    name: String,
+    line: u32,
+    first_line: u32,
+    body_first: u32,
+    body_last: u32,
+    children: Vec<usize>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Clause {
+    Module,
+    Definition(usize),
+    Except,
+    ElseOrFinally,
+}
+
+struct Open {
+    clause: Clause,
+    /// The depth (INDENTs) of the block's body.
+    body_depth: usize,
+    /// The body's first statement has been seen.
+    started: bool,
+}
+
+/// The tokens of `text` and its structure; None where the tokenizer defers to CPython's, or
+/// where the syntax tree is needed after all (`match` statements, whose irrefutable cases are
+/// read from it; definitions in both an `except` clause and a later clause of the same `try`,
+/// whose order the syntax tree gives differently from the text).
+pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
+    let lexer = lex(text)?;
+    let tokens = &lexer.tokens;
+    let notes = &lexer.notes;
+    let name_at = |i: usize| match notes.get(i) {
+        Some(Note::Name(name)) => Some(name.as_str()),
+        _ => None,
+    };
+    let mut out = Structure::default();
+    let mut definitions: Vec<Definition> = Vec::new();
+    let mut top: Vec<usize> = Vec::new();
+    let mut opens = vec![Open { clause: Clause::Module, body_depth: 0, started: false }];
+    let mut handler_definitions: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
+    let mut decorators: Vec<u32> = Vec::new();
+    let mut last_end = 0u32;
+    let mut depth = 0usize;
+    let mut start: Option<(usize, usize)> = None;
+    // The end line of the statement in tokens[from..to]: its last token that is not a comment.
+    let end_of = |from: usize, to: usize| tokens[from..to].iter().rev().find(|t| t.kind != TokenKind::Comment).map(|t| t.end_line);
+    // A docstring: a statement of nothing but plain string literals (and parentheses).
+    let docstring = |from: usize, to: usize| -> Option<(u32, u32)> {
+        let mut strings = 0;
+        let mut nesting: i64 = 0;
+        for i in from..to {
+            match (&tokens[i].kind, &notes[i]) {
+                (TokenKind::Comment, _) => {}
+                (TokenKind::Op('('), _) => nesting += 1,
+                (TokenKind::Op(')'), _) => nesting -= 1,
+                (_, Note::Str(true)) => strings += 1,
+                _ => return None,
+            }
+        }
+        (strings > 0 && nesting == 0).then(|| (tokens[from].start_line, end_of(from, to).unwrap_or(tokens[from].start_line)))
+    };
+    // The end of the first statement of tokens[from..to] (a `;` outside brackets, or `to`).
+    let first_statement_end = |from: usize, to: usize| -> usize {
+        let mut nesting: i64 = 0;
+        for i in from..to {
+            match (&tokens[i].kind, &notes[i]) {
+                (TokenKind::Op('(' | '[' | '{'), _) => nesting += 1,
+                (TokenKind::Op(')' | ']' | '}'), _) => nesting -= 1,
+                (_, Note::Semicolon) if nesting == 0 => return i,
+                _ => {}
+            }
+        }
+        to
+    };
+    for (i, token) in tokens.iter().enumerate() {
+        match token.kind {
+            TokenKind::Indent => depth += 1,
+            TokenKind::Dedent => depth = depth.checked_sub(1)?,
+            TokenKind::Newline => {
+                let Some((a, line_depth)) = start.take() else { continue };
+                let b = i;
+                let line_end = end_of(a, b)?;
+                // Blocks this line is not in have ended with the line before.
+                while opens.len() > 1 && opens.last().is_some_and(|open| open.body_depth > line_depth) {
+                    let open = opens.pop()?;
+                    if let Clause::Definition(k) = open.clause {
+                        definitions[k].body_last = last_end;
+                    }
+                }
+                let innermost = opens.last_mut()?;
+                // A decorated definition starts at its `def` or `class` line, not at its decorators.
+                if !innermost.started && innermost.body_depth == line_depth && notes[a] != Note::At {
+                    innermost.started = true;
+                    let clause = innermost.clause;
+                    let first_end = first_statement_end(a, b);
+                    match clause {
+                        Clause::Module => out.docstrings.extend(docstring(a, first_end)),
+                        Clause::Definition(k) => {
+                            definitions[k].body_first = tokens[a].start_line;
+                            out.docstrings.extend(docstring(a, first_end));
+                        }
+                        _ => {}
+                    }
+                }
+                let first = name_at(a);
+                let last_is_colon = tokens[a..b].iter().rev().find(|t| t.kind != TokenKind::Comment).is_some_and(|t| t.kind == TokenKind::Op(':'));
+                if matches!(first, Some("match" | "case")) && last_is_colon {
+                    return None;
+                }
+                if notes[a] == Note::At {
+                    decorators.push(tokens.get(a + 1)?.start_line);
+                } else if matches!(first, Some("def" | "class")) || (first == Some("async") && name_at(a + 1) == Some("def")) {
+                    let keyword = if first == Some("async") { a + 1 } else { a };
+                    let class = name_at(keyword) == Some("class");
+                    let name = name_at(keyword + 1)?.to_string();
+                    let line = tokens[a].start_line;
+                    let first_line = decorators.iter().copied().chain(std::iter::once(line)).min()?;
+                    decorators.clear();
+                    // The header's colon: the first outside brackets.
+                    let mut nesting: i64 = 0;
+                    let mut colon = None;
+                    for (j, t) in tokens.iter().enumerate().take(b).skip(keyword) {
+                        match t.kind {
+                            TokenKind::Op('(' | '[' | '{') => nesting += 1,
+                            TokenKind::Op(')' | ']' | '}') => nesting -= 1,
+                            TokenKind::Op(':') if nesting == 0 => {
+                                colon = Some(j);
+                                break;
+                            }
+                            _ => {}
+                        }
+                    }
+                    let colon = colon?;
+                    let k = definitions.len();
+                    // Where it is: in a definition, and in which clause of a `try`.
+                    let parent = opens.iter().rev().find_map(|open| match open.clause {
+                        Clause::Definition(p) => Some(p),
+                        _ => None,
+                    });
+                    let clause_depth = opens.last()?.body_depth.checked_sub(1);
+                    match (opens.last()?.clause, clause_depth) {
+                        (Clause::Except, Some(d)) => {
+                            handler_definitions.insert(d, true);
+                        }
+                        (Clause::ElseOrFinally, Some(d)) if handler_definitions.get(&d) == Some(&true) => return None,
+                        _ => {}
+                    }
+                    definitions.push(Definition { class, name, line, first_line, body_first: 0, body_last: 0, children: Vec::new() });
+                    match parent {
+                        Some(p) => definitions[p].children.push(k),
+                        None => top.push(k),
+                    }
+                    let body = (colon + 1..b).find(|&j| tokens[j].kind != TokenKind::Comment);
+                    match body {
+                        Some(j) => {
+                            // The body on the header's line.
+                            definitions[k].body_first = tokens[j].start_line;
+                            definitions[k].body_last = line_end;
+                            out.docstrings.extend(docstring(j, first_statement_end(j, b)));
+                        }
+                        None => opens.push(Open { clause: Clause::Definition(k), body_depth: line_depth + 1, started: false }),
+                    }
+                } else if last_is_colon && tokens[a..b].iter().filter(|t| t.kind == TokenKind::Op(':')).count() >= 1 {
+                    match first {
+                        Some("try") => {
+                            handler_definitions.insert(line_depth, false);
+                        }
+                        Some("except") => opens.push(Open { clause: Clause::Except, body_depth: line_depth + 1, started: false }),
+                        Some("else" | "finally") => opens.push(Open { clause: Clause::ElseOrFinally, body_depth: line_depth + 1, started: false }),
+                        _ => {}
+                    }
+                }
+                last_end = line_end;
+            }
+            _ => {
+                if start.is_none() && token.non_blank && token.kind != TokenKind::Comment {
+                    start = Some((i, depth));
+                }
+            }
+        }
+    }
+    while let Some(open) = opens.pop() {
+        if let Clause::Definition(k) = open.clause {
+            definitions[k].body_last = last_end;
+        }
+    }
+    for definition in &definitions {
+        out.definitions.push((definition.first_line, definition.line, definition.body_last));
+    }
+    out.regions = regions(&definitions, &top);
+    Some((lexer.tokens, out))
+}
+
+/// coverage.py's code regions over the definitions (see [`Structure::regions`]).
+fn regions(definitions: &[Definition], top: &[usize]) -> Vec<(&'static str, String, u32, Vec<u32>)> {
+    use std::collections::BTreeSet;
+    let mut lines: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); definitions.len()];
+    let mut order: Vec<(usize, String)> = Vec::new();
+    // (definition, is class) from the outermost inwards.
+    fn visit(
+        k: usize,
+        scopes: &mut Vec<(usize, bool)>,
+        definitions: &[Definition],
+        lines: &mut Vec<BTreeSet<u32>>,
+        order: &mut Vec<(usize, String)>,
+    ) {
+        let definition = &definitions[k];
+        if definition.class {
+            scopes.push((k, true));
+            order.push((k, scopes.iter().map(|&(s, _)| definitions[s].name.as_str()).collect::<Vec<_>>().join(".")));
+            for &child in &definition.children {
+                visit(child, scopes, definitions, lines, order);
+            }
+            scopes.pop();
+            if let Some(&(outer, _)) = scopes.iter().rev().find(|&&(_, class)| class) {
+                let own = lines[k].clone();
+                lines[outer].retain(|line| !own.contains(line));
+            }
+        } else {
+            let own: BTreeSet<u32> = (definition.body_first..=definition.body_last).collect();
+            if let Some(&(last, true)) = scopes.last() {
+                lines[last].extend(own.iter().copied());
+            }
+            if let Some(&(outer, _)) = scopes.iter().rev().find(|&&(_, class)| !class) {
+                lines[outer].retain(|line| !own.contains(line));
+            }
+            lines[k] = own;
+            scopes.push((k, false));
+            order.push((k, scopes.iter().map(|&(s, _)| definitions[s].name.as_str()).collect::<Vec<_>>().join(".")));
+            for &child in &definition.children {
+                visit(child, scopes, definitions, lines, order);
+            }
+            scopes.pop();
+        }
+    }
+    let mut scopes = Vec::new();
+    for &k in top {
+        visit(k, &mut scopes, definitions, &mut lines, &mut order);
+    }
+    order
+        .into_iter()
+        .map(|(k, name)| {
+            let kind = if definitions[k].class { "class" } else { "function" };
+            (kind, name, definitions[k].line, lines[k].iter().copied().collect())
+        })
+        .collect()
 }

@@ -309,6 +309,23 @@ fn analyze_source(
     Some((statements, excluded, multiline, empty))
 }
 
+/// The whole statement analysis of a source in Rust, the syntax facts read from its tokens
+/// ([`ferrocov_core::tokens::structure`]): (statements, excluded, multi-line map, no code at
+/// all, code regions). Only the code objects' lines come from CPython. None where the syntax
+/// tree is needed after all (the caller then takes the path through `ast`).
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn analyze_structure(
+    text: &str,
+    code_lines: Vec<u32>,
+    regex_excluded: Vec<u32>,
+) -> Option<(Vec<u32>, Vec<u32>, Vec<(u32, u32)>, bool, Vec<(&'static str, String, u32, Vec<u32>)>)> {
+    let (tokens, structure) = ferrocov_core::tokens::structure(text)?;
+    let empty = !tokens.iter().any(|t| t.non_blank && t.kind != TokenKind::Comment);
+    let (statements, excluded, multiline) = rules(tokens, code_lines, regex_excluded, structure.docstrings, structure.definitions, Vec::new());
+    Some((statements, excluded, multiline, empty, structure.regions))
+}
+
 #[allow(clippy::type_complexity)]
 fn rules(
     tokens: Vec<Token>,
@@ -550,6 +567,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(live_files, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
     module.add_function(wrap_pyfunction!(analyze_source, module)?)?;
+    module.add_function(wrap_pyfunction!(analyze_structure, module)?)?;
     module.add_function(wrap_pyfunction!(display_covered, module)?)?;
     module.add_function(wrap_pyfunction!(format_lines, module)?)?;
     module.add_function(wrap_pyfunction!(summary, module)?)?;

@@ -6,6 +6,8 @@ blocks and multi-line statements."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import stdlib_compare
@@ -62,3 +64,20 @@ def test_the_rust_tokenizer_reads_nearly_every_file() -> None:
         if _core.analyze_source(text, [], [], [], [], []) is None or _core.analyze_structure(text, [], []) is None:
             declined.append(path)
     assert len(declined) < len(files) // 50, (len(declined), declined[:20])
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+def test_the_same_on_installed_third_party_code(chunk: int) -> None:
+    """The same comparison over the third-party code installed next to the tests (pytest,
+    coverage.py, pip, mypy, selenium...): written by other people, in other styles."""
+    import glob
+    import sysconfig
+
+    files = sorted(glob.glob(os.path.join(sysconfig.get_paths()["purelib"], "**", "*.py"), recursive=True))
+    assert len(files) > 500, "the test environment's packages were not found"
+    differ = []
+    for path in files[chunk::CHUNKS]:
+        pair = both(path)
+        if pair is not None and pair[0] != pair[1]:
+            differ.append(path)
+    assert not differ, f"{len(differ)} files differ: {differ[:10]}"

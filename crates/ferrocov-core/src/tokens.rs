@@ -481,6 +481,33 @@ mod tests {
     }
 
     #[test]
+    fn structure_reads_docstrings_definitions_and_regions() {
+        let text = "\"\"\"Module.\n\"\"\"\nimport os\n\n@dec\n@other(1,\n       2)\ndef f(a):\n    (\"doc\"\n     \"more\")\n    def g(): return 1\n    return g\n\nclass C:\n    x = 1\n    def m(self): 'm doc'; return 2\n    class D:\n        def n(self):\n            pass\n";
+        let (_, structure) = structure(text).expect("structure");
+        assert_eq!(structure.docstrings, vec![(1, 2), (9, 10), (16, 16)]);
+        assert_eq!(structure.definitions, vec![(5, 8, 12), (11, 11, 11), (14, 14, 19), (16, 16, 16), (17, 17, 19), (18, 18, 19)]);
+        let regions: Vec<(&str, &str, u32, Vec<u32>)> =
+            structure.regions.iter().map(|(kind, name, line, lines)| (*kind, name.as_str(), *line, lines.clone())).collect();
+        assert_eq!(
+            regions,
+            vec![
+                ("function", "f", 8, vec![9, 10, 12]),
+                ("function", "f.g", 11, vec![11]),
+                ("class", "C", 14, vec![16]),
+                ("function", "C.m", 16, vec![16]),
+                ("class", "C.D", 17, vec![19]),
+                ("function", "C.D.n", 18, vec![19]),
+            ]
+        );
+    }
+
+    #[test]
+    fn structure_leaves_match_statements_to_the_syntax_tree() {
+        assert!(structure("match x:\n    case 1:\n        pass\n").is_none());
+        assert!(structure("match = 1\ncase = match\n").is_some());
+    }
+
+    #[test]
     fn declines_what_it_does_not_know() {
         assert!(tokenize("if x:\n\ty = 1\n").is_none());
         assert!(tokenize("x = 'open\n").is_none());
@@ -558,6 +585,8 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
         for i in from..to {
             match (&tokens[i].kind, &notes[i]) {
                 (TokenKind::Comment, _) => {}
+                // The NL of a line break inside the parentheses.
+                (TokenKind::Other, Note::Plain) if !tokens[i].non_blank => {}
                 (TokenKind::Op('('), _) => nesting += 1,
                 (TokenKind::Op(')'), _) => nesting -= 1,
                 (_, Note::Str(true)) => strings += 1,

@@ -52,18 +52,23 @@ def test_rust_tokens_give_the_same_analysis_as_python_tokens(chunk: int) -> None
 
 
 def test_the_rust_tokenizer_reads_nearly_every_file() -> None:
-    """It may leave a file to Python's tokenize (tabs in indentation, carriage returns), but
-    rarely: otherwise reports lose the speed it is there for."""
+    """It may leave a file to Python's tokenize (tabs in indentation, carriage returns), and
+    files with `match` statements to the syntax tree, but rarely: otherwise reports lose the
+    speed it is there for."""
     files = stdlib_compare.stdlib_files()
     declined = []
+    structured_elsewhere = []
     for path in files:
         try:
             text = _facts.read_source(path)
         except Exception:
             continue
-        if _core.analyze_source(text, [], [], [], [], []) is None or _core.analyze_structure(text, [], []) is None:
+        if _core.analyze_source(text, [], [], [], [], []) is None:
             declined.append(path)
-    assert len(declined) < len(files) // 50, (len(declined), declined[:20])
+        elif _core.analyze_structure(text, [], []) is None:
+            structured_elsewhere.append(path)
+    assert len(declined) < len(files) // 100, (len(declined), declined[:20])
+    assert len(structured_elsewhere) < len(files) // 10, (len(structured_elsewhere), structured_elsewhere[:20])
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))

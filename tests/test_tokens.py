@@ -39,15 +39,16 @@ def both(path: str) -> tuple[object, object] | None:
     return facts(python), facts(rust)
 
 
+def differing(files: list[str]) -> list[str]:
+    """The files whose analysis differs between the two paths."""
+    return [path for path in files if (pair := both(path)) is not None and pair[0] != pair[1]]
+
+
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_rust_tokens_give_the_same_analysis_as_python_tokens(chunk: int) -> None:
     files = stdlib_compare.stdlib_files()
     assert len(files) > 500, "the standard library was not found"
-    differ = []
-    for path in files[chunk::CHUNKS]:
-        pair = both(path)
-        if pair is not None and pair[0] != pair[1]:
-            differ.append(path)
+    differ = differing(files[chunk::CHUNKS])
     assert not differ, f"{len(differ)} files differ: {differ[:10]}"
 
 
@@ -80,9 +81,5 @@ def test_the_same_on_installed_third_party_code(chunk: int) -> None:
 
     files = sorted(glob.glob(os.path.join(sysconfig.get_paths()["purelib"], "**", "*.py"), recursive=True))
     assert len(files) > 500, "the test environment's packages were not found"
-    differ = []
-    for path in files[chunk::CHUNKS]:
-        pair = both(path)
-        if pair is not None and pair[0] != pair[1]:
-            differ.append(path)
+    differ = differing(files[chunk::CHUNKS])
     assert not differ, f"{len(differ)} files differ: {differ[:10]}"

@@ -136,16 +136,22 @@ def _not_python(err: SyntaxError, filename: str) -> NotPython:
     return NotPython(f"Couldn't parse '{filename}' as Python source: {err.args[0]!r} at line {lineno}")
 
 
+def _compiled(source: str | ast.Module, filename: str) -> types.CodeType:
+    try:
+        return compile(source, filename, "exec", dont_inherit=True)
+    except (IndentationError, SyntaxError) as err:
+        raise _not_python(err, filename) from err
+
+
 def analyze_text(
     text: str, filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = ""
 ) -> FileAnalysis:
+    regex_excluded = _lines_matching(text, exclude_regex)
+    code_lines: list[int] | None = None
     if not branch and not _PYTHON_TOKENS:
         # Lines only: the syntax facts from the tokens, in Rust; CPython compiles the code.
-        try:
-            code = compile(text, filename, "exec", dont_inherit=True)
-        except (IndentationError, SyntaxError) as err:
-            raise _not_python(err, filename) from err
-        structured = _core.analyze_structure(text, _code_lines(code), _lines_matching(text, exclude_regex))
+        code_lines = _code_lines(_compiled(text, filename))
+        structured = _core.analyze_structure(text, code_lines, regex_excluded)
         if structured is not None:
             statements, excluded, multiline, _, regions = structured
             return FileAnalysis(
@@ -157,10 +163,11 @@ def analyze_text(
             )
     try:
         tree = ast.parse(text)
-        # From the tree already parsed: the same code objects, without parsing the text twice.
-        code = compile(tree, filename, "exec", dont_inherit=True)
     except (IndentationError, SyntaxError) as err:
         raise _not_python(err, filename) from err
+    if code_lines is None:
+        # From the tree already parsed: the same code objects, without parsing the text twice.
+        code_lines = _code_lines(_compiled(tree, filename))
     docstrings: list[tuple[int, int]] = []
     definitions: list[tuple[int, int, int]] = []
     cases: list[tuple[int, int, int, int]] = []
@@ -181,8 +188,6 @@ def analyze_text(
             body = node.body  # type: ignore[attr-defined]
             pattern = node.pattern  # type: ignore[attr-defined]
             cases.append((pattern.lineno, pattern.end_lineno, body[0].lineno, body[-1].end_lineno))
-    code_lines = _code_lines(code)
-    regex_excluded = _lines_matching(text, exclude_regex)
     # The tokens are read in Rust; a file that tokenizer leaves to CPython is read by tokenize.
     analysed = None if _PYTHON_TOKENS else _core.analyze_source(text, code_lines, regex_excluded, docstrings, definitions, cases)
     if analysed is None:

@@ -75,6 +75,12 @@ impl FileAnalysis {
     }
 }
 
+/// Does a file with these tokens hold any code (a token that is neither white space nor a
+/// comment)?
+pub fn has_code(tokens: &[Token]) -> bool {
+    tokens.iter().any(|t| t.non_blank && t.kind != TokenKind::Comment)
+}
+
 /// Map each line of a multi-line statement to the statement's first line.
 pub fn multiline_map(tokens: &[Token]) -> BTreeMap<u32, u32> {
     let mut map = BTreeMap::new();

@@ -179,7 +179,7 @@ impl Lexer {
                 '"' | '\'' => {
                     in_logical = true;
                     let start = self.line;
-                    self.string(false)?;
+                    self.string()?;
                     self.push_note(TokenKind::Other, true, start, Note::Str(true));
                 }
                 _ if is_name_start(c) => {
@@ -199,9 +199,9 @@ impl Lexer {
                         if known {
                             let start = self.line;
                             if formatted {
-                                self.formatted_string(prefix.contains('r'))?;
+                                self.formatted_string()?;
                             } else {
-                                self.string(prefix.contains('r'))?;
+                                self.string()?;
                             }
                             let plain = !formatted && !prefix.contains('b');
                             self.push_note(TokenKind::Other, true, start, Note::Str(plain));
@@ -288,8 +288,20 @@ impl Lexer {
         }
     }
 
+    /// At a quote inside a string: past it, and true if it closes the string (a triple-quoted
+    /// string needs all three).
+    fn closes(&mut self, quote: char, triple: bool) -> bool {
+        if triple && !(self.peek(1) == Some(quote) && self.peek(2) == Some(quote)) {
+            self.at += 1;
+            return false;
+        }
+        self.at += if triple { 3 } else { 1 };
+        true
+    }
+
     /// A string from its opening quote (the prefix already read): to its closing quote.
-    fn string(&mut self, raw: bool) -> Option<()> {
+    /// Raw or not, a backslash keeps the next character from ending it.
+    fn string(&mut self) -> Option<()> {
         let quote = self.peek(0)?;
         let triple = self.peek(1) == Some(quote) && self.peek(2) == Some(quote);
         self.at += if triple { 3 } else { 1 };
@@ -297,8 +309,6 @@ impl Lexer {
             let c = self.peek(0)?;
             match c {
                 '\\' => {
-                    // Escapes (and, in raw strings, the character kept after a backslash).
-                    let _ = raw;
                     if self.peek(1) == Some('\n') {
                         self.line += 1;
                     }
@@ -312,15 +322,9 @@ impl Lexer {
                     self.at += 1;
                 }
                 _ if c == quote => {
-                    if !triple {
-                        self.at += 1;
+                    if self.closes(quote, triple) {
                         return Some(());
                     }
-                    if self.peek(1) == Some(quote) && self.peek(2) == Some(quote) {
-                        self.at += 3;
-                        return Some(());
-                    }
-                    self.at += 1;
                 }
                 _ => self.at += 1,
             }
@@ -329,15 +333,15 @@ impl Lexer {
 
     /// An f-string or t-string from its opening quote: literal text, and replacement fields
     /// holding expressions (with strings of their own, any quotes) and format specs.
-    fn formatted_string(&mut self, raw: bool) -> Option<()> {
+    fn formatted_string(&mut self) -> Option<()> {
         let quote = self.peek(0)?;
         let triple = self.peek(1) == Some(quote) && self.peek(2) == Some(quote);
         self.at += if triple { 3 } else { 1 };
-        self.formatted_literal(quote, triple, raw, false)
+        self.formatted_literal(quote, triple, false)
     }
 
     /// Literal text of an f-string (or of a format spec, `in_spec`, which ends at its `}`).
-    fn formatted_literal(&mut self, quote: char, triple: bool, raw: bool, in_spec: bool) -> Option<()> {
+    fn formatted_literal(&mut self, quote: char, triple: bool, in_spec: bool) -> Option<()> {
         loop {
             let c = self.peek(0)?;
             match c {
@@ -351,7 +355,6 @@ impl Lexer {
                     } else {
                         self.at += 2;
                     }
-                    let _ = raw;
                 }
                 '\n' => {
                     if !triple {
@@ -365,7 +368,7 @@ impl Lexer {
                         self.at += 2;
                     } else {
                         self.at += 1;
-                        self.replacement_field(quote, triple, raw)?;
+                        self.replacement_field(quote, triple)?;
                     }
                 }
                 '}' => {
@@ -379,15 +382,9 @@ impl Lexer {
                     }
                 }
                 _ if c == quote && !in_spec => {
-                    if !triple {
-                        self.at += 1;
+                    if self.closes(quote, triple) {
                         return Some(());
                     }
-                    if self.peek(1) == Some(quote) && self.peek(2) == Some(quote) {
-                        self.at += 3;
-                        return Some(());
-                    }
-                    self.at += 1;
                 }
                 _ if c == quote && in_spec && !triple => return None,
                 _ => self.at += 1,
@@ -397,7 +394,7 @@ impl Lexer {
 
     /// A replacement field after its `{`: an expression, then `=`, `!conversion`, `:spec`, up
     /// to its `}` (consumed).
-    fn replacement_field(&mut self, quote: char, triple: bool, raw: bool) -> Option<()> {
+    fn replacement_field(&mut self, quote: char, triple: bool) -> Option<()> {
         let mut depth: usize = 0;
         loop {
             let c = self.peek(0)?;
@@ -424,14 +421,14 @@ impl Lexer {
                 }
                 ':' if depth == 0 => {
                     self.at += 1;
-                    self.formatted_literal(quote, triple, raw, true)?;
+                    self.formatted_literal(quote, triple, true)?;
                     // formatted_literal stops at the field's `}`.
                     self.at += 1;
                     return Some(());
                 }
                 '!' if depth == 0 && self.peek(1) != Some('=') => self.at += 1,
                 '"' | '\'' => {
-                    self.string(false)?;
+                    self.string()?;
                 }
                 '#' => return None,
                 _ if is_name_start(c) => {
@@ -442,9 +439,9 @@ impl Lexer {
                     if matches!(self.peek(0), Some('"' | '\'')) && self.at - start_at <= 2 {
                         let prefix: String = self.chars[start_at..self.at].iter().collect::<String>().to_ascii_lowercase();
                         if prefix.contains('f') || prefix.contains('t') {
-                            self.formatted_string(prefix.contains('r'))?;
+                            self.formatted_string()?;
                         } else {
-                            self.string(prefix.contains('r'))?;
+                            self.string()?;
                         }
                     }
                 }

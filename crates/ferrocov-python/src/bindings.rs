@@ -304,7 +304,7 @@ fn analyze_source(
     irrefutable_cases: Vec<(u32, u32, u32, u32)>,
 ) -> Option<(Vec<u32>, Vec<u32>, Vec<(u32, u32)>, bool)> {
     let tokens = ferrocov_core::tokens::tokenize(text)?;
-    let empty = !tokens.iter().any(|t| t.non_blank && t.kind != TokenKind::Comment);
+    let empty = !analysis::has_code(&tokens);
     let (statements, excluded, multiline) = rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases);
     Some((statements, excluded, multiline, empty))
 }
@@ -321,7 +321,7 @@ fn analyze_structure(
     regex_excluded: Vec<u32>,
 ) -> Option<(Vec<u32>, Vec<u32>, Vec<(u32, u32)>, bool, Vec<(&'static str, String, u32, Vec<u32>)>)> {
     let (tokens, structure) = ferrocov_core::tokens::structure(text)?;
-    let empty = !tokens.iter().any(|t| t.non_blank && t.kind != TokenKind::Comment);
+    let empty = !analysis::has_code(&tokens);
     let (statements, excluded, multiline) = rules(tokens, code_lines, regex_excluded, structure.docstrings, structure.definitions, Vec::new());
     Some((statements, excluded, multiline, empty, structure.regions))
 }

@@ -5,7 +5,9 @@ under ``ferrocov run`` and under ``pytest --cov``, several times (FERROCOV_REPEA
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -110,3 +112,52 @@ def test_case_under_pytest_cov(name: str, repeat: int, tmp_path: Path) -> None:
     check_all_lines(workdir, sorted(workdir.glob("*.py")))
     no_leftovers(workdir)
     assert "FERROCOV_RUN" not in os.environ
+
+
+# How each process ended, as the processes page says it (and the summary line counts it).
+ENDINGS = {
+    "abort": ("crashed with SIGABRT, data kept", "1 crashed"),
+    "os_exit": ("os._exit(4), data kept", "1 os._exit"),
+    "segfault": ("crashed with SIGSEGV, data kept", "1 crashed"),
+    "sigkill_self": ("killed without a chance to say so (SIGKILL or alike), data kept", "1 killed"),
+    "process_terminate": ("killed by SIGTERM, data kept", "1 killed"),
+    "execv": ("replaced by exec", "1 replaced by exec"),
+}
+
+
+def process_endings(workdir: Path) -> list[str]:
+    page = (workdir / "htmlcov" / "processes.html").read_text()
+    return [html.unescape(ended) for ended in re.findall(r'<td class="name ended">(.*?)</td>', page)]
+
+
+@pytest.mark.parametrize("name", sorted(ENDINGS))
+def test_each_process_says_how_it_ended(name: str, tmp_path: Path) -> None:
+    """A crash, a kill the process can see, `os._exit` and exec are told apart; SIGKILL is
+    the one ending nobody can see, and says so. The program's own output and exit status are
+    the same as without ferrocov (the matrix above checks that for every case)."""
+    workdir = copy_case(name, tmp_path)
+    ferrocov("run", "main.py", cwd=workdir, timeout=120)
+    html_report = ferrocov("html", cwd=workdir)
+    assert html_report.returncode == 0, html_report.stderr
+    endings = process_endings(workdir)
+    words, count = ENDINGS[name]
+    assert words in endings, endings
+    assert all(e == "exited cleanly" for e in endings if e != words), endings
+    report = ferrocov("report", cwd=workdir)
+    assert f"ended without a clean close ({count})" in report.stderr, report.stderr
+
+
+def test_a_crash_under_faulthandler_is_told_and_faulthandler_still_speaks(tmp_path: Path) -> None:
+    """faulthandler installed before ferrocov (-X faulthandler) or after it (pytest enables
+    it): each hands the signal on to the other, so its traceback is printed, the process dies
+    of SIGSEGV as it would, and the data says it crashed."""
+    workdir = copy_case("segfault", tmp_path)
+    for flags, code in ((["-X", "faulthandler"], ""), ([], "import faulthandler; faulthandler.enable()\n")):
+        if code:
+            main = workdir / "main.py"
+            main.write_text(code + main.read_text())
+        measured = run([sys.executable, *flags, "-m", "ferrocov", "run", "main.py"], cwd=workdir, timeout=120)
+        assert measured.returncode == -11, measured.stderr
+        assert "Fatal Python error: Segmentation fault" in measured.stderr
+        assert ferrocov("html", cwd=workdir).returncode == 0
+        assert process_endings(workdir) == ["crashed with SIGSEGV, data kept"]

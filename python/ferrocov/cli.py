@@ -480,6 +480,12 @@ def _reporting(
     return OK
 
 
+def _how(data: _core.Data) -> str:
+    """How the processes that did not close cleanly ended: " (2 os._exit, 1 killed)"."""
+    summary = data.unclean_summary if data.processes_unclean else ""
+    return f" ({summary})" if summary else ""
+
+
 def do_report(args: argparse.Namespace, config: Config) -> int:
     from ferrocov import results
 
@@ -488,7 +494,7 @@ def do_report(args: argparse.Namespace, config: Config) -> int:
         sys.stdout.write(text)
         if data.processes:
             # On stderr, so that standard output stays coverage.py's report, byte for byte.
-            print(f"ferrocov: {data.processes} process{'' if data.processes == 1 else 'es'} measured, {data.processes_unclean} ended without a clean close", file=sys.stderr)
+            print(f"ferrocov: {data.processes} process{'' if data.processes == 1 else 'es'} measured, {data.processes_unclean} ended without a clean close{_how(data)}", file=sys.stderr)
         return total
 
     names = ("show_missing", "skip_covered", "skip_empty", "precision", "sort", "ignore_errors", "format")
@@ -652,7 +658,7 @@ def do_debug(args: argparse.Namespace, config: Config) -> int:
             print("No data collected: file doesn't exist")
         else:
             files = data.measured_files()  # type: ignore[attr-defined]
-            print(f"processes: {data.processes} measured, {data.processes_unclean} ended without a clean close")  # type: ignore[attr-defined]
+            print(f"processes: {data.processes} measured, {data.processes_unclean} ended without a clean close{_how(data)}")  # type: ignore[attr-defined,arg-type]
             print(f"{len(files)} files:")
             for path in files:
                 print(f"{path}: {len(data.lines(path) or [])} lines")  # type: ignore[attr-defined]

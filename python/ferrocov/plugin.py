@@ -486,7 +486,7 @@ class FerrocovPlugin:
             stream.write(
                 f"ferrocov: {_count(data.processes, 'process', 'processes')} measured; "
                 f"{data.processes_unclean} ended without a clean close "
-                "(killed, crashed or os._exit) and their data was recovered\n"
+                f"({data.unclean_summary or 'killed, crashed or os._exit'}) and their data was recovered\n"
             )
         return total
 

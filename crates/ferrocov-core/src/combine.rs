@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::data::{CoverageData, ProcessRecord};
-use crate::datafile::{self, LockState, ProcessId, Unreadable};
+use crate::datafile::{self, Ending, LockState, ProcessId, Unreadable};
 use crate::sqlite;
 
 /// The outcome of a combine: the merged data, what was read, and what was skipped and why.
@@ -143,7 +143,7 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
         same_pid.sort();
         same_pid.pop();
         for (_, id) in same_pid {
-            if let Some(record) = processes.get_mut(&id).filter(|record| record.ended != "clean") {
+            if let Some(record) = processes.get_mut(&id).filter(|record| record.ended == "unclean") {
                 record.ended = "exec".to_string();
             }
         }
@@ -152,6 +152,18 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
     records.sort_by_key(|record| (record.started, record.pid));
     combined.data.process_records.extend(records);
     combined
+}
+
+/// A process's ending, as [`ProcessRecord::ended`] says it, once one more of its segments is
+/// read: "clean" while every segment says closed; "exit:N" or "signal:N" when one says the
+/// process ended so (its first segment); else "unclean" (nothing said: killed, or exec).
+fn merge_ending(so_far: &str, segment: Ending) -> String {
+    match segment {
+        Ending::Exit(code) => format!("exit:{code}"),
+        Ending::Signal(signal) => format!("signal:{signal}"),
+        Ending::Open if so_far == "clean" => "unclean".to_string(),
+        Ending::Open | Ending::Closed => so_far.to_string(),
+    }
 }
 
 /// Whether the data combined so far measured branches, and which file said so first: lines and
@@ -238,9 +250,7 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
                     ended: "clean".to_string(),
                     files: Vec::new(),
                 });
-                if !contents.closed_cleanly {
-                    record.ended = "unclean".to_string();
-                }
+                record.ended = merge_ending(&record.ended, contents.ending);
                 record.started = record.started.min(contents.started);
                 record.files.extend(contents.data.files.keys().cloned());
                 record.files.sort();
@@ -287,6 +297,47 @@ mod tests {
         assert_eq!(combined.data.processes_unclean, 2);
         assert_eq!(combined.warnings.len(), 1);
         assert!(combined.warnings[0].contains("junk.fcd"));
+    }
+
+    #[test]
+    fn each_process_says_how_it_ended() {
+        use crate::datafile::Ending;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let endings = [(1, Some(Ending::Closed)), (2, Some(Ending::Exit(3))), (3, Some(Ending::Signal(libc::SIGSEGV as u8))), (4, Some(Ending::Signal(libc::SIGTERM as u8))), (5, None)];
+        for (pid, ending) in endings {
+            let mut writer = Writer::create(dir.path(), ProcessId { pid, nonce: pid as u64 }, 0).expect("create");
+            // Enough records for several segments: the ending is in the first one only.
+            for index in 0..300u32 {
+                let slot = writer.register_lines(&format!("/m{index}.py"), "", 1, 200).expect("register");
+                // SAFETY: the slot is live.
+                unsafe { slot.hit(0) };
+            }
+            match ending {
+                Some(Ending::Closed) => writer.mark_closed(),
+                Some(ending) => {
+                    let cell = writer.ending_cell().expect("a first segment");
+                    // SAFETY: the mapping is leaked below, so it outlives this use.
+                    unsafe { &*cell }.store(ending.state(), std::sync::atomic::Ordering::Release);
+                }
+                None => {}
+            }
+            writer.release_files();
+            std::mem::forget(writer);
+        }
+        let combined = combine(&[dir.path().to_path_buf()]);
+        assert!(combined.warnings.is_empty(), "{:?}", combined.warnings);
+        let words: Vec<String> = combined.data.process_records.iter().map(ProcessRecord::ending_in_words).collect();
+        assert_eq!(
+            words,
+            [
+                "exited cleanly",
+                "os._exit(3), data kept",
+                "crashed with SIGSEGV, data kept",
+                "killed by SIGTERM, data kept",
+                "killed without a chance to say so (SIGKILL or alike), data kept"
+            ]
+        );
+        assert_eq!(combined.data.processes_unclean, 4);
     }
 
     #[test]

@@ -17,11 +17,70 @@ pub struct ProcessRecord {
     pub parent_pid: u32,
     /// When it started writing, microseconds since the epoch.
     pub started: u64,
-    /// "clean" (closed cleanly), "exec" (replaced by another program through exec), or
-    /// "unclean" (killed, crashed, `os._exit`).
+    /// "clean" (closed cleanly), "exec" (replaced by another program through exec),
+    /// "exit:N" (`os._exit(N)`), "signal:N" (ended by signal N, which it saw: a crash, or a
+    /// kill it could catch), or "unclean" (ended without a word: SIGKILL, or a signal someone
+    /// else handled).
     pub ended: String,
     /// The measured files it ran code of.
     pub files: Vec<String>,
+}
+
+/// Signals that mean the process crashed (rather than was told to stop).
+const CRASH_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL, libc::SIGABRT];
+
+/// A signal's name ("SIGTERM"), or "signal N" for one this table lacks.
+pub fn signal_name(signal: i32) -> String {
+    let name = match signal {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGXCPU => "SIGXCPU",
+        _ => return format!("signal {signal}"),
+    };
+    name.to_string()
+}
+
+impl ProcessRecord {
+    /// How it ended, in words: the processes page's "ended" column.
+    pub fn ending_in_words(&self) -> String {
+        if let Some(code) = self.ended.strip_prefix("exit:") {
+            return format!("os._exit({code}), data kept");
+        }
+        if let Some(signal) = self.ended.strip_prefix("signal:").and_then(|n| n.parse::<i32>().ok()) {
+            let verb = if CRASH_SIGNALS.contains(&signal) { "crashed with" } else { "killed by" };
+            return format!("{verb} {}, data kept", signal_name(signal));
+        }
+        match self.ended.as_str() {
+            "clean" => "exited cleanly".to_string(),
+            "exec" => "replaced by exec".to_string(),
+            _ => "killed without a chance to say so (SIGKILL or alike), data kept".to_string(),
+        }
+    }
+
+    /// The kind of ending, for counts: "clean", "exec", "os._exit", "crashed" or "killed".
+    pub fn ending_kind(&self) -> &'static str {
+        match self.ended.as_str() {
+            "clean" => "clean",
+            "exec" => "exec",
+            ended if ended.starts_with("exit:") => "os._exit",
+            ended => match ended.strip_prefix("signal:").and_then(|n| n.parse::<i32>().ok()) {
+                Some(signal) if CRASH_SIGNALS.contains(&signal) => "crashed",
+                _ => "killed",
+            },
+        }
+    }
 }
 
 /// Executed lines (and, when measuring branches, arcs) per measured file and per context, the
@@ -43,6 +102,23 @@ pub struct CoverageData {
 }
 
 impl CoverageData {
+    /// How the processes that did not close cleanly ended, counted by kind: "2 os._exit, 1
+    /// crashed, 1 killed" ("" when no process record says).
+    pub fn unclean_summary(&self) -> String {
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for record in &self.process_records {
+            let kind = record.ending_kind();
+            if kind != "clean" {
+                *counts.entry(kind).or_default() += 1;
+            }
+        }
+        ["os._exit", "crashed", "killed", "exec"]
+            .iter()
+            .filter_map(|kind| counts.get(kind).map(|n| format!("{n} {}", if *kind == "exec" { "replaced by exec" } else { kind })))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Record lines run in the default context.
     pub fn add_lines<I: IntoIterator<Item = u32>>(&mut self, path: &str, lines: I) {
         self.add_context_lines(path, DEFAULT_CONTEXT, lines);

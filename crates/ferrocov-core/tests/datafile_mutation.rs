@@ -96,8 +96,8 @@ fn real_file(dir: &Path, branch: bool, seed: u64) -> (Vec<u8>, usize) {
 /// What a parse gives, as far as a report or a process count could tell.
 fn outcome(contents: &FileContents) -> String {
     format!(
-        "{:?} {} {} {} {} {:?} {:?}",
-        contents.process, contents.parent_pid, contents.segment, contents.closed_cleanly, contents.branch, contents.data.files, contents.data.arcs
+        "{:?} {} {} {:?} {} {:?} {:?}",
+        contents.process, contents.parent_pid, contents.segment, contents.ending, contents.branch, contents.data.files, contents.data.arcs
     )
 }
 

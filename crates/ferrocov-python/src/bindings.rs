@@ -202,6 +202,12 @@ impl PyData {
     fn processes_unclean(&self) -> u64 {
         self.inner.processes_unclean
     }
+
+    /// How those ended, counted by kind ("2 os._exit, 1 crashed, 1 killed"), or "".
+    #[getter]
+    fn unclean_summary(&self) -> String {
+        self.inner.unclean_summary()
+    }
 }
 
 /// What a combine produced: the data, the files it used (to delete once the data is saved),

@@ -4,6 +4,7 @@ mod bindings;
 #[cfg(Py_3_12)]
 mod branches;
 mod dynamic;
+mod endings;
 #[cfg(Py_3_12)]
 mod monitoring;
 mod recorder;
@@ -78,7 +79,9 @@ fn start(
     recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     recorder::extra_index();
     let installed = install(module.py(), module, branch);
-    if installed.is_err() {
+    if installed.is_ok() {
+        endings::install();
+    } else {
         // Not measuring after all: leave no state behind that says otherwise.
         if let Ok(mut guard) = recorder::STATE.lock() {
             *guard = None;
@@ -138,6 +141,7 @@ fn stop(py: Python<'_>) -> PyResult<()> {
         monitoring::uninstall(py)?;
     }
     mark_closed();
+    endings::unwatch();
     let mut guard = recorder::STATE.lock().map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
     if let Some(state) = guard.take() {
         if let Some(mut writer) = state.writer {
@@ -173,6 +177,15 @@ fn mark_closed() {
     }
 }
 
+/// `os._exit(status)` is about to end this process: mark its data as ended so (the report's
+/// processes page tells it apart from a kill), unless it has already closed cleanly.
+#[pyfunction]
+fn mark_exit(status: &Bound<'_, PyAny>) {
+    if let Ok(code) = status.extract::<i64>() {
+        endings::mark_exit(code);
+    }
+}
+
 /// Record hits in `context` from now on (`nodeid|setup`, `nodeid|run`, ... under pytest).
 #[pyfunction]
 fn set_context(py: Python<'_>, context: &str) -> PyResult<()> {
@@ -205,6 +218,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(is_measuring, module)?)?;
     module.add_function(wrap_pyfunction!(set_paused, module)?)?;
     module.add_function(wrap_pyfunction!(mark_closed, module)?)?;
+    module.add_function(wrap_pyfunction!(mark_exit, module)?)?;
     module.add_function(wrap_pyfunction!(after_fork_child, module)?)?;
     module.add_function(wrap_pyfunction!(set_context, module)?)?;
     #[cfg(Py_3_12)]

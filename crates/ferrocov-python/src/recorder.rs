@@ -328,7 +328,12 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
         let process = ProcessId { pid: std::process::id(), nonce: random_nonce() };
         let flags = if state.branch { FLAG_BRANCH } else { 0 };
         match Writer::create_with_flags(&state.data_directory, process, parent_pid(), flags) {
-            Ok(writer) => state.writer = Some(writer),
+            Ok(mut writer) => {
+                if let Some(cell) = writer.ending_cell() {
+                    crate::endings::watch(cell);
+                }
+                state.writer = Some(writer);
+            }
             Err(error) => {
                 state.failed = true;
                 eprintln!("ferrocov: can't record coverage data: {error}");
@@ -624,6 +629,7 @@ pub fn after_fork_child() {
         Err(poisoned) => poisoned.into_inner(),
     };
     if let Some(state) = guard.as_mut() {
+        crate::endings::unwatch();
         if let Some(mut writer) = state.writer.take() {
             // The parent's files stay the parent's: close our copies, keep the mappings.
             writer.release_files();

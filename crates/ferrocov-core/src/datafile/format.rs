@@ -23,6 +23,43 @@ pub const RECORD_HEADER_LEN: usize = 32;
 
 /// The header's state once the process has closed cleanly ("CLSD"); 0 while it runs.
 pub const STATE_CLOSED: u32 = u32::from_le_bytes(*b"CLSD");
+
+/// How a process ended, as the state field of its data file tells it.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Still running, or ended without a word: SIGKILL, power loss, a signal nobody caught.
+    #[default]
+    Open,
+    /// Closed cleanly ("CLSD"): normal exit, or `ferrocov.embed.cleanup()`.
+    Closed,
+    /// Ended by `os._exit(n)` ("EX", n's low byte, "!").
+    Exit(u8),
+    /// Ended by this signal ("SG", the signal number, "!"): a crash or a kill it could see.
+    Signal(u8),
+}
+
+impl Ending {
+    /// The state word that stands for this ending.
+    pub fn state(self) -> u32 {
+        match self {
+            Ending::Open => 0,
+            Ending::Closed => STATE_CLOSED,
+            Ending::Exit(code) => u32::from_le_bytes([b'E', b'X', code, b'!']),
+            Ending::Signal(signal) => u32::from_le_bytes([b'S', b'G', signal, b'!']),
+        }
+    }
+
+    /// The ending a state word stands for; None for a word no writer stores (damage).
+    pub fn from_state(state: u32) -> Option<Ending> {
+        match state.to_le_bytes() {
+            [0, 0, 0, 0] => Some(Ending::Open),
+            [b'E', b'X', code, b'!'] => Some(Ending::Exit(code)),
+            [b'S', b'G', signal, b'!'] if signal != 0 => Some(Ending::Signal(signal)),
+            _ if state == STATE_CLOSED => Some(Ending::Closed),
+            _ => None,
+        }
+    }
+}
 /// A line that ran, as stored in its 2-byte cell (0 until then).
 pub const HIT: u16 = 0xA55A;
 /// The largest line number a data file holds: line numbers and arcs are bounded by it, so that

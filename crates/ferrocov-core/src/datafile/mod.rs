@@ -19,7 +19,7 @@ mod writer;
 use std::os::fd::AsRawFd;
 use std::path::Path;
 
-pub use format::{EXTENSION, FLAG_BRANCH, FORMAT_VERSION, HEADER_LEN, MAX_LINE};
+pub use format::{Ending, EXTENSION, FLAG_BRANCH, FORMAT_VERSION, HEADER_LEN, MAX_LINE};
 pub use reader::{parse, FileContents, Unreadable};
 pub use writer::{ArcSlot, HitSlot, Writer};
 

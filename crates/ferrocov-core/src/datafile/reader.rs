@@ -15,7 +15,9 @@ pub struct FileContents {
     pub process: Option<ProcessId>,
     pub parent_pid: u32,
     pub segment: u32,
-    pub closed_cleanly: bool,
+    /// How the process ended, as this file's state tells it. A process that ended by
+    /// `os._exit` or a signal says so in its first segment only.
+    pub ending: Ending,
     /// When the process started writing (microseconds since the epoch).
     pub started: u64,
     /// The process measured branches.
@@ -24,6 +26,13 @@ pub struct FileContents {
     pub data: CoverageData,
     /// The damage found, one sentence each; what could be read was still read.
     pub damage: Vec<String>,
+}
+
+impl FileContents {
+    /// Did the process close this file cleanly?
+    pub fn closed_cleanly(&self) -> bool {
+        self.ending == Ending::Closed
+    }
 }
 
 /// Why a data file could not be read at all.
@@ -66,9 +75,10 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
         damage.push("its header is damaged (checksum mismatch): process identity and length are not trusted".to_string());
     }
     let state = read_u32(header, OFFSET_STATE);
-    if state != 0 && state != STATE_CLOSED {
+    let ending = Ending::from_state(state).unwrap_or_else(|| {
         damage.push(format!("its state field is damaged ({state:#x})"));
-    }
+        Ending::Open
+    });
     let mut limit = bytes.len();
     if header_intact {
         let capacity = read_u64(header, OFFSET_CAPACITY);
@@ -83,7 +93,7 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
         process: Some(ProcessId { pid: read_u32(header, OFFSET_PID), nonce: read_u64(header, OFFSET_NONCE) }),
         parent_pid: read_u32(header, OFFSET_PARENT_PID),
         segment: read_u32(header, OFFSET_SEGMENT),
-        closed_cleanly: state == STATE_CLOSED,
+        ending,
         started: read_u64(header, OFFSET_STARTED),
         branch: read_u32(header, OFFSET_FLAGS) & FLAG_BRANCH != 0,
         ..FileContents::default()

@@ -27,7 +27,7 @@ fn round_trip() {
     let bytes = std::fs::read(path).expect("read");
     let contents = parse(&bytes).expect("parse");
     assert_eq!(contents.process, Some(ProcessId { pid: 42, nonce: 7 }));
-    assert!(!contents.closed_cleanly);
+    assert!(!contents.closed_cleanly());
     assert_eq!(contents.data.lines("/src/a.py"), Some(BTreeSet::from([3, 5, 6])));
     assert_eq!(contents.data.files["/src/a.py"]["test|run"], BTreeSet::from([6]));
     assert!(contents.damage.is_empty(), "{:?}", contents.damage);
@@ -124,8 +124,44 @@ fn closing_is_recorded() {
     let mut writer = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
     writer.mark_closed();
     let contents = parse(&std::fs::read(writer.path()).expect("read")).expect("parse");
-    assert!(contents.closed_cleanly);
+    assert!(contents.closed_cleanly());
     assert!(contents.damage.is_empty());
+}
+
+#[test]
+fn every_ending_reads_back_and_no_other_word_does() {
+    let endings = [Ending::Open, Ending::Closed, Ending::Exit(0), Ending::Exit(255), Ending::Signal(9), Ending::Signal(11)];
+    for ending in endings {
+        assert_eq!(Ending::from_state(ending.state()), Some(ending));
+    }
+    // One changed byte of a word a writer stores is never another word a writer stores,
+    // except the exit code or signal byte itself (which only says something else precisely).
+    for ending in [Ending::Open, Ending::Closed] {
+        for byte in 0..4 {
+            for value in 1..=255u8 {
+                let mut word = ending.state().to_le_bytes();
+                word[byte] ^= value;
+                assert_eq!(Ending::from_state(u32::from_le_bytes(word)), None, "{ending:?} {word:?}");
+            }
+        }
+    }
+    assert_eq!(Ending::from_state(u32::from_le_bytes(*b"SG\0!")), None);
+}
+
+#[test]
+fn an_ending_in_the_first_segment_is_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer = Writer::create(dir.path(), ProcessId { pid: 4, nonce: 4 }, 0).expect("create");
+    let cell = writer.ending_cell().expect("a first segment");
+    // SAFETY: the mapping lives as long as the writer, which outlives this use.
+    unsafe { &*cell }.store(Ending::Signal(15).state(), std::sync::atomic::Ordering::Release);
+    let contents = parse(&std::fs::read(writer.path()).expect("read")).expect("parse");
+    assert_eq!(contents.ending, Ending::Signal(15));
+    assert!(!contents.closed_cleanly());
+    assert!(contents.damage.is_empty(), "{:?}", contents.damage);
+    writer.mark_closed();
+    let contents = parse(&std::fs::read(writer.path()).expect("read")).expect("parse");
+    assert_eq!(contents.ending, Ending::Closed);
 }
 
 #[test]

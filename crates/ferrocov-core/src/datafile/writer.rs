@@ -260,6 +260,15 @@ impl Writer {
         Ok(ArcSlot { cells: cells as *mut u64, capacity })
     }
 
+    /// The state cell of the first segment, where a process that ends by `os._exit` or a
+    /// signal says so (an [`Ending`] word, stored with one atomic operation: a signal handler
+    /// can do it). The pointer stays valid while the mapping does: for the process's life once
+    /// the writer is leaked, as the tracer leaks it.
+    pub fn ending_cell(&mut self) -> Option<*const AtomicU32> {
+        let segment = self.segments.first_mut()?;
+        Some(state_cell(&mut segment.map) as *const AtomicU32)
+    }
+
     /// Mark every segment as closed cleanly.
     pub fn mark_closed(&mut self) {
         for segment in &mut self.segments {

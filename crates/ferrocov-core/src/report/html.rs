@@ -153,7 +153,9 @@ struct ProcessRow<'a> {
     pid: u32,
     parent_pid: u32,
     started: String,
-    ended: &'static str,
+    ended: String,
+    /// "clean", "exec", "os-exit", "crashed" or "killed" (a CSS class).
+    kind: String,
     clean: bool,
     files: Vec<(&'a str, Option<&'a str>)>,
 }
@@ -453,11 +455,8 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
                 pid: record.pid,
                 parent_pid: record.parent_pid,
                 started: utc(record.started),
-                ended: match record.ended.as_str() {
-                    "clean" => "exited cleanly",
-                    "exec" => "replaced by exec",
-                    _ => "killed, crashed or os._exit (data kept)",
-                },
+                ended: record.ending_in_words(),
+                kind: record.ending_kind().replace("._", "-"),
                 clean: record.ended == "clean",
                 files: record.files.iter().map(|path| (names.get(path.as_str()).copied().unwrap_or(path.as_str()), pages.get(path.as_str()).copied())).collect(),
             })

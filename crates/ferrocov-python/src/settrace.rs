@@ -36,7 +36,7 @@ static BRANCH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::ne
 /// Choose the line or the arc tracer, and learn the opcodes the arc tracer needs.
 pub fn configure(py: Python<'_>, branch: bool) -> PyResult<()> {
     BRANCH.store(branch, Ordering::Relaxed);
-    let opmap = py.import("dis")?.getattr("opmap")?;
+    let opmap = py.import("opcode")?.getattr("opmap")?;
     let get = |name: &str| -> u8 { opmap.get_item(name).and_then(|v| v.extract::<u8>()).unwrap_or(0) };
     OP_RESUME.store(get("RESUME"), Ordering::Relaxed);
     OP_YIELD_VALUE.store(get("YIELD_VALUE"), Ordering::Relaxed);

@@ -105,22 +105,29 @@ def geometric_mean(values: list[float]) -> float:
     return statistics.geometric_mean(values) if values else float("nan")
 
 
-def table(results: dict[tuple[str, str], dict[str, list[float]]], names: list[str]) -> str:
+def table(results: dict[tuple[str, str], dict[str, list[float]]], names: list[str], fixed: dict[str, float]) -> str:
     tool_names = list(dict.fromkeys(t for _, t in results))
     lines = []
     header = f"{'workload':<16}" + "".join(f"{t:>20}" for t in tool_names)
     lines.append("time: median seconds (ratio to plain)")
     lines.append(header)
     ratios: dict[str, list[float]] = {t: [] for t in tool_names}
+    # The same, less what the tool adds to an empty script (start-up, then saving the data):
+    # what measuring the workload's code costs.
+    running: dict[str, list[float]] = {t: [] for t in tool_names}
     for name in names:
         plain = statistics.median(results[(name, "plain")]["time"])
         row = f"{name:<16}"
         for tool in tool_names:
             median = statistics.median(results[(name, tool)]["time"])
             ratios[tool].append(median / plain)
+            running[tool].append((median - fixed.get(tool, 0.0)) / plain)
             row += f"{median:>12.3f} ({median / plain:>4.2f}x)"
         lines.append(row)
     lines.append(f"{'geomean ratio':<16}" + "".join(f"{geometric_mean(ratios[t]):>19.2f}x" for t in tool_names))
+    if fixed:
+        lines.append(f"{'  less fixed cost':<16}" + "".join(f"{geometric_mean(running[t]):>19.2f}x" for t in tool_names))
+        lines.append("  (less fixed cost: each tool's added per-process cost, measured below, taken out of each run)")
     lines.append("")
     lines.append("peak RSS, MiB (median) / data file, KiB")
     lines.append(header)
@@ -133,14 +140,18 @@ def table(results: dict[tuple[str, str], dict[str, list[float]]], names: list[st
     return "\n".join(lines)
 
 
-def process_cost(repeat: int) -> str:
+def fixed_costs(repeat: int) -> dict[str, float]:
+    """What each tool adds to running one Python process (an empty script), in seconds."""
+    results = measure(["empty"], repeat, 1.0)
+    times = {tool: statistics.median(entry["time"]) for (_, tool), entry in results.items()}
+    return {tool: seconds - times["plain"] for tool, seconds in times.items()}
+
+
+def process_cost(repeat: int, fixed: dict[str, float]) -> str:
     """What each tool adds to starting one Python process (an empty script)."""
-    results = measure(["empty"], repeat, 1.0) if (HERE / "workloads" / "empty.py").exists() else {}
-    lines = ["per-process cost: empty script, median ms (added to plain)"]
-    plain = statistics.median(results[("empty", "plain")]["time"]) * 1000
-    for (_, tool), entry in results.items():
-        median = statistics.median(entry["time"]) * 1000
-        lines.append(f"  {tool:<20} {median:8.1f} ms  (+{median - plain:6.1f} ms)")
+    lines = ["per-process cost: empty script, median ms added to plain"]
+    for tool, seconds in fixed.items():
+        lines.append(f"  {tool:<20} +{seconds * 1000:6.1f} ms")
     # A child started by a measured program: python itself, with the run's environment.
     from ferrocov._settings import ENV_VAR, Settings
 
@@ -174,9 +185,10 @@ def main() -> None:
     names = [n for n in args.only.split(",") if n]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, repeat={args.repeat}, scale={args.scale}")
     results = measure(names, args.repeat, args.scale)
-    print(table(results, names))
+    fixed = fixed_costs(args.process_repeat)
+    print(table(results, names, fixed))
     print()
-    print(process_cost(args.process_repeat))
+    print(process_cost(args.process_repeat, fixed))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ import configparser
 import os
 import re
 import sys
-from typing import Any, Callable
+TYPE_CHECKING = False  # typing is not imported at start: annotations only
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 DEFAULT_EXCLUDE = [
     r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)",

@@ -10,7 +10,9 @@ import os
 import re
 import sys
 import time
-from typing import Callable
+TYPE_CHECKING = False  # typing is not imported at start: annotations only
+if TYPE_CHECKING:
+    from typing import Callable
 
 from ferrocov import _core, _measure, exceptions
 from ferrocov._settings import ENV_VAR, Settings

@@ -64,6 +64,18 @@ def _list(value: str | None) -> list[str] | None:
 COMMANDS = ("help", "run", "combine", "report", "xml", "json", "lcov", "html", "annotate", "erase", "debug")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse as it is, less the checks of help strings and metavars it makes as each option
+    is added on 3.14+: they build a help formatter, which imports its colour support (_colorize,
+    and with it dataclasses and inspect: 18 ms at every `ferrocov run`). ferrocov's options are
+    fixed and tested; help and errors are formatted as ever. (argparse skips those checks for
+    any container without this method, as for argument groups.)"""
+
+    @property
+    def _get_validation_formatter(self) -> None:
+        raise AttributeError("_get_validation_formatter")
+
+
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
     """The command line. With `only`, just that command's options are built (argparse costs
     about a millisecond a command, paid by every `ferrocov run`)."""
@@ -71,9 +83,10 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
     def wanted(name: str) -> bool:
         return only is None or only == name
 
-    parser = argparse.ArgumentParser(prog="ferrocov", description="Durable code coverage for Python.")
+    parser = _Parser(prog="ferrocov", description="Durable code coverage for Python.")
     parser.add_argument("--version", action=_Version, nargs=0, help="show the version, the core in use and the Python, and exit")
-    commands = parser.add_subparsers(dest="command", metavar="command")
+    # prog given: argparse would build a help formatter to work it out (see _Parser).
+    commands = parser.add_subparsers(dest="command", metavar="command", prog="ferrocov")
     if wanted("help"):
         help_command = commands.add_parser("help", help="describe how to use ferrocov, or one of its commands")
         help_command.add_argument("topic", nargs="?", default=None)

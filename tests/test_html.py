@@ -280,9 +280,11 @@ def test_processes_page(tmp_path: Path) -> None:
         rows = driver.find_elements(By.CSS_SELECTOR, "tr.process")
         endings = [r.find_element(By.CSS_SELECTOR, "td.ended").text for r in rows]
         assert "exited cleanly" in endings
-        # The pool's workers, torn down by terminate(), and the child killed with SIGKILL.
-        assert "killed by SIGTERM, data kept" in endings
+        # The child killed with SIGKILL; the pools' workers, torn down by terminate(), end by
+        # SIGTERM or, when done before it arrives, by os._exit(0) (a race the demo keeps).
         assert "killed without a chance to say so (SIGKILL or alike), data kept" in endings
+        possible = {"exited cleanly", "killed by SIGTERM, data kept", "os._exit(0), data kept", "killed without a chance to say so (SIGKILL or alike), data kept"}
+        assert set(endings) <= possible, endings
         assert {r.get_attribute("class") for r in rows} >= {"process clean ended-clean", "process unclean ended-killed"}
         files = " ".join(r.find_element(By.CSS_SELECTOR, "td.files").text for r in rows)
         assert "shop/watchdog.py" in files

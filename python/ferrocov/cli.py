@@ -498,7 +498,7 @@ def _reporting(
 
 def _how(data: _core.Data) -> str:
     """How the processes that did not close cleanly ended: " (2 os._exit, 1 killed)"."""
-    summary = data.unclean_summary if data.processes_unclean else ""
+    summary = data.unclean_summary
     return f" ({summary})" if summary else ""
 
 

@@ -26,8 +26,9 @@ pub struct ProcessRecord {
     pub files: Vec<String>,
 }
 
-/// Signals that mean the process crashed (rather than was told to stop).
-const CRASH_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL, libc::SIGABRT];
+/// Signals that mean the process crashed (rather than was told to stop); the tracer's signal
+/// handler chains to any handler already there for these.
+pub const CRASH_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL, libc::SIGABRT];
 
 /// A signal's name ("SIGTERM"), or "signal N" for one this table lacks.
 pub fn signal_name(signal: i32) -> String {
@@ -52,33 +53,52 @@ pub fn signal_name(signal: i32) -> String {
     name.to_string()
 }
 
+/// [`ProcessRecord::ended`], read once.
+enum Ended<'a> {
+    Clean,
+    Exec,
+    Exit(&'a str),
+    Crashed(i32),
+    Killed(i32),
+    /// Nothing said: SIGKILL or alike.
+    Unsaid,
+}
+
 impl ProcessRecord {
-    /// How it ended, in words: the processes page's "ended" column.
-    pub fn ending_in_words(&self) -> String {
+    fn ended(&self) -> Ended<'_> {
         if let Some(code) = self.ended.strip_prefix("exit:") {
-            return format!("os._exit({code}), data kept");
+            return Ended::Exit(code);
         }
         if let Some(signal) = self.ended.strip_prefix("signal:").and_then(|n| n.parse::<i32>().ok()) {
-            let verb = if CRASH_SIGNALS.contains(&signal) { "crashed with" } else { "killed by" };
-            return format!("{verb} {}, data kept", signal_name(signal));
+            return if CRASH_SIGNALS.contains(&signal) { Ended::Crashed(signal) } else { Ended::Killed(signal) };
         }
         match self.ended.as_str() {
-            "clean" => "exited cleanly".to_string(),
-            "exec" => "replaced by exec".to_string(),
-            _ => "killed without a chance to say so (SIGKILL or alike), data kept".to_string(),
+            "clean" => Ended::Clean,
+            "exec" => Ended::Exec,
+            _ => Ended::Unsaid,
+        }
+    }
+
+    /// How it ended, in words: the processes page's "ended" column.
+    pub fn ending_in_words(&self) -> String {
+        match self.ended() {
+            Ended::Clean => "exited cleanly".to_string(),
+            Ended::Exec => "replaced by exec".to_string(),
+            Ended::Exit(code) => format!("os._exit({code}), data kept"),
+            Ended::Crashed(signal) => format!("crashed with {}, data kept", signal_name(signal)),
+            Ended::Killed(signal) => format!("killed by {}, data kept", signal_name(signal)),
+            Ended::Unsaid => "killed without a chance to say so (SIGKILL or alike), data kept".to_string(),
         }
     }
 
     /// The kind of ending, for counts: "clean", "exec", "os._exit", "crashed" or "killed".
     pub fn ending_kind(&self) -> &'static str {
-        match self.ended.as_str() {
-            "clean" => "clean",
-            "exec" => "exec",
-            ended if ended.starts_with("exit:") => "os._exit",
-            ended => match ended.strip_prefix("signal:").and_then(|n| n.parse::<i32>().ok()) {
-                Some(signal) if CRASH_SIGNALS.contains(&signal) => "crashed",
-                _ => "killed",
-            },
+        match self.ended() {
+            Ended::Clean => "clean",
+            Ended::Exec => "exec",
+            Ended::Exit(_) => "os._exit",
+            Ended::Crashed(_) => "crashed",
+            Ended::Killed(_) | Ended::Unsaid => "killed",
         }
     }
 }
@@ -112,9 +132,9 @@ impl CoverageData {
                 *counts.entry(kind).or_default() += 1;
             }
         }
-        ["os._exit", "crashed", "killed", "exec"]
+        [("os._exit", "os._exit"), ("crashed", "crashed"), ("killed", "killed"), ("exec", "replaced by exec")]
             .iter()
-            .filter_map(|kind| counts.get(kind).map(|n| format!("{n} {}", if *kind == "exec" { "replaced by exec" } else { kind })))
+            .filter_map(|(kind, words)| counts.get(kind).map(|n| format!("{n} {words}")))
             .collect::<Vec<_>>()
             .join(", ")
     }

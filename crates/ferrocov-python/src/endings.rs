@@ -24,6 +24,7 @@ use std::cell::UnsafeCell;
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicPtr, AtomicU32, Ordering};
 
+use ferrocov_core::data::CRASH_SIGNALS;
 use ferrocov_core::datafile::Ending;
 
 /// The state word of the current data file's first segment (null while there is none).
@@ -32,7 +33,6 @@ static CELL: AtomicPtr<AtomicU32> = AtomicPtr::new(std::ptr::null_mut());
 static OWNER: AtomicI32 = AtomicI32::new(0);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
-const CRASH_SIGNALS: [libc::c_int; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL, libc::SIGABRT];
 const KILL_SIGNALS: [libc::c_int; 7] =
     [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGALRM, libc::SIGUSR1, libc::SIGUSR2, libc::SIGXCPU];
 const MAX_SIGNAL: usize = 65;

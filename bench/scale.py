@@ -1,7 +1,11 @@
-"""Combine and report at scale: 200 data files over a generated project of 2,000 source files,
-ferrocov against coverage.py, each step timed (median of --repeat runs).
+"""Combine and report at scale, ferrocov against coverage.py, each step timed (median of --repeat
+runs) with each tool's peak memory:
 
     python bench/scale.py [--files 2000] [--processes 200] [--repeat 3]
+        200 data files over a generated project of 2,000 source files
+    python bench/scale.py --tree [PATH]
+        every .py file of a real tree (the standard library's by default, site-packages left out),
+        none of them run: what `--source` on a tree reports before any test has run
 
 Run it through bench/run.sh's environment: bench/run.sh python3 --scale-only
 """
@@ -9,12 +13,14 @@ Run it through bench/run.sh's environment: bench/run.sh python3 --scale-only
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import random
 import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from pathlib import Path
@@ -88,13 +94,18 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def timed(command: list[str], cwd: Path, **env: str) -> float:
-    start = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=clean_env(**env), capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{command} failed: {result.stdout[-1000:]} {result.stderr[-2000:]}")
-    return elapsed
+def timed(command: list[str], cwd: Path, **env: str) -> tuple[float, int]:
+    """Wall time and peak resident memory (KiB, the command's own: from wait4) of one command."""
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=clean_env(**env), stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            output.seek(0)
+            raise SystemExit(f"{command} failed: {output.read()[-3000:].decode(errors='replace')}")
+    return elapsed, usage.ru_maxrss
 
 
 def record_ferrocov(root: Path, processes: int) -> None:
@@ -111,21 +122,94 @@ def record_coverage(root: Path, processes: int) -> None:
         timed([sys.executable, "-m", "coverage", "run", "-p", "--source=proj", "driver.py", str(seed)], root)
 
 
+def report_steps(py: str) -> dict[str, tuple[list[str], list[str]]]:
+    return {
+        "report": ([py, "-m", "ferrocov", "report"], [py, "-m", "coverage", "report"]),
+        "xml": ([py, "-m", "ferrocov", "xml", "-q"], [py, "-m", "coverage", "xml", "-q"]),
+        "json": ([py, "-m", "ferrocov", "json", "-q"], [py, "-m", "coverage", "json", "-q"]),
+        "lcov": ([py, "-m", "ferrocov", "lcov", "-q"], [py, "-m", "coverage", "lcov", "-q"]),
+        "html": ([py, "-m", "ferrocov", "html", "-q", "-d", "html-ours"], [py, "-m", "coverage", "html", "-q", "-d", "html-theirs"]),
+    }
+
+
+def time_steps(
+    steps: dict[str, tuple[list[str], list[str]]],
+    ours_dir: Path,
+    theirs_dir: Path,
+    repeat: int,
+    before: dict[str, object] | None = None,
+) -> tuple[dict[str, dict[str, list[float]]], dict[str, dict[str, int]]]:
+    """Each step for both tools, interleaved in a shuffled order each round; `before[step]`, if
+    given, is called with a tool's directory before the step runs there."""
+    times: dict[str, dict[str, list[float]]] = {step: {"ferrocov": [], "coverage.py": []} for step in steps}
+    peaks: dict[str, dict[str, int]] = {step: {"ferrocov": 0, "coverage.py": 0} for step in steps}
+    for round_ in range(repeat):
+        for step, (ours, theirs) in steps.items():
+            order = [("ferrocov", ours, ours_dir), ("coverage.py", theirs, theirs_dir)]
+            random.shuffle(order)
+            for tool, command, cwd in order:
+                if before and step in before:
+                    before[step](cwd)  # type: ignore[operator]
+                if step == "html":
+                    shutil.rmtree(cwd / command[-1], ignore_errors=True)  # a full, not incremental, run
+                elapsed, peak = timed(command, cwd)
+                times[step][tool].append(elapsed)
+                peaks[step][tool] = max(peaks[step][tool], peak)
+        print(f"  round {round_ + 1}/{repeat} done", file=sys.stderr)
+    return times, peaks
+
+
+def print_table(times: dict[str, dict[str, list[float]]], peaks: dict[str, dict[str, int]]) -> None:
+    print(f"{'step':<16}{'ferrocov':>10}{'coverage.py':>13}{'speed-up':>10}{'peak MiB: ferrocov':>21}{'coverage.py':>13}")
+    medians = {step: (statistics.median(e["ferrocov"]), statistics.median(e["coverage.py"])) for step, e in times.items()}
+    for step, (ours, theirs) in medians.items():
+        peak = peaks[step]
+        print(f"{step:<16}{ours:>9.2f}s{theirs:>12.2f}s{theirs / ours:>9.1f}x{peak['ferrocov'] / 1024:>21.0f}{peak['coverage.py'] / 1024:>13.0f}")
+    if "combine" in medians and "report" in medians:
+        ours = medians["combine"][0] + medians["report"][0]
+        theirs = medians["combine"][1] + medians["report"][1]
+        print(f"{'combine+report':<16}{ours:>9.2f}s{theirs:>12.2f}s{theirs / ours:>9.1f}x")
+
+
+def tree_main(tree: Path, repeat: int) -> None:
+    """Every .py file under a real tree, none run: each tool records an empty run with the tree as
+    its source, then reports (ignoring files that do not parse, as the standard library has)."""
+    py = sys.executable
+    files = [p for p in tree.rglob("*.py") if "site-packages" not in p.parts]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        ours_dir, theirs_dir = root / "ours", root / "theirs"
+        for target in (ours_dir, theirs_dir):
+            target.mkdir()
+            (target / "empty.py").write_text("pass\n")
+            (target / ".coveragerc").write_text(f"[run]\nsource = {tree}\nomit = */site-packages/*\n[report]\nignore_errors = True\n")
+        timed([py, "-m", "ferrocov", "run", "empty.py"], ours_dir)
+        timed([py, "-m", "coverage", "run", "empty.py"], theirs_dir)
+        times, peaks = time_steps(report_steps(py), ours_dir, theirs_dir, repeat)
+        totals = [
+            subprocess.run([py, "-m", tool, "report"], cwd=cwd, capture_output=True, text=True).stdout.splitlines()[-1]
+            for tool, cwd in (("ferrocov", ours_dir), ("coverage", theirs_dir))
+        ]
+    cached = sum(1 for p in files if os.path.exists(importlib.util.cache_from_source(str(p))))
+    print(f"Python {sys.version.split()[0]}: {len(files)} .py files under {tree} ({cached} with a __pycache__ file), none run, median of {repeat}")
+    print_table(times, peaks)
+    print(f"TOTAL, ferrocov:    {totals[0]}")
+    print(f"TOTAL, coverage.py: {totals[1]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tree", nargs="?", const=sysconfig.get_paths()["stdlib"], type=Path, help="a real tree instead (default: the standard library)")
     args = parser.parse_args()
+    if args.tree is not None:
+        tree_main(args.tree, args.repeat)
+        return
     py = sys.executable
-    steps = {
-        "combine": ([py, "-m", "ferrocov", "combine", "--keep", "-q"], [py, "-m", "coverage", "combine", "--keep", "-q"]),
-        "report": ([py, "-m", "ferrocov", "report"], [py, "-m", "coverage", "report"]),
-        "xml": ([py, "-m", "ferrocov", "xml", "-q"], [py, "-m", "coverage", "xml", "-q"]),
-        "json": ([py, "-m", "ferrocov", "json", "-q"], [py, "-m", "coverage", "json", "-q"]),
-        "html": ([py, "-m", "ferrocov", "html", "-q", "-d", "html-ours"], [py, "-m", "coverage", "html", "-q", "-d", "html-theirs"]),
-    }
-    times: dict[str, dict[str, list[float]]] = {step: {"ferrocov": [], "coverage.py": []} for step in steps}
+    steps = {"combine": ([py, "-m", "ferrocov", "combine", "--keep", "-q"], [py, "-m", "coverage", "combine", "--keep", "-q"])}
+    steps.update(report_steps(py))
     sizes = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -149,32 +233,22 @@ def main() -> None:
                     (shutil.copytree if item.is_dir() else shutil.copy)(item, copy / item.name)
         sizes["ferrocov raw data, MiB"] = sum(p.stat().st_blocks * 512 for p in (ours_dir / ".ferrocov-bench").iterdir()) / 2**20
         sizes["coverage.py parallel data, MiB"] = sum(p.stat().st_size for p in theirs_dir.glob(".coverage.*")) / 2**20
-        for round_ in range(args.repeat):
-            for step, (ours, theirs) in steps.items():
-                order = [("ferrocov", ours, ours_dir), ("coverage.py", theirs, theirs_dir)]
-                random.shuffle(order)
-                for tool, command, cwd in order:
-                    if step == "combine":
-                        # Combine afresh each round, from the data the processes wrote.
-                        for item in list(cwd.iterdir()):
-                            if item.name.startswith((".coverage", ".ferrocov-")) and item.name != ".coveragerc":
-                                shutil.rmtree(item) if item.is_dir() else item.unlink()
-                        for item in pristine[cwd].iterdir():
-                            (shutil.copytree if item.is_dir() else shutil.copy)(item, cwd / item.name)
-                    if step == "html":
-                        shutil.rmtree(cwd / command[-1], ignore_errors=True)  # a full, not incremental, run
-                    times[step][tool].append(timed(command, cwd))
-            print(f"  round {round_ + 1}/{args.repeat} done", file=sys.stderr)
+
+        def fresh_data(cwd: Path) -> None:
+            """Combine afresh each round, from the data the processes wrote."""
+            for item in list(cwd.iterdir()):
+                if item.name.startswith((".coverage", ".ferrocov-")) and item.name != ".coveragerc":
+                    shutil.rmtree(item) if item.is_dir() else item.unlink()
+            for item in pristine[cwd].iterdir():
+                (shutil.copytree if item.is_dir() else shutil.copy)(item, cwd / item.name)
+
+        times, peaks = time_steps(steps, ours_dir, theirs_dir, args.repeat, {"combine": fresh_data})
         sizes["combined .coverage (ferrocov), KiB"] = (ours_dir / ".coverage").stat().st_size / 1024
         sizes["combined .coverage (coverage.py), KiB"] = (theirs_dir / ".coverage").stat().st_size / 1024
         same = subprocess.run([py, "-m", "coverage", "report"], cwd=ours_dir, capture_output=True, text=True).stdout.splitlines()[-1]
         theirs_total = subprocess.run([py, "-m", "coverage", "report"], cwd=theirs_dir, capture_output=True, text=True).stdout.splitlines()[-1]
     print(f"Python {sys.version.split()[0]}: {args.processes} data files over {args.files} source files, median of {args.repeat}")
-    print(f"{'step':<10}{'ferrocov':>12}{'coverage.py':>14}{'speed-up':>10}")
-    for step, entry in times.items():
-        ours_median = statistics.median(entry["ferrocov"])
-        theirs_median = statistics.median(entry["coverage.py"])
-        print(f"{step:<10}{ours_median:>11.2f}s{theirs_median:>13.2f}s{theirs_median / ours_median:>9.1f}x")
+    print_table(times, peaks)
     for name, value in sizes.items():
         print(f"{name}: {value:.1f}")
     print(f"TOTAL line, coverage.py reading ferrocov's data: {same}")

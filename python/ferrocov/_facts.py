@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
 import token
 import tokenize
@@ -28,6 +29,8 @@ _STATEMENT_CONTAINERS = (ast.stmt, ast.excepthandler, getattr(ast, "match_case",
 
 #: Tokenize in Python only (the differential test of the Rust tokenizer sets it).
 _PYTHON_TOKENS = False
+#: Match exclusion patterns with ``re`` only (the differential test of the Rust matcher sets it).
+_PYTHON_REGEX = False
 
 
 def _tokens(text: str) -> list[tuple[int, str, bool, int, int]]:
@@ -41,21 +44,72 @@ def _tokens(text: str) -> list[tuple[int, str, bool, int, int]]:
 
 
 def _code_lines(code: types.CodeType) -> list[int]:
-    lines: list[int] = []
+    """Every line any of the file's code objects has instructions on (``__annotate__`` functions
+    left out, as coverage.py leaves them)."""
+    lines: set[int] = set()
     stack = [code]
+    code_type = types.CodeType
     while stack:
         current = stack.pop()
-        stack.extend(c for c in current.co_consts if isinstance(c, types.CodeType))
+        stack.extend([c for c in current.co_consts if type(c) is code_type])
         if current.co_name == "__annotate__":
             continue
-        lines.extend(line for _, _, line in current.co_lines() if line)
-    return lines
+        lines.update({line for _, _, line in current.co_lines()})
+    lines.discard(None)  # type: ignore[arg-type]
+    lines.discard(0)
+    return sorted(lines)
+
+
+def _cached_code(filename: str) -> types.CodeType | None:
+    """The code object the interpreter compiled from this file when it was imported, read from
+    its ``__pycache__`` file if that is valid for the file as it is now (the checks the import
+    system makes: this interpreter's magic number, the source's mtime and size, or its hash);
+    ``None`` otherwise. Unmarshalling it takes a tenth of compiling the source again."""
+    import importlib.util
+    import marshal
+
+    try:
+        cache = importlib.util.cache_from_source(filename)
+        with open(cache, "rb") as f:
+            header = f.read(16)
+            if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER:
+                return None
+            flags = int.from_bytes(header[4:8], "little")
+            if flags & ~0b11:
+                return None
+            if flags & 0b1:
+                with open(filename, "rb") as source:
+                    if header[8:16] != importlib.util.source_hash(source.read()):
+                        return None
+            else:
+                stat = os.stat(filename)
+                if int.from_bytes(header[8:12], "little") != int(stat.st_mtime) & 0xFFFFFFFF:
+                    return None
+                if int.from_bytes(header[12:16], "little") != stat.st_size & 0xFFFFFFFF:
+                    return None
+            code = marshal.loads(f.read())
+    except (OSError, ValueError, EOFError, TypeError, NotImplementedError):
+        return None
+    return code if isinstance(code, types.CodeType) else None
+
+
+#: Each exclusion pattern compiled for the Rust engine, or ``None`` where only ``re`` will do.
+_LINE_REGEXES: dict[str, _core.LineRegex | None] = {}
 
 
 def _lines_matching(text: str, regex: str) -> list[int]:
-    matches: set[int] = set()
+    """The lines coverage.py's ``lines_matching`` marks: every line from each match's start to
+    its end. In Rust when the pattern and the text are ones it reads as ``re`` does."""
     if not regex:
         return []
+    if regex not in _LINE_REGEXES:
+        _LINE_REGEXES[regex] = _core.line_regex(regex)
+    fast = _LINE_REGEXES[regex]
+    if fast is not None and not _PYTHON_REGEX:
+        lines = fast.lines(text)
+        if lines is not None:
+            return lines
+    matches: set[int] = set()
     last_start = 0
     last_start_line = 0
     for match in re.finditer(regex, text, flags=re.MULTILINE):
@@ -144,13 +198,21 @@ def _compiled(source: str | ast.Module, filename: str) -> types.CodeType:
 
 
 def analyze_text(
-    text: str, filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = ""
+    text: str,
+    filename: str,
+    exclude_regex: str,
+    branch: bool = False,
+    partial_regex: str = "",
+    code: types.CodeType | None = None,
 ) -> FileAnalysis:
+    """The file's statements, exclusions, regions (and possible arcs with ``branch``). ``code``
+    is the file's compiled code when the caller has it (from ``__pycache__``), so that the text
+    need not be compiled again."""
     regex_excluded = _lines_matching(text, exclude_regex)
     code_lines: list[int] | None = None
     if not branch and not _PYTHON_TOKENS:
         # Lines only: the syntax facts from the tokens, in Rust; CPython compiles the code.
-        code_lines = _code_lines(_compiled(text, filename))
+        code_lines = _code_lines(code or _compiled(text, filename))
         structured = _core.analyze_structure(text, code_lines, regex_excluded)
         if structured is not None:
             statements, excluded, multiline, _, regions = structured
@@ -167,7 +229,7 @@ def analyze_text(
         raise _not_python(err, filename) from err
     if code_lines is None:
         # From the tree already parsed: the same code objects, without parsing the text twice.
-        code_lines = _code_lines(_compiled(tree, filename))
+        code_lines = _code_lines(code or _compiled(tree, filename))
     docstrings: list[tuple[int, int]] = []
     definitions: list[tuple[int, int, int]] = []
     cases: list[tuple[int, int, int, int]] = []
@@ -207,4 +269,5 @@ def analyze_text(
 
 
 def analyze_file(filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = "") -> FileAnalysis:
-    return analyze_text(read_source(filename), filename, exclude_regex, branch, partial_regex)
+    text = read_source(filename)
+    return analyze_text(text, filename, exclude_regex, branch, partial_regex, _cached_code(filename))

@@ -5,6 +5,7 @@
 //! - [`sqlite`]: coverage.py's `.coverage` SQLite format.
 //! - [`filter`]: which files are measured.
 //! - [`analysis`]: coverage.py's statement rules over facts from CPython's compiler.
+//! - [`linematch`]: the lines an exclusion regex matches, without Python's `re` where that is safe.
 //! - [`report`]: the terminal report.
 
 pub mod analysis;
@@ -14,6 +15,7 @@ pub mod data;
 pub mod datafile;
 pub mod error;
 pub mod filter;
+pub mod linematch;
 pub mod numbits;
 pub mod report;
 pub mod sqlite;

@@ -550,6 +550,28 @@ impl PyGlobSet {
     }
 }
 
+/// An exclusion regex compiled for the `regex` crate (see `ferrocov_core::linematch`).
+#[pyclass(name = "LineRegex", module = "ferrocov._core", frozen)]
+pub struct PyLineRegex {
+    inner: ferrocov_core::linematch::LineRegex,
+}
+
+#[pymethods]
+impl PyLineRegex {
+    /// The 1-based lines the pattern's matches cover, or `None` when the text must be left to
+    /// Python's `re` (non-ASCII text, or the control characters the engines class differently).
+    fn lines(&self, py: Python<'_>, text: &str) -> Option<Vec<u32>> {
+        py.detach(|| self.inner.lines(text))
+    }
+}
+
+/// The pattern compiled for the `regex` crate, or `None` when only Python's `re` is sure to
+/// read it as coverage.py does.
+#[pyfunction]
+fn line_regex(pattern: &str) -> Option<PyLineRegex> {
+    ferrocov_core::linematch::LineRegex::new(pattern).map(|inner| PyLineRegex { inner })
+}
+
 /// The regex (Python-compatible syntax) for one coverage.py file pattern, unanchored.
 #[pyfunction]
 fn glob_regex(pattern: &str) -> PyResult<String> {
@@ -566,6 +588,8 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(sqlite_info, module)?)?;
     module.add_class::<PyData>()?;
     module.add_class::<PyGlobSet>()?;
+    module.add_class::<PyLineRegex>()?;
+    module.add_function(wrap_pyfunction!(line_regex, module)?)?;
     module.add_class::<PyCombined>()?;
     module.add_function(wrap_pyfunction!(combine, module)?)?;
     module.add_function(wrap_pyfunction!(glob_regex, module)?)?;

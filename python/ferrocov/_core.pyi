@@ -1,5 +1,6 @@
 """Type stub for ferrocov's Rust extension module (crates/ferrocov-python)."""
 
+from collections.abc import Sequence
 from os import PathLike
 from typing import Any, Callable, Optional, final
 
@@ -11,7 +12,7 @@ _BranchTuple = tuple[
     list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int], list[tuple[int, int, str, str]]
 ]
 _FileTuple = tuple[
-    str, str, set[int], set[int], set[int], set[int], list[tuple[str, str, int, set[int]]], int, Optional[_BranchTuple]
+    str, str, Sequence[int], Sequence[int], Sequence[int], Sequence[int], list[tuple[str, str, int, Sequence[int]]], int, Optional[_BranchTuple]
 ]
 
 @final

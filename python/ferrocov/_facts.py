@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import io
+from array import array
 import os
 import re
 import token
@@ -122,15 +123,18 @@ def _lines_matching(text: str, regex: str) -> list[int]:
     return sorted(matches)
 
 
-Region = tuple[str, str, int, set[int]]
+#: (kind, dotted name, def line, its lines, sorted): compact arrays, not sets, since a report
+#: over a large tree holds many.
+Region = tuple[str, str, int, "array[int]"]
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def code_regions(tree: ast.AST) -> list[Region]:
     """Functions and classes as (kind, dotted name, def line, lines), with coverage.py's rules:
-    a region's lines are its body's lines minus those of nested functions (for functions) or
-    nested classes (for classes); a method's lines belong to its class too."""
-    regions: list[Region] = []
+    a function's lines are its body's lines minus those of the functions nested in it; a class's
+    are its methods' lines minus those of every class nested in it at any depth (through methods
+    too); a method's lines belong to its class as well."""
+    regions: list[tuple[str, str, int, set[int]]] = []
     # (name, kind, lines) from the outermost enclosing definition inwards.
     Scope = tuple[str, str, set[int]]
 
@@ -156,15 +160,15 @@ def code_regions(tree: ast.AST) -> list[Region]:
             inner = [*scopes, (node.name, "class", lines)]
             regions.append(("class", ".".join(s[0] for s in inner), node.lineno, lines))
             children(node, inner)
-            for scope in reversed(scopes):
+            # A class's lines leave every enclosing class, a function's only the nearest function.
+            for scope in scopes:
                 if scope[1] == "class":
                     scope[2].difference_update(lines)
-                    break
         else:
             children(node, scopes)
 
     visit(tree, [])
-    return regions
+    return [(kind, name, line, array("I", sorted(lines))) for kind, name, line, lines in regions]
 
 
 @dataclass
@@ -220,7 +224,7 @@ def analyze_text(
                 set(statements),
                 set(excluded),
                 dict(multiline),
-                [(kind, name, line, set(lines)) for kind, name, line, lines in regions],
+                [(kind, name, line, array("I", lines)) for kind, name, line, lines in regions],
                 len(text.splitlines()),
             )
     try:

@@ -7,6 +7,7 @@ import datetime
 import os
 import sys
 import time
+from collections.abc import Iterable
 
 from ferrocov import __version__, _core
 from ferrocov.config import Config
@@ -75,7 +76,7 @@ def lcov(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     return total
 
 
-def line_checksums(path: str, lines: set[int]) -> dict[int, str]:
+def line_checksums(path: str, lines: Iterable[int]) -> dict[int, str]:
     """LCOV's line checksums: the MD5 of each line's text, base64 without padding."""
     import base64
     import hashlib
@@ -156,6 +157,7 @@ def annotate(results: list[FileResult], config: Config, directory: str | None) -
             destination = result.path
         statements = sorted(result.statements)
         missing = sorted(result.missing)
+        excluded = set(result.excluded)
         i = j = 0
         covered = True
         out = []
@@ -173,7 +175,7 @@ def annotate(results: list[FileResult], config: Config, directory: str | None) -
                     out.append("> ")
                 else:
                     out.append("! ")
-            elif lineno in result.excluded:
+            elif lineno in excluded:
                 out.append("- ")
             elif covered:
                 out.append("> ")

@@ -745,8 +745,10 @@ fn regions(definitions: &[Definition], top: &[usize]) -> Vec<(&'static str, Stri
                 visit(child, scopes, definitions, lines, order);
             }
             scopes.pop();
-            if let Some(&(outer, _)) = scopes.iter().rev().find(|&&(_, class)| class) {
-                let own = lines[k].clone();
+            // A class's lines leave every enclosing class (coverage.py's rule; a function's leave
+            // only the nearest enclosing function).
+            let own = lines[k].clone();
+            for &(outer, _) in scopes.iter().filter(|&&(_, class)| class) {
                 lines[outer].retain(|line| !own.contains(line));
             }
         } else {

@@ -385,11 +385,11 @@ type BranchTuple = (Vec<(i32, i32)>, Vec<(i32, i32)>, Vec<(i32, u32)>, Vec<i32>,
 type FileTuple = (
     String,
     String,
-    BTreeSet<u32>,
-    BTreeSet<u32>,
-    BTreeSet<u32>,
-    BTreeSet<u32>,
-    Vec<(String, String, u32, BTreeSet<u32>)>,
+    Vec<u32>,
+    Vec<u32>,
+    Vec<u32>,
+    Vec<u32>,
+    Vec<(String, String, u32, Vec<u32>)>,
     u32,
     Option<BranchTuple>,
 );
@@ -400,12 +400,15 @@ fn file_results(files: Vec<FileTuple>) -> Vec<FileResult> {
         .map(|(name, path, statements, missing, executed, excluded, regions, n_source_lines, branches)| FileResult {
             name,
             path,
-            statements,
-            missing,
-            executed,
+            statements: statements.into_iter().collect(),
+            missing: missing.into_iter().collect(),
+            executed: executed.into_iter().collect(),
             n_excluded: excluded.len(),
-            excluded,
-            regions: regions.into_iter().map(|(kind, name, start, lines)| Region { kind, name, start, lines }).collect(),
+            excluded: excluded.into_iter().collect(),
+            regions: regions
+                .into_iter()
+                .map(|(kind, name, start, lines)| Region { kind, name, start, lines: lines.into_iter().collect() })
+                .collect(),
             n_source_lines,
             branches: branches.map(|(possible, executed, exit_counts, no_branch, descriptions)| report::Branches {
                 possible: possible.into_iter().collect(),

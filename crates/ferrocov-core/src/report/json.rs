@@ -253,8 +253,20 @@ pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) 
             ]),
         ));
     }
+    // Written file by file, each file's entry dropped once written: the document is never
+    // held as a tree, only as its text.
+    let pretty = options.pretty;
+    let mut out = String::new();
+    out.push('{');
+    separator(&mut out, pretty, 1, true);
+    python_string("meta", &mut out);
+    out.push_str(": ");
+    Value::Object(meta).write(&mut out, pretty, 1);
+    separator(&mut out, pretty, 1, false);
+    python_string("files", &mut out);
+    out.push_str(": ");
+    out.push('{');
     let mut total = Numbers::default();
-    let mut entries = Vec::new();
     for (index, file) in files.iter().enumerate() {
         let numbers = Numbers::of(file);
         total.add(&numbers);
@@ -274,15 +286,23 @@ pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) 
         }
         data.push(("functions".into(), regions(file, "function", options.precision, contexts)));
         data.push(("classes".into(), regions(file, "class", options.precision, contexts)));
-        entries.push((file.name.clone(), Value::Object(data)));
+        separator(&mut out, pretty, 2, index == 0);
+        python_string(&file.name, &mut out);
+        out.push_str(": ");
+        Value::Object(data).write(&mut out, pretty, 2);
     }
-    let document = Value::Object(vec![
-        ("meta".into(), Value::Object(meta)),
-        ("files".into(), Value::Object(entries)),
-        ("totals".into(), summary(&total, options.precision, branches)),
-    ]);
+    if !files.is_empty() {
+        closing(&mut out, pretty, 1);
+    }
+    out.push('}');
+    separator(&mut out, pretty, 1, false);
+    python_string("totals", &mut out);
+    out.push_str(": ");
+    summary(&total, options.precision, branches).write(&mut out, pretty, 1);
+    closing(&mut out, pretty, 0);
+    out.push('}');
     let percent = if total.n_statements == 0 { 0.0 } else { total.pc_covered() };
-    (document.dump(options.pretty), percent)
+    (out, percent)
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ runs) with each tool's peak memory:
     python bench/scale.py --tree [PATH]
         every .py file of a real tree (the standard library's by default, site-packages left out),
         none of them run: what `--source` on a tree reports before any test has run
+    python bench/scale.py --tree --cold
+        the same on a copy of the tree without its __pycache__ files
 
 Run it through bench/run.sh's environment: bench/run.sh python3 --scale-only
 """
@@ -171,13 +173,19 @@ def print_table(times: dict[str, dict[str, list[float]]], peaks: dict[str, dict[
         print(f"{'combine+report':<16}{ours:>9.2f}s{theirs:>12.2f}s{theirs / ours:>9.1f}x")
 
 
-def tree_main(tree: Path, repeat: int) -> None:
+def tree_main(tree: Path, repeat: int, cold: bool) -> None:
     """Every .py file under a real tree, none run: each tool records an empty run with the tree as
-    its source, then reports (ignoring files that do not parse, as the standard library has)."""
+    its source, then reports (ignoring files that do not parse, as the standard library has).
+    With `cold`, a copy of the tree without its __pycache__ files (a tree never imported, or
+    one used under PYTHONDONTWRITEBYTECODE=1)."""
     py = sys.executable
-    files = [p for p in tree.rglob("*.py") if "site-packages" not in p.parts]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if cold:
+            copy = root / "tree"
+            shutil.copytree(tree, copy, ignore=shutil.ignore_patterns("__pycache__", "site-packages"))
+            tree = copy
+        files = [p for p in tree.rglob("*.py") if "site-packages" not in p.parts]
         ours_dir, theirs_dir = root / "ours", root / "theirs"
         for target in (ours_dir, theirs_dir):
             target.mkdir()
@@ -190,7 +198,7 @@ def tree_main(tree: Path, repeat: int) -> None:
             subprocess.run([py, "-m", tool, "report"], cwd=cwd, capture_output=True, text=True).stdout.splitlines()[-1]
             for tool, cwd in (("ferrocov", ours_dir), ("coverage", theirs_dir))
         ]
-    cached = sum(1 for p in files if os.path.exists(importlib.util.cache_from_source(str(p))))
+        cached = sum(1 for p in files if os.path.exists(importlib.util.cache_from_source(str(p))))
     print(f"Python {sys.version.split()[0]}: {len(files)} .py files under {tree} ({cached} with a __pycache__ file), none run, median of {repeat}")
     print_table(times, peaks)
     print(f"TOTAL, ferrocov:    {totals[0]}")
@@ -203,9 +211,10 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tree", nargs="?", const=sysconfig.get_paths()["stdlib"], type=Path, help="a real tree instead (default: the standard library)")
+    parser.add_argument("--cold", action="store_true", help="with --tree: a copy of it without __pycache__ files")
     args = parser.parse_args()
     if args.tree is not None:
-        tree_main(args.tree, args.repeat)
+        tree_main(args.tree, args.repeat, args.cold)
         return
     py = sys.executable
     steps = {"combine": ([py, "-m", "ferrocov", "combine", "--keep", "-q"], [py, "-m", "coverage", "combine", "--keep", "-q"])}

@@ -484,7 +484,9 @@ def _reporting(
     try:
         if config.report_contexts:
             data = results.restrict_to_contexts(data, config.report_contexts)
-        analysed = results.analyze_data(data, config, _list(args.include), _list(args.omit), warn=_warn_unless_disabled(config))
+        analysed = results.analyze_data(
+            data, config, _list(args.include), _list(args.omit), warn=_warn_unless_disabled(config), parallel=True
+        )
         if not analysed:
             return _error("No data to report.")
         total = produce(analysed, data)

@@ -68,14 +68,67 @@ def lines_array(lines: Iterable[int]) -> array[int]:
     return array("I", sorted(lines))
 
 
+#: Below this many files a report analyses them in its own process only.
+_PARALLEL_MIN_FILES = 100
+_CHUNK = 32
+
+Analysed = tuple[str, "_facts.FileAnalysis | _facts.NoSource | _facts.NotPython"]
+
+
+def _analyze_chunk(task: tuple[list[str], str, bool, str]) -> list[Analysed]:
+    paths, exclude_regex, branch, partial_regex = task
+    out: list[Analysed] = []
+    for path in paths:
+        try:
+            out.append((path, _facts.analyze_file(path, exclude_regex, branch, partial_regex)))
+        except (_facts.NoSource, _facts.NotPython) as err:
+            out.append((path, err))
+    return out
+
+
+def _workers(files: int, branch: bool) -> int:
+    """How many processes may analyse files: one unless there are many files, several CPUs, and
+    forking is safe here (Linux, one thread, nothing measured in this process). The analysis of a
+    file that ran without a ``__pycache__`` file is mostly CPython compiling it, which holds the
+    interpreter: processes, not threads. Branch analyses carry syntax trees, too big to send."""
+    import sys
+    import threading
+
+    if branch or files < _PARALLEL_MIN_FILES or not sys.platform.startswith("linux"):
+        return 1
+    if threading.active_count() != 1 or _core.is_measuring():
+        return 1
+    return min(len(os.sched_getaffinity(0)), 8, files // _CHUNK + 1)
+
+
+def analyze_files(paths: list[str], exclude_regex: str, branch: bool, partial_regex: str, parallel: bool = False) -> list[Analysed]:
+    """Each file's analysis, or why it has none, in the order given; in forked worker processes
+    when ``parallel`` and :func:`_workers` allows, else (or if the workers fail) here."""
+    tasks = [(paths[i : i + _CHUNK], exclude_regex, branch, partial_regex) for i in range(0, len(paths), _CHUNK)]
+    workers = _workers(len(paths), branch) if parallel else 1
+    if workers > 1:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return [item for chunk in pool.map(_analyze_chunk, tasks) for item in chunk]
+        except (OSError, BrokenProcessPool):
+            pass
+    return [item for task in tasks for item in _analyze_chunk(task)]
+
+
 def analyze_data(
     data: _core.Data,
     config: Config,
     include: list[str] | None = None,
     omit: list[str] | None = None,
     warn: Callable[[str, str], None] | None = None,
+    parallel: bool = False,
 ) -> list[FileResult]:
-    """Analyse every measured file selected by report include/omit."""
+    """Analyse every measured file selected by report include/omit (``parallel``: in several
+    processes where that is safe, see :func:`analyze_files`)."""
     cwd = os.getcwd()
     include_set = _core.GlobSet(include if include is not None else config.report_include, cwd)
     omit_set = _core.GlobSet(omit if omit is not None else config.report_omit, cwd)
@@ -83,25 +136,24 @@ def analyze_data(
     partial_regex = config.partial_regex()
     branch = data.has_arcs()
     results = []
-    for path in data.measured_files():
-        if include_set and not include_set.matches(path):
-            continue
-        if omit_set and omit_set.matches(path):
-            continue
-        try:
-            analysis = _facts.analyze_file(path, exclude_regex, branch, partial_regex)
-        except _facts.NoSource as err:
+    paths = [
+        path
+        for path in data.measured_files()
+        if not (include_set and not include_set.matches(path)) and not (omit_set and omit_set.matches(path))
+    ]
+    for path, analysis in analyze_files(paths, exclude_regex, branch, partial_regex, parallel):
+        if isinstance(analysis, _facts.NoSource):
             if config.ignore_errors:
                 if warn:
-                    warn(f"Couldn't parse '{path}': {err}", "couldnt-parse")
+                    warn(f"Couldn't parse '{path}': {analysis}", "couldnt-parse")
                 continue
-            raise ReportError(str(err)) from err
-        except _facts.NotPython as err:
+            raise ReportError(str(analysis)) from analysis
+        if isinstance(analysis, _facts.NotPython):
             if config.ignore_errors:
                 if warn:
                     warn(f"Couldn't parse Python file '{path}'", "couldnt-parse")
                 continue
-            raise ReportError(str(err)) from err
+            raise ReportError(str(analysis)) from analysis
         executed = analysis.translate(data.lines(path) or [])
         statements = analysis.statements
         executed &= statements

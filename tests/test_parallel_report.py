@@ -1,0 +1,94 @@
+"""A report over many files analyses them in forked worker processes (the CLI's report commands,
+on Linux, with several CPUs): the output is the same as coverage.py's and as the serial path's,
+in the same order, with files that are gone or do not parse reported as they are serially."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import coverage, ferrocov, run
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or len(os.sched_getaffinity(0)) < 2, reason="needs Linux and two CPUs"
+)
+
+MODULE = """\
+def f{i}(x):
+    if x > {i}:  # a branch
+        return x
+    return -x  # pragma: no cover
+
+
+class C{i}:
+    def m(self):
+        return {i}
+"""
+
+
+def make_project(root: Path, files: int) -> None:
+    package = root / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for i in range(files):
+        (package / f"mod{i:03}.py").write_text(MODULE.format(i=i))
+    # Every third module is imported and one function called; the rest are never imported.
+    lines = [f"import pkg.mod{i:03} as m{i}\nm{i}.f{i}({i + 1})" for i in range(0, files, 3)]
+    (root / "main.py").write_text("\n".join(lines) + "\n")
+    (root / ".coveragerc").write_text("[run]\nsource = pkg\n")
+
+
+def test_many_files_report_as_coverage_py_does(tmp_path: Path) -> None:
+    make_project(tmp_path, 150)
+    assert ferrocov("run", "main.py", cwd=tmp_path).returncode == 0
+    ours = ferrocov("report", "-m", cwd=tmp_path)
+    theirs = coverage("report", "-m", cwd=tmp_path)
+    assert ours.returncode == theirs.returncode == 0
+    assert ours.stdout == theirs.stdout
+    assert ferrocov("json", "-o", "ours.json", cwd=tmp_path).returncode == 0
+    assert coverage("json", "-o", "theirs.json", cwd=tmp_path).returncode == 0
+    ours_json, theirs_json = (json.loads((tmp_path / name).read_text()) for name in ("ours.json", "theirs.json"))
+    assert ours_json["files"] == theirs_json["files"]
+    assert ours_json["totals"] == theirs_json["totals"]
+
+
+def test_missing_and_broken_files_among_many(tmp_path: Path) -> None:
+    make_project(tmp_path, 150)
+    assert ferrocov("run", "main.py", cwd=tmp_path).returncode == 0
+    assert coverage("run", "-p", "main.py", cwd=tmp_path).returncode == 0
+    (tmp_path / "pkg" / "mod042.py").write_text("def broken(:\n")
+    (tmp_path / "pkg" / "mod099.py").unlink()
+    ours = ferrocov("report", "-i", cwd=tmp_path)
+    theirs = coverage("report", "-i", "--data-file=" + str(next(tmp_path.glob(".coverage.*"))), cwd=tmp_path)
+    assert ours.stdout == theirs.stdout
+    assert "Couldn't parse Python file" in ours.stderr and "mod042.py" in ours.stderr
+    assert "mod099.py" in ours.stderr
+    # Without -i the first problem in the files' order stops the report, as serially.
+    failed = ferrocov("report", cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "mod042.py" in failed.stdout + failed.stderr
+
+
+def test_workers_are_used_and_agree_with_the_serial_path(tmp_path: Path) -> None:
+    make_project(tmp_path, 150)
+    script = """
+import glob, sys
+from ferrocov import results
+paths = sorted(glob.glob("pkg/*.py"))
+assert results._workers(len(paths), False) > 1, "no workers"
+assert results._workers(len(paths), True) == 1
+serial = results.analyze_files(paths, "#.*no cover", False, "")
+forked = results.analyze_files(paths, "#.*no cover", False, "", parallel=True)
+assert [p for p, _ in serial] == [p for p, _ in forked] == paths
+assert [a.statements for _, a in serial] == [a.statements for _, a in forked]
+assert [a.excluded for _, a in serial] == [a.excluded for _, a in forked]
+assert [a.regions for _, a in serial] == [a.regions for _, a in forked]
+print("ok", len(paths))
+"""
+    result = run([sys.executable, "-c", script], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok 151"

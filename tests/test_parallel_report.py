@@ -81,8 +81,8 @@ from ferrocov import results
 paths = sorted(glob.glob("pkg/*.py"))
 assert results._workers(len(paths), False) > 1, "no workers"
 assert results._workers(len(paths), True) == 1
-serial = results.analyze_files(paths, "#.*no cover", False, "")
-forked = results.analyze_files(paths, "#.*no cover", False, "", parallel=True)
+serial = list(results.analyze_files(paths, "#.*no cover", False, ""))
+forked = list(results.analyze_files(paths, "#.*no cover", False, "", parallel=True))
 assert [p for p, _ in serial] == [p for p, _ in forked] == paths
 assert [a.statements for _, a in serial] == [a.statements for _, a in forked]
 assert [a.excluded for _, a in serial] == [a.excluded for _, a in forked]

@@ -6,7 +6,7 @@ import os
 from array import array
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from ferrocov import _core, _facts
 from ferrocov._arcs import ArcAnalysis
@@ -101,22 +101,38 @@ def _workers(files: int, branch: bool) -> int:
     return min(len(os.sched_getaffinity(0)), 8, files // _CHUNK + 1)
 
 
-def analyze_files(paths: list[str], exclude_regex: str, branch: bool, partial_regex: str, parallel: bool = False) -> list[Analysed]:
-    """Each file's analysis, or why it has none, in the order given; in forked worker processes
-    when ``parallel`` and :func:`_workers` allows, else (or if the workers fail) here."""
+def analyze_files(
+    paths: list[str], exclude_regex: str, branch: bool, partial_regex: str, parallel: bool = False
+) -> Iterator[Analysed]:
+    """Each file's analysis, or why it has none, in the order given, one at a time (so that only
+    the compact results are held, not every analysis); in forked worker processes when
+    ``parallel`` and :func:`_workers` allows, else (or from where the workers failed) here."""
     tasks = [(paths[i : i + _CHUNK], exclude_regex, branch, partial_regex) for i in range(0, len(paths), _CHUNK)]
     workers = _workers(len(paths), branch) if parallel else 1
+    done = 0
     if workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return [item for chunk in pool.map(_analyze_chunk, tasks) for item in chunk]
-        except (OSError, BrokenProcessPool):
-            pass
-    return [item for task in tasks for item in _analyze_chunk(task)]
+            pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        except OSError:
+            pool = None
+        if pool is not None:
+            try:
+                for chunk in pool.map(_analyze_chunk, tasks):
+                    yield from chunk
+                    done += len(chunk)
+                return
+            except (OSError, BrokenProcessPool):
+                pass
+            finally:
+                # Also when the caller stops early (a file that can't be reported): no waiting
+                # for chunks nobody will read.
+                pool.shutdown(wait=True, cancel_futures=True)
+    for task in tasks[done // _CHUNK :]:
+        yield from _analyze_chunk(task)
 
 
 def analyze_data(

@@ -170,3 +170,29 @@ def test_line_and_branch_data_are_not_mixed(tmp_path: Path) -> None:
     assert "Can't combine" in refused.stdout + refused.stderr
     assert (tmp_path / ".coverage").read_bytes() == before
     assert len(list(tmp_path.glob(".coverage.*"))) == 1
+
+
+def test_source_encoding_problems_warn_as_coverage_py_does(tmp_path: Path) -> None:
+    """A file whose encoding can't be worked out is skipped under -i with coverage.py's warning
+    (the decoder's words), not the one for a file that doesn't parse; without -i, ferrocov names
+    the file in one line where coverage.py shows a traceback."""
+    import re
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "bad_cookie.py").write_bytes(b"# -*- coding: uft-8 -*-\nx = 1\n")
+    (src / "bad_bytes.py").write_bytes(b"x = '\xff\xfe'\n")
+    (src / "bad_syntax.py").write_text("def f(:\n")
+    (src / "good.py").write_text("x = 1\n")
+    (tmp_path / "main.py").write_text("pass\n")
+    assert ferrocov("run", "--source=src", "main.py", cwd=tmp_path).returncode == 0
+    ours = ferrocov("report", "-i", cwd=tmp_path)
+    assert coverage("run", "--source=src", "main.py", cwd=tmp_path).returncode == 0
+    theirs = coverage("report", "-i", cwd=tmp_path)
+    pattern = re.compile(r"Couldn't parse [^\n]*? \(couldnt-parse\)")
+    assert sorted(pattern.findall(ours.stderr)) == sorted(pattern.findall(theirs.stderr))
+    assert len(pattern.findall(ours.stderr)) == 3
+    assert ours.stdout == theirs.stdout
+    failed = ferrocov("report", cwd=tmp_path)
+    assert failed.returncode == 1
+    assert "bad_" in failed.stdout + failed.stderr and "Traceback" not in failed.stderr

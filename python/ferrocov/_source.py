@@ -16,6 +16,18 @@ class NotPython(Exception):
     """The source file doesn't parse as Python."""
 
 
+class EncodingProblem(NotPython):
+    """The source file's encoding can't be worked out (coverage.py warns of it with the
+    decoder's words, not as a file that doesn't parse): ``(message, the decoder's words)``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def detail(self) -> str:
+        return str(self.args[1]) if len(self.args) > 1 else ""
+
+
 def read_source(filename: str) -> str:
     """The text of a source file as coverage.py reads it: newlines normalized, form feeds
     made spaces, decoded by its PEP 263 cookie or BOM, ending with a newline."""
@@ -28,7 +40,7 @@ def read_source(filename: str) -> str:
     try:
         encoding = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)[0]
     except SyntaxError as err:
-        raise NotPython(f"Couldn't parse '{filename}' as Python source: {err}") from err
+        raise EncodingProblem(f"Couldn't parse '{filename}' as Python source: {err}", str(err)) from err
     text = data.decode(encoding, "replace")
     if text and text[-1] != "\n":
         text += "\n"

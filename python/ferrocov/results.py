@@ -10,6 +10,7 @@ from typing import Callable, Iterable, Iterator
 
 from ferrocov import _core, _facts
 from ferrocov._arcs import ArcAnalysis
+from ferrocov._source import EncodingProblem
 from ferrocov.config import Config
 
 BranchFacts = tuple[
@@ -166,7 +167,9 @@ def analyze_data(
             raise ReportError(str(analysis)) from analysis
         if isinstance(analysis, _facts.NotPython):
             if config.ignore_errors:
-                if warn:
+                if warn and isinstance(analysis, EncodingProblem):
+                    warn(f"Couldn't parse '{path}': {analysis.detail}".rstrip(), "couldnt-parse")
+                elif warn:
                     warn(f"Couldn't parse Python file '{path}'", "couldnt-parse")
                 continue
             raise ReportError(str(analysis)) from analysis

@@ -92,3 +92,38 @@ print("ok", len(paths))
     result = run([sys.executable, "-c", script], cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok 151"
+
+
+def test_without_working_worker_processes_the_report_is_made_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where multiprocessing has no semaphores (some containers, AWS Lambda) the pool can't be
+    made; where a worker dies, the pool breaks: either way every file is still analysed, once,
+    in order."""
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    from ferrocov import results
+
+    make_project(tmp_path, 120)
+    paths = sorted(str(p) for p in (tmp_path / "pkg").glob("*.py"))
+    expected = [(p, a.statements) for p, a in results.analyze_files(paths, "", False, "")]  # type: ignore[union-attr]
+    monkeypatch.setattr(results, "_workers", lambda files, branch: 2)
+
+    def no_semaphores(*args: object, **kwargs: object) -> None:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_semaphores)
+    assert [(p, a.statements) for p, a in results.analyze_files(paths, "", False, "", parallel=True)] == expected  # type: ignore[union-attr]
+
+    class Breaking:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self.shut = False
+
+        def map(self, function: object, tasks: list[object]) -> object:
+            yield results._analyze_chunk(tasks[0])  # type: ignore[arg-type]
+            raise BrokenProcessPool("a worker died")
+
+        def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+            self.shut = True
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Breaking)
+    assert [(p, a.statements) for p, a in results.analyze_files(paths, "", False, "", parallel=True)] == expected  # type: ignore[union-attr]

@@ -118,7 +118,8 @@ def analyze_files(
 
         try:
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        except OSError:
+        except (OSError, ImportError, ValueError):
+            # No working semaphores (some containers, AWS Lambda): analyse here.
             pool = None
         if pool is not None:
             try:
@@ -126,7 +127,7 @@ def analyze_files(
                     yield from chunk
                     done += len(chunk)
                 return
-            except (OSError, BrokenProcessPool):
+            except (OSError, ImportError, BrokenProcessPool):
                 pass
             finally:
                 # Also when the caller stops early (a file that can't be reported): no waiting

@@ -90,9 +90,8 @@ def coverage_py_rows(text: str, table_kind: str) -> set[tuple[str, ...]]:
         names = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells if "class=\"name" in c or "<a " in c]
         region = ""
         if table_kind != "file":
-            found = re.search(r"<data value='([^']*)'>", row)
-            region = html.unescape(found.group(1)) if found else ""
-            region = region or html.unescape(re.sub(r"<[^>]+>", "", cells[1])).strip()
+            # The name shown (`C.m` for a method; its `<data value>` is the bare `m`).
+            region = html.unescape(re.sub(r"<[^>]+>", "", cells[1])).strip()
         numbers = [re.sub(r"<[^>]+>", "", c).strip() for c in cells if re.fullmatch(r"\s*\d+\s*", re.sub(r"<[^>]+>", "", c))]
         statements, missing, excluded, branches, partial = numbers[:5]
         rows.add((names[0], region, statements, missing, excluded, branches, partial))

@@ -127,3 +127,29 @@ def test_without_working_worker_processes_the_report_is_made_here(tmp_path: Path
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Breaking)
     assert [(p, a.statements) for p, a in results.analyze_files(paths, "", False, "", parallel=True)] == expected  # type: ignore[union-attr]
+
+
+def test_html_pages_rendered_on_threads_are_coverage_py_s_and_kept_when_unchanged(tmp_path: Path) -> None:
+    """150 pages are rendered on several threads: the index says what coverage.py's says, a
+    second run writes no page again, and a change to one file rewrites that file's page only."""
+    from test_html import coverage_py_rows, index_rows
+
+    make_project(tmp_path, 150)
+    # With branches (the index helpers read those columns); coverage.py reports ferrocov's data.
+    assert ferrocov("run", "--branch", "main.py", cwd=tmp_path).returncode == 0
+    assert ferrocov("html", cwd=tmp_path).returncode == 0
+    assert coverage("html", "-d", "theirs", cwd=tmp_path).returncode == 0
+    for page, kind in (("index.html", "file"), ("function_index.html", "function"), ("class_index.html", "class")):
+        ours = index_rows((tmp_path / "htmlcov" / page).read_text(), kind)
+        assert len(ours) > 150
+        assert ours == coverage_py_rows((tmp_path / "theirs" / page).read_text(), kind)
+    pages = sorted((tmp_path / "htmlcov").glob("z_*.html"))
+    assert len(pages) == 151
+    before = {p: p.stat().st_mtime_ns for p in pages}
+    assert ferrocov("html", cwd=tmp_path).returncode == 0
+    assert {p: p.stat().st_mtime_ns for p in pages} == before
+    with open(tmp_path / "pkg" / "mod077.py", "a") as f:
+        f.write("# a comment\n")
+    assert ferrocov("html", cwd=tmp_path).returncode == 0
+    changed = [p.name for p in pages if p.stat().st_mtime_ns != before[p]]
+    assert changed == [p.name for p in pages if "mod077" in p.name]

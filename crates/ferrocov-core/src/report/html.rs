@@ -332,96 +332,38 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
     let mut function_rows = Vec::new();
     let mut class_rows = Vec::new();
     let file_template = environment.get_template("file.html").map_err(|e| Error::Config(e.to_string()))?;
-    for (position, file) in shown.iter().enumerate() {
-        let result = file.result;
-        let numbers = Numbers::of(result);
-        let missing_branches = result.missing_branch_arcs();
-        let mut fingerprint = Fingerprint::new();
-        fingerprint
-            .add(result.name.as_bytes())
-            .add(file.source.as_bytes())
-            .add_lines(&result.statements)
-            .add_lines(&result.missing)
-            .add_lines(&result.excluded);
-        for neighbour in [position.checked_sub(1).and_then(|p| shown.get(p)), shown.get(position + 1)] {
-            fingerprint.add(neighbour.map_or("", |n| n.page.as_str()).as_bytes());
-        }
-        for (line, exits) in &missing_branches {
-            fingerprint.add(&line.to_le_bytes());
-            for exit in exits {
-                fingerprint.add(&exit.to_le_bytes());
-            }
-        }
-        if options.show_contexts {
-            for (line, names) in &file.contexts {
-                fingerprint.add(&line.to_le_bytes());
-                for name in names {
-                    fingerprint.add(name.as_bytes());
-                }
-            }
-        }
-        let page_path = directory.join(&file.page);
-        let unchanged = global_same && old_status.files.get(&file.page) == Some(&fingerprint.hex()) && page_path.exists();
-        new_status.files.insert(file.page.clone(), fingerprint.hex());
-        if unchanged {
-            outcome.pages_unchanged += 1;
-        } else {
-            let highlighted = highlight::lines(&file.source);
-            let lines: Vec<Line> = highlighted
-                .iter()
+    let page = Page { directory, options, shown: &shown, common: &common, template: &file_template, global_same, old_status: &old_status };
+    // Pages are independent: rendered and written on several threads when there are many.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let rendered: Vec<Result<(String, bool)>> = if threads > 1 && shown.len() >= 64 {
+        let chunk = shown.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = shown
+                .chunks(chunk)
                 .enumerate()
-                .map(|(index, tokens)| {
-                    let number = index as u32 + 1;
-                    let partial = missing_branches.get(&(number as i32)).filter(|_| !result.missing.contains(&number));
-                    let kind = if result.excluded.contains(&number) {
-                        "exc"
-                    } else if result.missing.contains(&number) {
-                        "mis"
-                    } else if partial.is_some() {
-                        "par"
-                    } else if result.statements.contains(&number) {
-                        "run"
-                    } else {
-                        "pln"
-                    };
-                    let contexts = if options.show_contexts { file.contexts.get(&number).cloned().unwrap_or_default() } else { Vec::new() };
-                    let (annotation, title) = match (partial, &result.branches) {
-                        (Some(exits), Some(facts)) => {
-                            let targets: Vec<String> = exits.iter().map(|&e| if e < 0 { "exit".to_string() } else { e.to_string() }).collect();
-                            let reasons: Vec<String> = exits.iter().map(|&e| facts.missing_description((number as i32, e))).collect();
-                            (format!("{number} \u{219b} {}", targets.join(", ")), reasons.join("\n"))
-                        }
-                        _ => (String::new(), String::new()),
-                    };
-                    Line { number, kind, html: line_html(tokens), contexts, annotation, title }
+                .map(|(index, files)| {
+                    let page = &page;
+                    scope.spawn(move || files.iter().enumerate().map(|(k, file)| page.render(index * chunk + k, file)).collect::<Vec<_>>())
                 })
                 .collect();
-            let neighbour = |offset: isize| -> Option<(&str, &str)> {
-                let index = position as isize + offset;
-                (index >= 0).then(|| shown.get(index as usize)).flatten().map(|n| (n.page.as_str(), n.result.name.as_str()))
-            };
-            let html = file_template
-                .render(context! {
-                    ..common.clone(),
-                    ..context! {
-                        lines => lines,
-                        previous => neighbour(-1),
-                        next => neighbour(1),
-                        file => context! {
-                            name => result.name,
-                            cover => display_covered(numbers.pc_covered(), options.precision),
-                            executed => numbers.n_statements - numbers.n_missing,
-                            missing => numbers.n_missing,
-                            excluded => numbers.n_excluded,
-                            branches => result.branches.is_some(),
-                            partial => numbers.n_partial_branches,
-                        },
-                    }
-                })
-                .map_err(template_error(&result.name))?;
-            write(&page_path, &html)?;
+            handles
+                .into_iter()
+                .flat_map(|handle| handle.join().unwrap_or_else(|_| vec![Err(Error::Config("an HTML page's thread panicked".into()))]))
+                .collect()
+        })
+    } else {
+        shown.iter().enumerate().map(|(position, file)| page.render(position, file)).collect()
+    };
+    for (file, done) in shown.iter().zip(rendered) {
+        let (fingerprint, written) = done?;
+        new_status.files.insert(file.page.clone(), fingerprint);
+        if written {
             outcome.pages_written += 1;
+        } else {
+            outcome.pages_unchanged += 1;
         }
+        let result = file.result;
+        let numbers = Numbers::of(result);
         file_rows.push(Row::new(&result.name, &file.page, String::new(), String::new(), &numbers, options.precision));
         region_rows(file, "function", "(no function)", options.precision, &mut function_rows);
         region_rows(file, "class", "(no class)", options.precision, &mut class_rows);
@@ -471,6 +413,111 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
     write(&directory.join(STATUS_FILE), &status)?;
     let percent = if total.n_statements == 0 { 100.0 } else { total.pc_covered() };
     Ok((outcome, percent))
+}
+
+/// What every file page needs, shared by the threads that render them.
+struct Page<'a> {
+    directory: &'a Path,
+    options: &'a HtmlOptions<'a>,
+    shown: &'a [&'a HtmlFile<'a>],
+    common: &'a minijinja::Value,
+    template: &'a minijinja::Template<'a, 'a>,
+    global_same: bool,
+    old_status: &'a Status,
+}
+
+impl Page<'_> {
+    /// Render and write one file's page unless the last run's is still right: (the page's
+    /// fingerprint, whether it was written).
+    fn render(&self, position: usize, file: &HtmlFile<'_>) -> Result<(String, bool)> {
+        let page = self;
+        let result = file.result;
+        let numbers = Numbers::of(result);
+        let missing_branches = result.missing_branch_arcs();
+        let mut fingerprint = Fingerprint::new();
+        fingerprint
+            .add(result.name.as_bytes())
+            .add(file.source.as_bytes())
+            .add_lines(&result.statements)
+            .add_lines(&result.missing)
+            .add_lines(&result.excluded);
+        for neighbour in [position.checked_sub(1).and_then(|p| page.shown.get(p)), page.shown.get(position + 1)] {
+            fingerprint.add(neighbour.map_or("", |n| n.page.as_str()).as_bytes());
+        }
+        for (line, exits) in &missing_branches {
+            fingerprint.add(&line.to_le_bytes());
+            for exit in exits {
+                fingerprint.add(&exit.to_le_bytes());
+            }
+        }
+        if page.options.show_contexts {
+            for (line, names) in &file.contexts {
+                fingerprint.add(&line.to_le_bytes());
+                for name in names {
+                    fingerprint.add(name.as_bytes());
+                }
+            }
+        }
+        let page_path = page.directory.join(&file.page);
+        let unchanged = page.global_same && page.old_status.files.get(&file.page) == Some(&fingerprint.hex()) && page_path.exists();
+        if !unchanged {
+            let highlighted = highlight::lines(&file.source);
+            let lines: Vec<Line> = highlighted
+                .iter()
+                .enumerate()
+                .map(|(index, tokens)| {
+                    let number = index as u32 + 1;
+                    let partial = missing_branches.get(&(number as i32)).filter(|_| !result.missing.contains(&number));
+                    let kind = if result.excluded.contains(&number) {
+                        "exc"
+                    } else if result.missing.contains(&number) {
+                        "mis"
+                    } else if partial.is_some() {
+                        "par"
+                    } else if result.statements.contains(&number) {
+                        "run"
+                    } else {
+                        "pln"
+                    };
+                    let contexts = if page.options.show_contexts { file.contexts.get(&number).cloned().unwrap_or_default() } else { Vec::new() };
+                    let (annotation, title) = match (partial, &result.branches) {
+                        (Some(exits), Some(facts)) => {
+                            let targets: Vec<String> = exits.iter().map(|&e| if e < 0 { "exit".to_string() } else { e.to_string() }).collect();
+                            let reasons: Vec<String> = exits.iter().map(|&e| facts.missing_description((number as i32, e))).collect();
+                            (format!("{number} \u{219b} {}", targets.join(", ")), reasons.join("\n"))
+                        }
+                        _ => (String::new(), String::new()),
+                    };
+                    Line { number, kind, html: line_html(tokens), contexts, annotation, title }
+                })
+                .collect();
+            let neighbour = |offset: isize| -> Option<(&str, &str)> {
+                let index = position as isize + offset;
+                (index >= 0).then(|| page.shown.get(index as usize)).flatten().map(|n| (n.page.as_str(), n.result.name.as_str()))
+            };
+            let html = page.template
+                .render(context! {
+                    ..page.common.clone(),
+                    ..context! {
+                        lines => lines,
+                        previous => neighbour(-1),
+                        next => neighbour(1),
+                        file => context! {
+                            name => result.name,
+                            cover => display_covered(numbers.pc_covered(), page.options.precision),
+                            executed => numbers.n_statements - numbers.n_missing,
+                            missing => numbers.n_missing,
+                            excluded => numbers.n_excluded,
+                            branches => result.branches.is_some(),
+                            partial => numbers.n_partial_branches,
+                        },
+                    }
+                })
+                .map_err(template_error(&result.name))?;
+            write(&page_path, &html)?;
+        }
+        Ok((fingerprint.hex(), !unchanged))
+    }
 }
 
 /// The rows of a file's functions (or classes), and one for the code outside them all, as

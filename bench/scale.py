@@ -8,6 +8,8 @@ runs) with each tool's peak memory:
         none of them run: what `--source` on a tree reports before any test has run
     python bench/scale.py --tree --cold
         the same on a copy of the tree without its __pycache__ files
+    python bench/scale.py --tree --branch
+        the tree with branch data
 
 Run it through bench/run.sh's environment: bench/run.sh python3 --scale-only
 """
@@ -173,7 +175,7 @@ def print_table(times: dict[str, dict[str, list[float]]], peaks: dict[str, dict[
         print(f"{'combine+report':<16}{ours:>9.2f}s{theirs:>12.2f}s{theirs / ours:>9.1f}x")
 
 
-def tree_main(tree: Path, repeat: int, cold: bool) -> None:
+def tree_main(tree: Path, repeat: int, cold: bool, branch: bool = False) -> None:
     """Every .py file under a real tree, none run: each tool records an empty run with the tree as
     its source, then reports (ignoring files that do not parse, as the standard library has).
     With `cold`, a copy of the tree without its __pycache__ files (a tree never imported, or
@@ -190,7 +192,9 @@ def tree_main(tree: Path, repeat: int, cold: bool) -> None:
         for target in (ours_dir, theirs_dir):
             target.mkdir()
             (target / "empty.py").write_text("pass\n")
-            (target / ".coveragerc").write_text(f"[run]\nsource = {tree}\nomit = */site-packages/*\n[report]\nignore_errors = True\n")
+            (target / ".coveragerc").write_text(
+                f"[run]\nbranch = {branch}\nsource = {tree}\nomit = */site-packages/*\n[report]\nignore_errors = True\n"
+            )
         timed([py, "-m", "ferrocov", "run", "empty.py"], ours_dir)
         timed([py, "-m", "coverage", "run", "empty.py"], theirs_dir)
         times, peaks = time_steps(report_steps(py), ours_dir, theirs_dir, repeat)
@@ -199,7 +203,8 @@ def tree_main(tree: Path, repeat: int, cold: bool) -> None:
             for tool, cwd in (("ferrocov", ours_dir), ("coverage", theirs_dir))
         ]
         cached = sum(1 for p in files if os.path.exists(importlib.util.cache_from_source(str(p))))
-    print(f"Python {sys.version.split()[0]}: {len(files)} .py files under {tree} ({cached} with a __pycache__ file), none run, median of {repeat}")
+    mode = "branch data" if branch else "line data"
+    print(f"Python {sys.version.split()[0]}: {len(files)} .py files under {tree} ({cached} with a __pycache__ file), none run, {mode}, median of {repeat}")
     print_table(times, peaks)
     print(f"TOTAL, ferrocov:    {totals[0]}")
     print(f"TOTAL, coverage.py: {totals[1]}")
@@ -212,9 +217,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tree", nargs="?", const=sysconfig.get_paths()["stdlib"], type=Path, help="a real tree instead (default: the standard library)")
     parser.add_argument("--cold", action="store_true", help="with --tree: a copy of it without __pycache__ files")
+    parser.add_argument("--branch", action="store_true", help="with --tree: branch data (each tool's `run --branch`)")
     args = parser.parse_args()
     if args.tree is not None:
-        tree_main(args.tree, args.repeat, args.cold)
+        tree_main(args.tree, args.repeat, args.cold, args.branch)
         return
     py = sys.executable
     steps = {"combine": ([py, "-m", "ferrocov", "combine", "--keep", "-q"], [py, "-m", "coverage", "combine", "--keep", "-q"])}

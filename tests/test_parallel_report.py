@@ -42,9 +42,10 @@ def make_project(root: Path, files: int) -> None:
     (root / ".coveragerc").write_text("[run]\nsource = pkg\n")
 
 
-def test_many_files_report_as_coverage_py_does(tmp_path: Path) -> None:
+@pytest.mark.parametrize("branch", [False, True], ids=["lines", "branches"])
+def test_many_files_report_as_coverage_py_does(tmp_path: Path, branch: bool) -> None:
     make_project(tmp_path, 150)
-    assert ferrocov("run", "main.py", cwd=tmp_path).returncode == 0
+    assert ferrocov("run", *(["--branch"] if branch else []), "main.py", cwd=tmp_path).returncode == 0
     ours = ferrocov("report", "-m", cwd=tmp_path)
     theirs = coverage("report", "-m", cwd=tmp_path)
     assert ours.returncode == theirs.returncode == 0
@@ -79,14 +80,18 @@ def test_workers_are_used_and_agree_with_the_serial_path(tmp_path: Path) -> None
 import glob, sys
 from ferrocov import results
 paths = sorted(glob.glob("pkg/*.py"))
-assert results._workers(len(paths), False) > 1, "no workers"
-assert results._workers(len(paths), True) == 1
+assert results._workers(len(paths)) > 1, "no workers"
 serial = list(results.analyze_files(paths, "#.*no cover", False, ""))
 forked = list(results.analyze_files(paths, "#.*no cover", False, "", parallel=True))
 assert [p for p, _ in serial] == [p for p, _ in forked] == paths
 assert [a.statements for _, a in serial] == [a.statements for _, a in forked]
 assert [a.excluded for _, a in serial] == [a.excluded for _, a in forked]
 assert [a.regions for _, a in serial] == [a.regions for _, a in forked]
+serial = list(results.analyze_files(paths, "#.*no cover", True, "#.*no branch"))
+forked = list(results.analyze_files(paths, "#.*no cover", True, "#.*no branch", parallel=True))
+assert [a.arcs.possible for _, a in serial] == [a.arcs.possible for _, a in forked]
+assert [a.arcs.fragments for _, a in serial] == [a.arcs.fragments for _, a in forked]
+assert [a.no_branch for _, a in serial] == [a.no_branch for _, a in forked]
 print("ok", len(paths))
 """
     result = run([sys.executable, "-c", script], cwd=tmp_path)
@@ -106,7 +111,7 @@ def test_without_working_worker_processes_the_report_is_made_here(tmp_path: Path
     make_project(tmp_path, 120)
     paths = sorted(str(p) for p in (tmp_path / "pkg").glob("*.py"))
     expected = [(p, a.statements) for p, a in results.analyze_files(paths, "", False, "")]  # type: ignore[union-attr]
-    monkeypatch.setattr(results, "_workers", lambda files, branch: 2)
+    monkeypatch.setattr(results, "_workers", lambda files: 2)
 
     def no_semaphores(*args: object, **kwargs: object) -> None:
         raise OSError(38, "Function not implemented")

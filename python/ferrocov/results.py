@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
 from ferrocov import _core, _facts
-from ferrocov._arcs import ArcAnalysis
 from ferrocov._source import EncodingProblem
 from ferrocov.config import Config
 
@@ -47,8 +46,6 @@ class FileResult:
     n_lines: int
     #: (possible arcs, executed arcs, exit counts, no-branch lines) when measured with branches.
     branches: BranchFacts | None = None
-    #: The file's arc analysis (for arc descriptions in HTML), when measured with branches.
-    arcs: ArcAnalysis | None = None
 
     def as_tuple(self) -> tuple[object, ...]:
         return (
@@ -87,15 +84,15 @@ def _analyze_chunk(task: tuple[list[str], str, bool, str]) -> list[Analysed]:
     return out
 
 
-def _workers(files: int, branch: bool) -> int:
+def _workers(files: int) -> int:
     """How many processes may analyse files: one unless there are many files, several CPUs, and
     forking is safe here (Linux, one thread, nothing measured in this process). The analysis of a
     file that ran without a ``__pycache__`` file is mostly CPython compiling it, which holds the
-    interpreter: processes, not threads. Branch analyses carry syntax trees, too big to send."""
+    interpreter: processes, not threads."""
     import sys
     import threading
 
-    if branch or files < _PARALLEL_MIN_FILES or not sys.platform.startswith("linux"):
+    if files < _PARALLEL_MIN_FILES or not sys.platform.startswith("linux"):
         return 1
     if threading.active_count() != 1 or _core.is_measuring():
         return 1
@@ -109,7 +106,7 @@ def analyze_files(
     the compact results are held, not every analysis); in forked worker processes when
     ``parallel`` and :func:`_workers` allows, else (or from where the workers failed) here."""
     tasks = [(paths[i : i + _CHUNK], exclude_regex, branch, partial_regex) for i in range(0, len(paths), _CHUNK)]
-    workers = _workers(len(paths), branch) if parallel else 1
+    workers = _workers(len(paths)) if parallel else 1
     done = 0
     if workers > 1:
         import multiprocessing
@@ -200,7 +197,6 @@ def analyze_data(
                 regions=analysis.regions,
                 n_lines=analysis.n_lines,
                 branches=branches,
-                arcs=analysis.arcs,
             )
         )
     return results

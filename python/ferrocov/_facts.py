@@ -201,6 +201,13 @@ def _compiled(source: str | ast.Module, filename: str) -> types.CodeType:
         raise _not_python(err, filename) from err
 
 
+def _parsed(text: str, filename: str) -> ast.Module:
+    try:
+        return ast.parse(text)
+    except (IndentationError, SyntaxError) as err:
+        raise _not_python(err, filename) from err
+
+
 def analyze_text(
     text: str,
     filename: str,
@@ -213,27 +220,29 @@ def analyze_text(
     is the file's compiled code when the caller has it (from ``__pycache__``), so that the text
     need not be compiled again."""
     regex_excluded = _lines_matching(text, exclude_regex)
-    code_lines: list[int] | None = None
-    if not branch and not _PYTHON_TOKENS:
-        # Lines only: the syntax facts from the tokens, in Rust; CPython compiles the code.
-        code_lines = _code_lines(code or _compiled(text, filename))
+    tree: ast.Module | None = None
+    if branch or _PYTHON_TOKENS:
+        # The arcs need the tree; parsed once, and compiled from it when there is no cached code.
+        tree = _parsed(text, filename)
+    code_lines = _code_lines(code or _compiled(tree if tree is not None else text, filename))
+    if not _PYTHON_TOKENS:
+        # The syntax facts from the tokens, in Rust; CPython's line table says which lines have code.
         structured = _core.analyze_structure(text, code_lines, regex_excluded)
         if structured is not None:
-            statements, excluded, multiline, _, regions = structured
-            return FileAnalysis(
+            statements, excluded, multiline, empty, regions = structured
+            result = FileAnalysis(
                 set(statements),
                 set(excluded),
                 dict(multiline),
                 [(kind, name, line, array("I", lines)) for kind, name, line, lines in regions],
                 len(text.splitlines()),
             )
-    try:
-        tree = ast.parse(text)
-    except (IndentationError, SyntaxError) as err:
-        raise _not_python(err, filename) from err
-    if code_lines is None:
-        # From the tree already parsed: the same code objects, without parsing the text twice.
-        code_lines = _code_lines(code or _compiled(tree, filename))
+            if branch and tree is not None:
+                result.arcs = ArcAnalysis(tree, () if empty else code_lines, result.multiline)
+                result.no_branch = frozenset(_lines_matching(text, partial_regex))
+            return result
+    if tree is None:
+        tree = _parsed(text, filename)
     docstrings: list[tuple[int, int]] = []
     definitions: list[tuple[int, int, int]] = []
     cases: list[tuple[int, int, int, int]] = []

@@ -11,6 +11,7 @@ import io
 from array import array
 import os
 import re
+import sys
 import token
 import tokenize
 import types
@@ -127,6 +128,11 @@ def _lines_matching(text: str, regex: str) -> list[int]:
 #: over a large tree holds many.
 Region = tuple[str, str, int, "array[int]"]
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
+#: coverage.py 7.16, the newest for CPython 3.10, looks for functions and classes only in `body`
+#: fields (not in `else`, `elif`, `except`, `finally` or `case` blocks); 7.17 in all of them.
+#: On 3.10 the regions are coverage.py 7.16's, worked out from the tree (the core's token reader
+#: follows 7.17).
+_REGIONS_IN_BODIES_ONLY = sys.version_info < (3, 11)
 
 
 def code_regions(tree: ast.AST) -> list[Region]:
@@ -138,8 +144,10 @@ def code_regions(tree: ast.AST) -> list[Region]:
     # (name, kind, lines) from the outermost enclosing definition inwards.
     Scope = tuple[str, str, set[int]]
 
+    fields = ("body",) if _REGIONS_IN_BODIES_ONLY else _BODY_FIELDS
+
     def children(node: ast.AST, scopes: list[Scope]) -> None:
-        for name in _BODY_FIELDS:
+        for name in fields:
             for child in getattr(node, name, ()):
                 visit(child, scopes)
 
@@ -237,6 +245,10 @@ def analyze_text(
                 [(kind, name, line, array("I", lines)) for kind, name, line, lines in regions],
                 len(text.splitlines()),
             )
+            if _REGIONS_IN_BODIES_ONLY:
+                if tree is None:
+                    tree = _parsed(text, filename)
+                result.regions = code_regions(tree)
             if branch and tree is not None:
                 result.arcs = ArcAnalysis(tree, () if empty else code_lines, result.multiline)
                 result.no_branch = frozenset(_lines_matching(text, partial_regex))

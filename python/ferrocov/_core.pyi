@@ -12,7 +12,7 @@ _BranchTuple = tuple[
     list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int], list[tuple[int, int, str, str]]
 ]
 _FileTuple = tuple[
-    str, str, Sequence[int], Sequence[int], Sequence[int], Sequence[int], list[tuple[str, str, int, Sequence[int]]], int, Optional[_BranchTuple]
+    str, str, Sequence[int], Sequence[int], Sequence[int], Sequence[int], Sequence[tuple[str, str, int, Sequence[int]]], int, Optional[_BranchTuple]
 ]
 
 @final

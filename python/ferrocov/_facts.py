@@ -48,7 +48,7 @@ def _tokens(text: str) -> list[tuple[int, str, bool, int, int]]:
 def _code_lines(code: types.CodeType) -> list[int]:
     """Every line any of the file's code objects has instructions on (``__annotate__`` functions
     left out, as coverage.py leaves them)."""
-    lines: set[int] = set()
+    lines: set[int | None] = set()
     stack = [code]
     code_type = types.CodeType
     while stack:
@@ -57,9 +57,7 @@ def _code_lines(code: types.CodeType) -> list[int]:
         if current.co_name == "__annotate__":
             continue
         lines.update({line for _, _, line in current.co_lines()})
-    lines.discard(None)  # type: ignore[arg-type]
-    lines.discard(0)
-    return sorted(lines)
+    return sorted(line for line in lines if line)
 
 
 def _cached_code(filename: str) -> types.CodeType | None:
@@ -164,14 +162,14 @@ def code_regions(tree: ast.AST) -> list[Region]:
             regions.append(("function", ".".join(s[0] for s in inner), node.lineno, lines))
             children(node, inner)
         elif isinstance(node, ast.ClassDef):
-            lines: set[int] = set()
-            inner = [*scopes, (node.name, "class", lines)]
-            regions.append(("class", ".".join(s[0] for s in inner), node.lineno, lines))
+            methods: set[int] = set()
+            inner = [*scopes, (node.name, "class", methods)]
+            regions.append(("class", ".".join(s[0] for s in inner), node.lineno, methods))
             children(node, inner)
             # A class's lines leave every enclosing class, a function's only the nearest function.
             for scope in scopes:
                 if scope[1] == "class":
-                    scope[2].difference_update(lines)
+                    scope[2].difference_update(methods)
         else:
             children(node, scopes)
 

@@ -448,7 +448,7 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
-def _read_data(config: Config) -> object:
+def _read_data(config: Config) -> _core.Data | None:
     from ferrocov import _core
 
     path = os.path.abspath(config.data_file)
@@ -577,7 +577,7 @@ def do_erase(args: argparse.Namespace, config: Config) -> int:
     data_file = os.path.abspath(config.data_file)
     if os.path.exists(data_file):
         os.remove(data_file)
-    left = []
+    left: list[str] = []
     for path in _core.default_combine_inputs(data_file):
         if not os.path.isdir(path):
             try:

@@ -23,6 +23,10 @@ BranchFacts = tuple[
 
 from ferrocov.exceptions import ReportError  # noqa: E402  (re-exported)
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ferrocov._core import _FileTuple
+
 
 def relative_filename(path: str) -> str:
     cwd = os.path.abspath(os.curdir)
@@ -47,7 +51,7 @@ class FileResult:
     #: (possible arcs, executed arcs, exit counts, no-branch lines) when measured with branches.
     branches: BranchFacts | None = None
 
-    def as_tuple(self) -> tuple[object, ...]:
+    def as_tuple(self) -> _FileTuple:
         return (
             self.name,
             self.path,

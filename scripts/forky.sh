@@ -98,6 +98,11 @@ enter() {
     mount_into tmpfs "$forky/dev/shm" -t tmpfs
     mount_into "${CARGO_HOME:-$HOME/.cargo}" "$forky/root/.cargo" --bind
     mount_into "${RUSTUP_HOME:-$HOME/.rustup}" "$forky/root/.rustup" --bind
+    # The repository of this run: a mount left behind by a killed run (of this checkout or of
+    # another, since deleted) would otherwise be taken as it is.
+    if mountpoint -q "$forky/ferrocov"; then
+        umount -l "$forky/ferrocov" 2>/dev/null || true
+    fi
     mount_into "$root" "$forky/ferrocov" --bind
     if [ -d /opt/wheels ]; then
         mount_into /opt/wheels "$forky/opt/wheels" --bind -o ro

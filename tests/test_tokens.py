@@ -64,9 +64,9 @@ def test_the_rust_tokenizer_reads_nearly_every_file() -> None:
             text = _facts.read_source(path)
         except Exception:
             continue
-        if _core.analyze_source(text, [], [], [], [], []) is None:
+        if _core.analyze_source(text, [], [], [], [], [], [], 0) is None:
             declined.append(path)
-        elif _core.analyze_structure(text, [], []) is None:
+        elif _core.analyze_structure(text, [], [], 0) is None:
             structured_elsewhere.append(path)
     assert len(declined) < len(files) // 100, (len(declined), declined[:20])
     assert len(structured_elsewhere) < len(files) // 10, (len(structured_elsewhere), structured_elsewhere[:20])

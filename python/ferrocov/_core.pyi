@@ -11,9 +11,61 @@ from ferrocov.exceptions import DataError as DataError, NoDataError as NoDataErr
 _BranchTuple = tuple[
     list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int], list[tuple[int, int, str, str]]
 ]
-_FileTuple = tuple[
-    str, str, Sequence[int], Sequence[int], Sequence[int], Sequence[int], Sequence[tuple[str, str, int, Sequence[int]]], int, Optional[_BranchTuple]
-]
+_Region = tuple[str, str, int, Sequence[int]]
+
+@final
+class Analysis:
+    """A file's statements, excluded lines, multi-line statements and regions, held in Rust."""
+
+    def __new__(
+        cls,
+        statements: Sequence[int],
+        excluded: Sequence[int],
+        multiline: Sequence[tuple[int, int]],
+        regions: Sequence[_Region],
+        n_lines: int,
+        empty: bool = ...,
+    ) -> Analysis: ...
+    def with_regions(self, regions: Sequence[_Region]) -> Analysis: ...
+    @property
+    def statements(self) -> set[int]: ...
+    @property
+    def excluded(self) -> set[int]: ...
+    @property
+    def multiline(self) -> dict[int, int]: ...
+    @property
+    def regions(self) -> list[tuple[str, str, int, list[int]]]: ...
+    @property
+    def n_lines(self) -> int: ...
+    @property
+    def empty(self) -> bool: ...
+    def translate(self, lines: Sequence[int]) -> set[int]: ...
+    def __reduce__(self) -> tuple[type[Analysis], tuple[Any, ...]]: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+@final
+class FileResult:
+    """One file's results, made from its analysis and the measured data; every report reads them."""
+
+    def __new__(cls, analysis: Analysis, data: Data, path: str, name: str, branches: Optional[_BranchTuple] = ...) -> FileResult: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def statements(self) -> list[int]: ...
+    @property
+    def executed(self) -> list[int]: ...
+    @property
+    def missing(self) -> list[int]: ...
+    @property
+    def excluded(self) -> list[int]: ...
+    @property
+    def regions(self) -> list[tuple[str, str, int, list[int]]]: ...
+    @property
+    def n_lines(self) -> int: ...
+    @property
+    def has_branches(self) -> bool: ...
 
 @final
 class Data:
@@ -96,26 +148,28 @@ def format_lines(statements: set[int], lines: set[int]) -> str: ...
 def glob_regex(pattern: str) -> str: ...
 def analyze(
     tokens: list[tuple[int, str, bool, int, int]],
-    code_lines: list[int],
-    regex_excluded: list[int],
+    code_lines: Sequence[int],
+    regex_excluded: Sequence[int],
     docstrings: list[tuple[int, int]],
     definitions: list[tuple[int, int, int]],
     irrefutable_cases: list[tuple[int, int, int, int]],
-) -> tuple[list[int], list[int], list[tuple[int, int]]]: ...
+    regions: Sequence[_Region],
+    n_lines: int,
+) -> Analysis: ...
 def analyze_source(
     text: str,
-    code_lines: list[int],
-    regex_excluded: list[int],
+    code_lines: Sequence[int],
+    regex_excluded: Sequence[int],
     docstrings: list[tuple[int, int]],
     definitions: list[tuple[int, int, int]],
     irrefutable_cases: list[tuple[int, int, int, int]],
-) -> tuple[list[int], list[int], list[tuple[int, int]], bool] | None: ...
-def analyze_structure(
-    text: str, code_lines: list[int], regex_excluded: list[int]
-) -> tuple[list[int], list[int], list[tuple[int, int]], bool, list[tuple[str, str, int, list[int]]]] | None: ...
+    regions: Sequence[_Region],
+    n_lines: int,
+) -> Analysis | None: ...
+def analyze_structure(text: str, code_lines: Sequence[int], regex_excluded: Sequence[int], n_lines: int) -> Analysis | None: ...
 def display_covered(pc: float, precision: int) -> str: ...
 def summary(
-    files: list[_FileTuple],
+    files: Sequence[FileResult],
     show_missing: bool = ...,
     skip_covered: bool = ...,
     skip_empty: bool = ...,
@@ -124,7 +178,7 @@ def summary(
     format: str = ...,
 ) -> tuple[str, float, int]: ...
 def xml_report(
-    files: list[_FileTuple],
+    files: Sequence[FileResult],
     source_paths: list[str],
     package_depth: int,
     skip_empty: bool,
@@ -133,7 +187,7 @@ def xml_report(
     processes: Optional[tuple[int, int]] = ...,
 ) -> tuple[str, float]: ...
 def json_report(
-    files: list[_FileTuple],
+    files: Sequence[FileResult],
     version: str,
     timestamp: str,
     precision: int,
@@ -141,9 +195,9 @@ def json_report(
     processes: Optional[tuple[int, int]] = ...,
     contexts: Optional[list[list[tuple[int, list[str]]]]] = ...,
 ) -> tuple[str, float]: ...
-def lcov_report(files: list[_FileTuple], skip_empty: bool, checksums: Optional[dict[str, dict[int, str]]] = ...) -> tuple[str, float]: ...
+def lcov_report(files: Sequence[FileResult], skip_empty: bool, checksums: Optional[dict[str, dict[int, str]]] = ...) -> tuple[str, float]: ...
 def html_report(
-    files: list[_FileTuple],
+    files: Sequence[FileResult],
     pages: list[tuple[str, str, dict[int, list[str]]]],
     directory: str,
     title: str,

@@ -15,7 +15,6 @@ import sys
 import token
 import tokenize
 import types
-from dataclasses import dataclass
 
 from ferrocov import _core
 from ferrocov._arcs import ArcAnalysis, irrefutable
@@ -177,20 +176,46 @@ def code_regions(tree: ast.AST) -> list[Region]:
     return [(kind, name, line, array("I", sorted(lines))) for kind, name, line, lines in regions]
 
 
-@dataclass
 class FileAnalysis:
-    statements: set[int]
-    excluded: set[int]
-    multiline: dict[int, int]
-    regions: list[Region]
-    n_lines: int
-    #: The possible arcs, when branches are analysed.
-    arcs: ArcAnalysis | None = None
-    #: Lines matching the partial-branch regexes (coverage.py's `no_branch` lines).
-    no_branch: frozenset[int] = frozenset()
+    """A file's analysis: the source's facts, held in Rust (``_core.Analysis``: statements,
+    exclusions, multi-line statements, regions), and with branches the possible arcs and the
+    lines matching the partial-branch patterns (coverage.py's ``no_branch`` lines)."""
+
+    __slots__ = ("facts", "arcs", "no_branch")
+
+    def __init__(self, facts: _core.Analysis, arcs: ArcAnalysis | None = None, no_branch: frozenset[int] = frozenset()) -> None:
+        self.facts = facts
+        self.arcs = arcs
+        self.no_branch = no_branch
+
+    def __getstate__(self) -> tuple[_core.Analysis, ArcAnalysis | None, frozenset[int]]:
+        return self.facts, self.arcs, self.no_branch
+
+    def __setstate__(self, state: tuple[_core.Analysis, ArcAnalysis | None, frozenset[int]]) -> None:
+        self.facts, self.arcs, self.no_branch = state
+
+    @property
+    def statements(self) -> set[int]:
+        return self.facts.statements
+
+    @property
+    def excluded(self) -> set[int]:
+        return self.facts.excluded
+
+    @property
+    def multiline(self) -> dict[int, int]:
+        return self.facts.multiline
+
+    @property
+    def regions(self) -> list[Region]:
+        return [(kind, name, line, array("I", lines)) for kind, name, line, lines in self.facts.regions]
+
+    @property
+    def n_lines(self) -> int:
+        return self.facts.n_lines
 
     def translate(self, lines: list[int]) -> set[int]:
-        return {self.multiline.get(line, line) for line in lines}
+        return self.facts.translate(lines)
 
 
 def _not_python(err: SyntaxError, filename: str) -> NotPython:
@@ -231,28 +256,34 @@ def analyze_text(
         # The arcs need the tree; parsed once, and compiled from it when there is no cached code.
         tree = _parsed(text, filename)
     code_lines = _code_lines(code or _compiled(tree if tree is not None else text, filename))
+    n_lines = len(text.splitlines())
+    facts: _core.Analysis | None = None
     if not _PYTHON_TOKENS:
         # The syntax facts from the tokens, in Rust; CPython's line table says which lines have code.
-        structured = _core.analyze_structure(text, code_lines, regex_excluded)
-        if structured is not None:
-            statements, excluded, multiline, empty, regions = structured
-            result = FileAnalysis(
-                set(statements),
-                set(excluded),
-                dict(multiline),
-                [(kind, name, line, array("I", lines)) for kind, name, line, lines in regions],
-                len(text.splitlines()),
-            )
-            if _REGIONS_IN_BODIES_ONLY:
-                if tree is None:
-                    tree = _parsed(text, filename)
-                result.regions = code_regions(tree)
-            if branch and tree is not None:
-                result.arcs = ArcAnalysis(tree, () if empty else code_lines, result.multiline)
-                result.no_branch = frozenset(_lines_matching(text, partial_regex))
-            return result
-    if tree is None:
-        tree = _parsed(text, filename)
+        facts = _core.analyze_structure(text, code_lines, regex_excluded, n_lines)
+        if facts is not None and _REGIONS_IN_BODIES_ONLY:
+            if tree is None:
+                tree = _parsed(text, filename)
+            facts = facts.with_regions(code_regions(tree))
+    if facts is None:
+        if tree is None:
+            tree = _parsed(text, filename)
+        facts = _facts_from_tree(tree, text, filename, code_lines, regex_excluded, n_lines)
+    result = FileAnalysis(facts)
+    if branch:
+        if tree is None:
+            tree = _parsed(text, filename)
+        result.arcs = ArcAnalysis(tree, () if facts.empty else code_lines, facts.multiline)
+        result.no_branch = frozenset(_lines_matching(text, partial_regex))
+    return result
+
+
+def _facts_from_tree(
+    tree: ast.Module, text: str, filename: str, code_lines: list[int], regex_excluded: list[int], n_lines: int
+) -> _core.Analysis:
+    """The facts the token reader leaves to the syntax tree (or all of them, under
+    ``_PYTHON_TOKENS``): docstrings, definitions and irrefutable cases from the tree, the
+    tokens from the core's tokenizer or, where it declines, Python's."""
     docstrings: list[tuple[int, int]] = []
     definitions: list[tuple[int, int, int]] = []
     cases: list[tuple[int, int, int, int]] = []
@@ -273,22 +304,17 @@ def analyze_text(
             body = node.body  # type: ignore[attr-defined]
             pattern = node.pattern  # type: ignore[attr-defined]
             cases.append((pattern.lineno, pattern.end_lineno, body[0].lineno, body[-1].end_lineno))
+    regions = [(kind, name, line, list(lines)) for kind, name, line, lines in code_regions(tree)]
     # The tokens are read in Rust; a file that tokenizer leaves to CPython is read by tokenize.
-    analysed = None if _PYTHON_TOKENS else _core.analyze_source(text, code_lines, regex_excluded, docstrings, definitions, cases)
-    if analysed is None:
-        try:
-            tokens = _tokens(text)
-        except tokenize.TokenError as err:
-            raise NotPython(f"Couldn't parse '{filename}' as Python source: {err.args[0]!r} at line {err.args[1][0]}") from err
-        statements, excluded, multiline = _core.analyze(tokens, code_lines, regex_excluded, docstrings, definitions, cases)
-        empty = not any(t[2] and t[0] != 3 for t in tokens)
-    else:
-        statements, excluded, multiline, empty = analysed
-    result = FileAnalysis(set(statements), set(excluded), dict(multiline), code_regions(tree), len(text.splitlines()))
-    if branch:
-        result.arcs = ArcAnalysis(tree, () if empty else code_lines, result.multiline)
-        result.no_branch = frozenset(_lines_matching(text, partial_regex))
-    return result
+    if not _PYTHON_TOKENS:
+        facts = _core.analyze_source(text, code_lines, regex_excluded, docstrings, definitions, cases, regions, n_lines)
+        if facts is not None:
+            return facts
+    try:
+        tokens = _tokens(text)
+    except tokenize.TokenError as err:
+        raise NotPython(f"Couldn't parse '{filename}' as Python source: {err.args[0]!r} at line {err.args[1][0]}") from err
+    return _core.analyze(tokens, code_lines, regex_excluded, docstrings, definitions, cases, regions, n_lines)
 
 
 def analyze_file(filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = "") -> FileAnalysis:

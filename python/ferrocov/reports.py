@@ -38,7 +38,7 @@ def xml(results: list[FileResult], config: Config, outfile: str, data: _core.Dat
             # With relative_files the <source> is written as configured, as coverage.py does.
             sources.append(source.rstrip("\\/") if config.relative_files else os.path.realpath(os.path.abspath(source)))
     text, total = _core.xml_report(
-        [r.as_tuple() for r in results],
+        results,
         sources,
         config.xml_package_depth,
         config.skip_empty,
@@ -55,7 +55,7 @@ def json(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     if config.json_show_contexts and data is not None:
         contexts = [data.contexts_by_line(r.path) for r in results]
     text, total = _core.json_report(
-        [r.as_tuple() for r in results],
+        results,
         __version__,
         datetime.datetime.now().isoformat(),
         config.precision,
@@ -71,7 +71,7 @@ def lcov(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     checksums = None
     if config.lcov_line_checksums:
         checksums = {r.path: line_checksums(r.path, r.statements) for r in results}
-    text, total = _core.lcov_report([r.as_tuple() for r in results], config.skip_empty, checksums)
+    text, total = _core.lcov_report(results, config.skip_empty, checksums)
     _write(text, outfile)
     return total
 
@@ -110,7 +110,7 @@ def html(
     skip_covered = config.skip_covered if config.html_skip_covered is None else config.html_skip_covered
     skip_empty = config.skip_empty if config.html_skip_empty is None else config.html_skip_empty
     return _core.html_report(
-        [r.as_tuple() for r in results],
+        results,
         pages,
         directory,
         config.html_title,

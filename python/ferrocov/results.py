@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from array import array
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
@@ -23,9 +21,9 @@ BranchFacts = tuple[
 
 from ferrocov.exceptions import ReportError  # noqa: E402  (re-exported)
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from ferrocov._core import _FileTuple
+#: One file's results (path, name shown, statements, executed, missing, excluded, regions,
+#: line count, branch facts), held in Rust and read there by every report.
+FileResult = _core.FileResult
 
 
 def relative_filename(path: str) -> str:
@@ -33,41 +31,6 @@ def relative_filename(path: str) -> str:
     if not cwd.endswith(os.sep):
         cwd += os.sep
     return path[len(cwd):] if path.startswith(cwd) else path
-
-
-@dataclass
-class FileResult:
-    """One file's results. Line numbers are kept as sorted arrays of 32-bit numbers, not sets: a
-    report over a large tree holds every file's at once (a tenth of the memory of sets)."""
-
-    path: str
-    name: str
-    statements: array[int]
-    executed: array[int]
-    missing: array[int]
-    excluded: array[int]
-    regions: list[_facts.Region]
-    n_lines: int
-    #: (possible arcs, executed arcs, exit counts, no-branch lines) when measured with branches.
-    branches: BranchFacts | None = None
-
-    def as_tuple(self) -> _FileTuple:
-        return (
-            self.name,
-            self.path,
-            self.statements,
-            self.missing,
-            self.executed,
-            self.excluded,
-            self.regions,
-            self.n_lines,
-            self.branches,
-        )
-
-
-def lines_array(lines: Iterable[int]) -> array[int]:
-    """Line numbers, sorted, as a compact array."""
-    return array("I", sorted(lines))
 
 
 #: Below this many files a report analyses them in its own process only.
@@ -175,13 +138,10 @@ def analyze_data(
                     warn(f"Couldn't parse Python file '{path}'", "couldnt-parse")
                 continue
             raise ReportError(str(analysis)) from analysis
-        executed = analysis.translate(data.lines(path) or [])
-        statements = analysis.statements
-        executed &= statements
         branches: BranchFacts | None = None
         if branch and analysis.arcs is not None:
             arcs = analysis.arcs
-            exit_counts = arcs.exit_counts(analysis.excluded)
+            exit_counts = arcs.exit_counts(analysis.facts.excluded)
             branch_arcs = sorted(a for a in arcs.possible if exit_counts.get(a[0], 0) > 1)
             branches = (
                 sorted(arcs.possible),
@@ -190,19 +150,7 @@ def analyze_data(
                 sorted(analysis.no_branch),
                 [(a, b, arcs.action(a, b), arcs.description(a, b)) for a, b in branch_arcs],
             )
-        results.append(
-            FileResult(
-                path=path,
-                name=relative_filename(path),
-                statements=lines_array(statements),
-                executed=lines_array(executed),
-                missing=lines_array(statements - executed),
-                excluded=lines_array(analysis.excluded),
-                regions=analysis.regions,
-                n_lines=analysis.n_lines,
-                branches=branches,
-            )
-        )
+        results.append(FileResult(analysis.facts, data, path, relative_filename(path), branches))
     return results
 
 
@@ -225,10 +173,9 @@ def restrict_to_contexts(data: _core.Data, patterns: list[str]) -> _core.Data:
 
 def summary(results: list[FileResult], config: Config, output_format: str | None = None) -> tuple[str, float]:
     """coverage.py's summary report text and the total percentage."""
-    files = [r.as_tuple() for r in results]
     try:
         text, total, _ = _core.summary(
-            files,
+            results,
             show_missing=config.show_missing,
             skip_covered=config.skip_covered,
             skip_empty=config.skip_empty,

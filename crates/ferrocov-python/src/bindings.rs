@@ -6,10 +6,12 @@ use std::path::PathBuf;
 
 use ferrocov_core::analysis::{self, Definition, IrrefutableCase, SourceFacts, Token, TokenKind};
 use ferrocov_core::data::CoverageData;
-use ferrocov_core::report::{self, FileResult, Format, Options, Region};
+use ferrocov_core::report::{self, Format, Options, Region};
 use ferrocov_core::{combine as core_combine, sqlite, Error};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
+
+use crate::results::{self, PyAnalysis, PyFileResult};
 
 /// The one place where the core's errors become Python exceptions: `ferrocov.exceptions`'
 /// classes (one base class, `FerrocovError`), or OSError for the operating system's errors.
@@ -38,7 +40,7 @@ fn exception(class: &str, message: String) -> PyErr {
 #[pyclass(name = "Data", module = "ferrocov._core")]
 #[derive(Default)]
 pub struct PyData {
-    inner: CoverageData,
+    pub(crate) inner: CoverageData,
 }
 
 #[pymethods]
@@ -267,10 +269,10 @@ fn default_combine_inputs(data_file: PathBuf) -> Vec<String> {
 
 type TokenTuple = (u8, String, bool, u32, u32);
 
-/// Apply coverage.py's statement rules to facts gathered by `ferrocov._facts`.
-/// Returns (statements, excluded, multiline map).
+/// Apply coverage.py's statement rules to facts gathered by `ferrocov._facts` (the tokens from
+/// Python's `tokenize`, for the sources the core's tokenizer leaves to it).
 #[pyfunction]
-#[allow(clippy::type_complexity)]
+#[allow(clippy::too_many_arguments)]
 fn analyze(
     tokens: Vec<TokenTuple>,
     code_lines: Vec<u32>,
@@ -278,7 +280,9 @@ fn analyze(
     docstrings: Vec<(u32, u32)>,
     definitions: Vec<(u32, u32, u32)>,
     irrefutable_cases: Vec<(u32, u32, u32, u32)>,
-) -> (Vec<u32>, Vec<u32>, Vec<(u32, u32)>) {
+    regions: Vec<results::RegionTuple>,
+    n_lines: u32,
+) -> PyAnalysis {
     let tokens = tokens
         .into_iter()
         .map(|(kind, text, non_blank, start_line, end_line)| {
@@ -292,15 +296,17 @@ fn analyze(
             };
             Token { kind, non_blank, start_line, end_line }
         })
-        .collect();
-    rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases)
+        .collect::<Vec<Token>>();
+    let empty = !analysis::has_code(&tokens);
+    let result = rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases);
+    PyAnalysis::from_core(result, results::regions_from(regions), n_lines, empty)
 }
 
 /// As `analyze`, the source's tokens read in Rust ([`ferrocov_core::tokens`]) rather than
-/// passed in; also says whether the source has no code at all. None where the tokenizer
+/// passed in; the regions are the caller's (from the syntax tree). None where the tokenizer
 /// defers to CPython's (the caller then tokenizes in Python and calls `analyze`).
 #[pyfunction]
-#[allow(clippy::type_complexity)]
+#[allow(clippy::too_many_arguments)]
 fn analyze_source(
     text: &str,
     code_lines: Vec<u32>,
@@ -308,31 +314,33 @@ fn analyze_source(
     docstrings: Vec<(u32, u32)>,
     definitions: Vec<(u32, u32, u32)>,
     irrefutable_cases: Vec<(u32, u32, u32, u32)>,
-) -> Option<(Vec<u32>, Vec<u32>, Vec<(u32, u32)>, bool)> {
+    regions: Vec<results::RegionTuple>,
+    n_lines: u32,
+) -> Option<PyAnalysis> {
     let tokens = ferrocov_core::tokens::tokenize(text)?;
     let empty = !analysis::has_code(&tokens);
-    let (statements, excluded, multiline) = rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases);
-    Some((statements, excluded, multiline, empty))
+    let result = rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases);
+    Some(PyAnalysis::from_core(result, results::regions_from(regions), n_lines, empty))
 }
 
 /// The whole statement analysis of a source in Rust, the syntax facts read from its tokens
-/// ([`ferrocov_core::tokens::structure`]): (statements, excluded, multi-line map, no code at
-/// all, code regions). Only the code objects' lines come from CPython. None where the syntax
+/// ([`ferrocov_core::tokens::structure`]): statements, excluded lines, multi-line map, code
+/// regions, whether there is no code at all. Only the code objects' lines come from CPython
+/// (`code_lines`); `n_lines` is Python's count of the text's lines. None where the syntax
 /// tree is needed after all (the caller then takes the path through `ast`).
 #[pyfunction]
-#[allow(clippy::type_complexity)]
-fn analyze_structure(
-    text: &str,
-    code_lines: Vec<u32>,
-    regex_excluded: Vec<u32>,
-) -> Option<(Vec<u32>, Vec<u32>, Vec<(u32, u32)>, bool, Vec<(&'static str, String, u32, Vec<u32>)>)> {
+fn analyze_structure(text: &str, code_lines: Vec<u32>, regex_excluded: Vec<u32>, n_lines: u32) -> Option<PyAnalysis> {
     let (tokens, structure) = ferrocov_core::tokens::structure(text)?;
     let empty = !analysis::has_code(&tokens);
-    let (statements, excluded, multiline) = rules(tokens, code_lines, regex_excluded, structure.docstrings, structure.definitions, Vec::new());
-    Some((statements, excluded, multiline, empty, structure.regions))
+    let result = rules(tokens, code_lines, regex_excluded, structure.docstrings, structure.definitions, Vec::new());
+    let regions = structure
+        .regions
+        .into_iter()
+        .map(|(kind, name, start, lines)| Region { kind: kind.to_string(), name, start, lines: lines.into_iter().collect() })
+        .collect();
+    Some(PyAnalysis::from_core(result, regions, n_lines, empty))
 }
 
-#[allow(clippy::type_complexity)]
 fn rules(
     tokens: Vec<Token>,
     code_lines: Vec<u32>,
@@ -340,7 +348,7 @@ fn rules(
     docstrings: Vec<(u32, u32)>,
     definitions: Vec<(u32, u32, u32)>,
     irrefutable_cases: Vec<(u32, u32, u32, u32)>,
-) -> (Vec<u32>, Vec<u32>, Vec<(u32, u32)>) {
+) -> analysis::FileAnalysis {
     let facts = SourceFacts {
         tokens,
         code_lines,
@@ -357,12 +365,7 @@ fn rules(
             })
             .collect(),
     };
-    let result = analysis::analyze(&facts);
-    (
-        result.statements.into_iter().collect(),
-        result.excluded.into_iter().collect(),
-        result.multiline.into_iter().collect(),
-    )
+    analysis::analyze(&facts)
 }
 
 /// coverage.py's "1-2, 5-11, 13" for `lines` among `statements`.
@@ -377,55 +380,11 @@ fn display_covered(pc: f64, precision: usize) -> String {
     report::display_covered(pc, precision)
 }
 
-/// (possible arcs, executed arcs, exit counts by line, no-branch lines).
-type BranchTuple = (Vec<(i32, i32)>, Vec<(i32, i32)>, Vec<(i32, u32)>, Vec<i32>, Vec<(i32, i32, String, String)>);
-
-/// (name, path, statements, missing, executed, excluded, regions, number of source lines,
-/// branches), a region being (kind, name, start line, lines).
-type FileTuple = (
-    String,
-    String,
-    Vec<u32>,
-    Vec<u32>,
-    Vec<u32>,
-    Vec<u32>,
-    Vec<(String, String, u32, Vec<u32>)>,
-    u32,
-    Option<BranchTuple>,
-);
-
-fn file_results(files: Vec<FileTuple>) -> Vec<FileResult> {
-    files
-        .into_iter()
-        .map(|(name, path, statements, missing, executed, excluded, regions, n_source_lines, branches)| FileResult {
-            name,
-            path,
-            statements: statements.into_iter().collect(),
-            missing: missing.into_iter().collect(),
-            executed: executed.into_iter().collect(),
-            n_excluded: excluded.len(),
-            excluded: excluded.into_iter().collect(),
-            regions: regions
-                .into_iter()
-                .map(|(kind, name, start, lines)| Region { kind, name, start, lines: lines.into_iter().collect() })
-                .collect(),
-            n_source_lines,
-            branches: branches.map(|(possible, executed, exit_counts, no_branch, descriptions)| report::Branches {
-                possible: possible.into_iter().collect(),
-                executed: executed.into_iter().collect(),
-                exit_counts: exit_counts.into_iter().collect(),
-                no_branch: no_branch.into_iter().collect(),
-                descriptions: descriptions.into_iter().map(|(a, b, action, missing)| ((a, b), (action, missing))).collect(),
-            }),
-        })
-        .collect()
-}
-
 /// The summary report. Returns (text, total percentage, total statements).
 #[pyfunction]
 #[pyo3(signature = (files, show_missing=false, skip_covered=false, skip_empty=false, precision=0, sort=None, format="text"))]
 fn summary(
-    files: Vec<FileTuple>,
+    files: Vec<PyRef<'_, PyFileResult>>,
     show_missing: bool,
     skip_covered: bool,
     skip_empty: bool,
@@ -433,7 +392,7 @@ fn summary(
     sort: Option<String>,
     format: &str,
 ) -> PyResult<(String, f64, usize)> {
-    let files = file_results(files);
+    let files = results::borrowed(&files);
     let format: Format = format.parse().map_err(to_py)?;
     let options = Options { show_missing, skip_covered, skip_empty, precision, sort, format };
     let summary = report::summary(&files, &options).map_err(to_py)?;
@@ -445,7 +404,7 @@ fn summary(
 #[pyo3(signature = (files, source_paths, package_depth, skip_empty, version, timestamp_ms, processes=None))]
 #[allow(clippy::too_many_arguments)]
 fn xml_report(
-    files: Vec<FileTuple>,
+    files: Vec<PyRef<'_, PyFileResult>>,
     source_paths: Vec<String>,
     package_depth: usize,
     skip_empty: bool,
@@ -453,7 +412,7 @@ fn xml_report(
     timestamp_ms: u128,
     processes: Option<(u64, u64)>,
 ) -> (String, f64) {
-    let files = file_results(files);
+    let files = results::borrowed(&files);
     let options = report::xml::XmlOptions { source_paths, package_depth, skip_empty, version, timestamp_ms, processes };
     (report::xml::render(&files, &options), report::xml::total_percent(&files))
 }
@@ -464,7 +423,7 @@ fn xml_report(
 #[pyo3(signature = (files, version, timestamp, precision, pretty, processes=None, contexts=None))]
 #[allow(clippy::too_many_arguments)]
 fn json_report(
-    files: Vec<FileTuple>,
+    files: Vec<PyRef<'_, PyFileResult>>,
     version: &str,
     timestamp: &str,
     precision: usize,
@@ -472,7 +431,7 @@ fn json_report(
     processes: Option<(u64, u64)>,
     contexts: Option<Vec<report::json::LineContexts>>,
 ) -> (String, f64) {
-    let files = file_results(files);
+    let files = results::borrowed(&files);
     let options = report::json::JsonOptions { version, timestamp, precision, pretty, processes, contexts };
     report::json::render(&files, &options)
 }
@@ -483,7 +442,7 @@ fn json_report(
 #[pyo3(signature = (files, pages, directory, title, extra_css, skip_covered, skip_empty, show_contexts, precision, version, timestamp, processes=None, data=None))]
 #[allow(clippy::too_many_arguments)]
 fn html_report(
-    files: Vec<FileTuple>,
+    files: Vec<PyRef<'_, PyFileResult>>,
     pages: Vec<(String, String, std::collections::BTreeMap<u32, Vec<String>>)>,
     directory: PathBuf,
     title: &str,
@@ -497,13 +456,13 @@ fn html_report(
     processes: Option<(u64, u64)>,
     data: Option<PyRef<'_, PyData>>,
 ) -> PyResult<(usize, usize, f64)> {
-    let results = file_results(files);
+    let results = results::borrowed(&files);
     let no_records = Vec::new();
     let process_records = data.as_ref().map_or(&no_records, |data| &data.inner.process_records);
     let html_files: Vec<report::html::HtmlFile<'_>> = results
         .iter()
         .zip(pages)
-        .map(|(result, (page, source, contexts))| report::html::HtmlFile { result, page, source, contexts })
+        .map(|(&result, (page, source, contexts))| report::html::HtmlFile { result, page, source, contexts })
         .collect();
     let options = report::html::HtmlOptions {
         directory,
@@ -526,8 +485,8 @@ fn html_report(
 /// (`[lcov] line_checksums`). Returns (text, total percentage with branches).
 #[pyfunction]
 #[pyo3(signature = (files, skip_empty, checksums=None))]
-fn lcov_report(files: Vec<FileTuple>, skip_empty: bool, checksums: Option<report::lcov::LineChecksums>) -> (String, f64) {
-    let files = file_results(files);
+fn lcov_report(files: Vec<PyRef<'_, PyFileResult>>, skip_empty: bool, checksums: Option<report::lcov::LineChecksums>) -> (String, f64) {
+    let files = results::borrowed(&files);
     (report::lcov::render(&files, skip_empty, checksums.as_ref()), report::lcov::total_percent(&files))
 }
 

@@ -8,6 +8,7 @@ mod endings;
 #[cfg(Py_3_12)]
 mod monitoring;
 mod recorder;
+mod results;
 mod settrace;
 
 use std::collections::HashMap;
@@ -245,6 +246,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     module.add_function(wrap_pyfunction!(_thread_bootstrap, module)?)?;
     bindings::register(module)?;
+    results::register(module)?;
     module.add("__version__", ferrocov_core::VERSION)?;
     Ok(())
 }

@@ -235,7 +235,7 @@ pub struct JsonOptions<'a> {
 pub type LineContexts = Vec<(u32, Vec<String>)>;
 
 /// The whole JSON document and the total percentage coverage.py's reporter returns.
-pub fn render(files: &[FileResult], options: &JsonOptions<'_>) -> (String, f64) {
+pub fn render(files: &[&FileResult], options: &JsonOptions<'_>) -> (String, f64) {
     let branches = files.iter().any(|f| f.branches.is_some());
     let mut meta = vec![
         ("format".to_string(), Value::Int(3)),

@@ -13,7 +13,7 @@ pub type LineChecksums = std::collections::HashMap<String, std::collections::BTr
 
 /// The total percentage an LCOV report stands for (statements and branches, as coverage.py's
 /// `lcov --fail-under` compares), 0 when there are no statements.
-pub fn total_percent(files: &[FileResult]) -> f64 {
+pub fn total_percent(files: &[&FileResult]) -> f64 {
     let mut total = super::Numbers::default();
     for file in files {
         total.add(&super::Numbers::of(file));
@@ -22,8 +22,8 @@ pub fn total_percent(files: &[FileResult]) -> f64 {
 }
 
 /// The LCOV text for `files` (sorted by relative name, as coverage.py sorts them).
-pub fn render(files: &[FileResult], skip_empty: bool, checksums: Option<&LineChecksums>) -> String {
-    let mut sorted: Vec<&FileResult> = files.iter().collect();
+pub fn render(files: &[&FileResult], skip_empty: bool, checksums: Option<&LineChecksums>) -> String {
+    let mut sorted: Vec<&FileResult> = files.to_vec();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = String::new();
     for file in sorted {

@@ -53,7 +53,7 @@ struct Row {
 }
 
 /// Produce the summary report for `files` (already filtered by include/omit).
-pub fn summary(files: &[FileResult], options: &Options) -> Result<Summary> {
+pub fn summary(files: &[&FileResult], options: &Options) -> Result<Summary> {
     let mut total = Numbers::default();
     let mut rows = Vec::new();
     let mut skipped = 0usize;

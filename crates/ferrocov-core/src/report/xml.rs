@@ -80,7 +80,7 @@ fn relpath(path: &str, start: &str) -> String {
 }
 
 /// The whole XML document.
-pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
+pub fn render(files: &[&FileResult], options: &XmlOptions<'_>) -> String {
     let mut source_paths: Vec<String> = options.source_paths.clone();
     let mut packages: BTreeMap<String, Package> = BTreeMap::new();
     for file in files {
@@ -235,7 +235,7 @@ pub fn render(files: &[FileResult], options: &XmlOptions<'_>) -> String {
 }
 
 /// The total percentage the XML report returns (coverage.py: 0 when there are no lines).
-pub fn total_percent(files: &[FileResult]) -> f64 {
+pub fn total_percent(files: &[&FileResult]) -> f64 {
     let lines: usize = files.iter().map(|f| f.statements.len()).sum();
     let hits: usize = files.iter().map(|f| f.statements.len() - f.missing.len()).sum();
     let stats: Vec<(u32, u32)> = files.iter().flat_map(|f| f.branch_stats().into_values()).collect();

@@ -288,3 +288,33 @@ def test_child_processes_record_in_the_test_context(project: Path) -> None:
     cli = next(f for f in data.measured_files() if f.endswith("cli.py"))
     contexts = {name for names in data.contexts_by_lineno(cli).values() for name in names}
     assert contexts == {"tests/test_calc.py::test_cli_subprocess|run"}, contexts
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--cov"],
+        ["--cov=pkg", "--cov", "other", "-q"],
+        ["--cov=", "--cov-branch", "--cov-append"],
+        ["--cov=a", "--cov-reset", "--cov=pkg", "--cov-config", "setup.cfg"],
+        ["--cov-config=tox.ini", "--cov=pkg", "tests/"],
+        ["--cov", "--cov-branch", "-x"],
+    ],
+)
+def test_start_up_reads_the_request_as_the_plugin_does(args: list[str]) -> None:
+    """What the start-up hook reads from the command line (to measure from the first import)
+    equals what the plugin makes of pytest's own parse of it, so the plugin adopts the
+    measurement instead of starting another."""
+    from _pytest.config.argparsing import Parser
+
+    from ferrocov import _early, plugin
+
+    class NoOtherPlugins:
+        def is_blocked(self, name: str) -> bool:
+            return name in ("pytest_cov", "pytest_cov.plugin")
+
+    parser = Parser(_ispytest=True)
+    plugin.pytest_addoption(parser, NoOtherPlugins())
+    options = parser.parse_known_args(args)
+    from_pytest = _early.cov_request(options.cov_source, options.cov_branch, options.cov_config, options.cov_append)
+    assert _early.parse(args + ["-p", "no:pytest_cov"]) == from_pytest

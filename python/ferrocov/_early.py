@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import Any, Callable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ferrocov.config import Config
 
 #: The measurement started here, waiting for the plugin to adopt it.
 controller: Any = None
@@ -51,9 +55,31 @@ def pytest_arguments(argv: list[str]) -> list[str] | None:
     return None
 
 
+def cov_request(sources: list[Any], branch: object, rcfile: str, append: object) -> tuple[Any, ...]:
+    """The measurement a ``pytest --cov`` run asks for, as (sources or None for a bare
+    ``--cov``, branch, rcfile, append): made here from the arguments read at start-up and by
+    the plugin from pytest's options, so that the two compare equal when they agree."""
+    source = None if True in sources else [s for s in sources if s is not True]
+    return (source, bool(branch), rcfile, bool(append))
+
+
+def request_config(wanted: tuple[Any, ...], warn: Callable[[str], None]) -> Config:
+    """The configuration a request measures with: the rcfile's (``.coveragerc`` is the default,
+    which also means setup.cfg, tox.ini, pyproject.toml), its sources and branch on top."""
+    from ferrocov.config import read_config
+
+    source, branch, rcfile, _ = wanted
+    config = read_config(True if rcfile == ".coveragerc" else rcfile, warn=warn)
+    if source is not None:
+        config.source = source
+    if branch:
+        config.branch = True
+    return config
+
+
 def parse(args: list[str]) -> tuple[Any, ...] | None:
-    """(sources, branch, rcfile, append) from pytest's arguments, as the plugin's options will
-    hold them; None when measurement is not asked for, or is turned off."""
+    """The :func:`cov_request` in pytest's arguments, read as pytest's option parser will read
+    them; None when measurement is not asked for, or is turned off."""
     sources: list[Any] = []
     branch = append = False
     rcfile: str = ".coveragerc"
@@ -71,7 +97,10 @@ def parse(args: list[str]) -> tuple[Any, ...] | None:
             else:
                 sources.append(True)
         elif arg.startswith("--cov="):
-            sources.append(arg.split("=", 1)[1] or True)
+            # `--cov=` is the empty source, as pytest's parser gives it (and pytest-cov).
+            sources.append(arg.split("=", 1)[1])
+        elif arg == "--cov-reset":
+            sources = []
         elif arg == "--cov-branch":
             branch = True
         elif arg == "--cov-append":
@@ -93,8 +122,7 @@ def parse(args: list[str]) -> tuple[Any, ...] | None:
         return None
     if pytest_cov_loads(disabled):
         return None  # pytest-cov handles --cov; the plugin says how to choose
-    source = None if True in sources else [s for s in sources if s is not True]
-    return (source, branch, rcfile, append)
+    return cov_request(sources, branch, rcfile, append)
 
 
 def pytest_cov_loads(disabled: set[str], enabled: set[str] = frozenset()) -> bool:  # type: ignore[assignment]
@@ -137,15 +165,10 @@ def maybe_start() -> None:
     wanted = parse(args)
     if wanted is None:
         return
-    from ferrocov.config import read_config
     from ferrocov.control import Controller
 
-    source, branch, rcfile, append = wanted
-    config = read_config(True if rcfile == ".coveragerc" else rcfile, warn=notices.append)
-    if source is not None:
-        config.source = source
-    if branch:
-        config.branch = True
+    append = wanted[3]
+    config = request_config(wanted, notices.append)
     candidate = Controller(config, warn=notices.append)
     settings = candidate.make_settings()
     if settings.unresolved_source:

@@ -219,16 +219,15 @@ class FerrocovPlugin:
             # for every round, which measures and reports as a run of its own (as pytest-cov's).
             self._disabled = True
             return
-        source = None if True in options.cov_source else [p for p in options.cov_source if p is not True]
-        self.start(source)
+        self.start()
 
-    def start(self, source: list[str] | None) -> None:
+    def start(self) -> None:
         from ferrocov import _core, _early
         from ferrocov._settings import ENV_VAR
-        from ferrocov.config import read_config
         from ferrocov.control import Controller
 
-        wanted = (source, bool(self.options.cov_branch), self.options.cov_config, bool(self.options.cov_append))
+        options = self.options
+        wanted = _early.cov_request(options.cov_source, options.cov_branch, options.cov_config, options.cov_append)
         early = _early.take(wanted)
         if early is not None:
             # Measuring since the interpreter started, with these very settings: adopt it.
@@ -255,15 +254,8 @@ class FerrocovPlugin:
             self.worker = True
             self.remote = True
             return
-        rcfile: str | bool = self.options.cov_config
-        if rcfile == ".coveragerc":
-            rcfile = True
         # pytest captures output while plugins start: warnings are kept and shown in the summary.
-        config = read_config(rcfile, warn=self._notice)
-        if source is not None:
-            config.source = source
-        if self.options.cov_branch:
-            config.branch = True
+        config = _early.request_config(wanted, self._notice)
         self.config = config
         if config.dynamic_context == "test_function":
             # pytest-cov's words; the contexts are recorded all the same.

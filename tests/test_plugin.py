@@ -318,3 +318,11 @@ def test_start_up_reads_the_request_as_the_plugin_does(args: list[str]) -> None:
     options = parser.parse_known_args(args)
     from_pytest = _early.cov_request(options.cov_source, options.cov_branch, options.cov_config, options.cov_append)
     assert _early.parse(args + ["-p", "no:pytest_cov"]) == from_pytest
+
+
+def test_the_plugin_writes_every_report_kind_the_front_makes() -> None:
+    """The plugin's list of file reports (kept apart so that pytest's start-up does not import
+    the analysis) is the reporting front's, in pytest-cov's order."""
+    from ferrocov import plugin, reports
+
+    assert tuple(plugin.FILE_REPORTS) == reports.KINDS

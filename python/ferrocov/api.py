@@ -440,7 +440,7 @@ class Coverage:
             precision=precision,
         )
         analysed, data = self._analysed(config, morfs)
-        return reports.html(analysed, config, directory or config.html_dir, data)[2]
+        return _total(reports.write("html", analysed, config, directory, data))
 
     def xml_report(
         self,
@@ -456,7 +456,7 @@ class Coverage:
 
         config = self._config_for(ignore_errors=ignore_errors, omit=omit, include=include, contexts=contexts, skip_empty=skip_empty)
         analysed, data = self._analysed(config, morfs)
-        return reports.xml(analysed, config, outfile or config.xml_output, data)
+        return _total(reports.write("xml", analysed, config, outfile, data))
 
     def json_report(
         self,
@@ -475,7 +475,7 @@ class Coverage:
             ignore_errors=ignore_errors, omit=omit, include=include, contexts=contexts, json_pretty_print=pretty_print, json_show_contexts=show_contexts
         )
         analysed, data = self._analysed(config, morfs)
-        return reports.json(analysed, config, outfile or config.json_output, data)
+        return _total(reports.write("json", analysed, config, outfile, data))
 
     def lcov_report(
         self,
@@ -490,7 +490,7 @@ class Coverage:
 
         config = self._config_for(ignore_errors=ignore_errors, omit=omit, include=include, contexts=contexts)
         analysed, data = self._analysed(config, morfs)
-        return reports.lcov(analysed, config, outfile or config.lcov_output, data)
+        return _total(reports.write("lcov", analysed, config, outfile, data))
 
     def annotate(
         self,
@@ -505,12 +505,17 @@ class Coverage:
 
         config = self._config_for(ignore_errors=ignore_errors, omit=omit, include=include, contexts=contexts)
         analysed, _ = self._analysed(config, morfs)
-        reports.annotate(analysed, config, directory)
+        reports.write("annotate", analysed, config, directory)
 
     def sys_info(self) -> list[tuple[str, Any]]:
         from ferrocov import __version__, _core
 
         return [("version", __version__), ("core", _core.core_name(self.config.branch)), ("data_file", os.path.abspath(self.config.data_file))]
+
+
+def _total(total: float | None) -> float:
+    assert total is not None
+    return total
 
 
 _CURRENT: list[Coverage] = []

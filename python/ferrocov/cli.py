@@ -529,8 +529,9 @@ def do_file_report(args: argparse.Namespace, config: Config) -> int:
         config.json_show_contexts = True
 
     def produce(analysed: list[results.FileResult], data: _core.Data) -> float:
-        outfile = args.outfile or {"xml": config.xml_output, "json": config.json_output, "lcov": config.lcov_output}[kind]
-        total = {"xml": reports.xml, "json": reports.json, "lcov": reports.lcov}[kind](analysed, config, outfile, data)
+        outfile = args.outfile or reports.default_destination(kind, config)
+        total = reports.write(kind, analysed, config, outfile, data)
+        assert total is not None
         if outfile != "-" and not args.quiet:
             print(f"Wrote {kind.upper()} report to {outfile}", file=sys.stderr)
         return total
@@ -542,7 +543,8 @@ def do_html(args: argparse.Namespace, config: Config) -> int:
     from ferrocov import reports
 
     def produce(analysed: list[results.FileResult], data: _core.Data) -> float:
-        _, _, total = reports.html(analysed, config, config.html_dir, data)
+        total = reports.write("html", analysed, config, config.html_dir, data)
+        assert total is not None
         if not args.quiet:
             print(f"Wrote HTML report to {os.path.join(config.html_dir, 'index.html')}", file=sys.stderr)
         return total
@@ -563,7 +565,7 @@ def do_annotate(args: argparse.Namespace, config: Config) -> int:
     from ferrocov import reports
 
     def produce(analysed: list[results.FileResult], data: _core.Data) -> None:
-        reports.annotate(analysed, config, args.directory)
+        reports.write("annotate", analysed, config, args.directory)
 
     return _reporting(args, config, {"ignore_errors": "ignore_errors"}, produce)
 

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 _WORKER_EXIT_WAIT = 10.0
 _WORKER_PID_KEY = "ferrocov_pid"
 
+#: The file reports, in the order pytest-cov writes them (reports.KINDS, which this module
+#: does not import at start-up: it brings the analysis with it).
 FILE_REPORTS = ["annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov"]
 TERM_REPORTS = ["term", "term-missing"]
 
@@ -431,7 +433,6 @@ class FerrocovPlugin:
         if config.report_contexts:
             data = results.restrict_to_contexts(data, config.report_contexts)
         analysed = results.analyze_data(data, config, warn=self._parse_warning)
-        _, total = results.summary(analysed, config, "total")
         stream = self.cov_report
         version = "{}.{}.{}-{}-{}".format(*sys.version_info[:5])
         _sep(stream, "_", f"coverage: platform {sys.platform}, python {version}")
@@ -444,36 +445,28 @@ class FerrocovPlugin:
             term = copy.copy(config)
             term.show_missing = "term-missing" in reports or config.show_missing
             term.skip_covered = "skip-covered" in reports.values() or config.skip_covered
-            text, _ = results.summary(analysed, term, "text")
+            text, total = results.summary(analysed, term, "text")
             stream.write(text)
+        else:
+            _, total = results.summary(analysed, config, "total")
         from ferrocov import reports as reports_module
 
         # pytest-cov's order: term, annotate, html, xml, json, markdown, markdown-append, lcov.
-        if "annotate" in reports:
-            directory = reports["annotate"]
-            reports_module.annotate(analysed, config, directory)
-            if directory:
-                stream.write(f"Coverage annotated source written to dir {directory}\n")
-            else:
-                stream.write("Coverage annotated source written next to source\n")
-        if "html" in reports:
-            directory = reports["html"]
-            reports_module.html(analysed, config, directory, data)
-            stream.write(f"Coverage HTML written to dir {config.html_dir if directory is None else directory}\n")
-        for kind in ("xml", "json", "markdown", "markdown-append", "lcov"):
+        for kind in reports_module.KINDS:
             if kind not in reports:
                 continue
-            output = reports[kind]
-            if kind in ("markdown", "markdown-append"):
-                text, _ = results.summary(analysed, config, "markdown")
-                with open(output, "w" if kind == "markdown" else "a") as f:
-                    f.write(text)
+            destination = reports[kind]
+            reports_module.write(kind, analysed, config, destination, data)
+            if kind == "annotate":
+                where = f"to dir {destination}" if destination else "next to source"
+                stream.write(f"Coverage annotated source written {where}\n")
+            elif kind == "html":
+                stream.write(f"Coverage HTML written to dir {destination or config.html_dir}\n")
+            elif kind in ("markdown", "markdown-append"):
                 verb = "written to" if kind == "markdown" else "appended to"
-                stream.write(f"Coverage Markdown information {verb} file {output}\n")
-                continue
-            output = output or {"xml": config.xml_output, "json": config.json_output, "lcov": config.lcov_output}[kind]
-            getattr(reports_module, kind)(analysed, config, output, data)
-            stream.write(f"Coverage {kind.upper()} written to file {output}\n")
+                stream.write(f"Coverage Markdown information {verb} file {destination}\n")
+            else:
+                stream.write(f"Coverage {kind.upper()} written to file {destination or reports_module.default_destination(kind, config)}\n")
         if data.processes_unclean:
             stream.write(
                 f"ferrocov: {_count(data.processes, 'process', 'processes')} measured; "

@@ -1,5 +1,6 @@
-"""File reports (Cobertura XML, JSON, LCOV): the glue that hands per-file results to Rust and
-writes the text where coverage.py would."""
+"""The reports made from per-file results: the glue that hands them to Rust and writes the text
+where coverage.py would. :func:`write` is the one front that the command line, the pytest plugin
+and the ``Coverage`` API all call for a report of a given kind."""
 
 from __future__ import annotations
 
@@ -23,6 +24,51 @@ def _write(text: str, outfile: str) -> None:
         os.makedirs(directory, exist_ok=True)
     with open(outfile, "w", encoding="utf-8") as f:
         f.write(text)
+
+
+#: Every report kind :func:`write` makes; the terminal summary is :func:`ferrocov.results.summary`.
+KINDS = ("annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov")
+
+
+def default_destination(kind: str, config: Config) -> str | None:
+    """Where a report goes when no destination is given: the configuration's setting (for
+    annotate, next to each source)."""
+    return {
+        "html": config.html_dir,
+        "xml": config.xml_output,
+        "json": config.json_output,
+        "lcov": config.lcov_output,
+        "markdown": "coverage.md",
+        "markdown-append": "coverage.md",
+    }.get(kind)
+
+
+def write(kind: str, results: list[FileResult], config: Config, destination: str | None = None, data: _core.Data | None = None) -> float | None:
+    """Write the report of ``kind`` (one of :data:`KINDS`) to ``destination`` (a file, ``-`` for
+    standard output, or a directory for html and annotate; None for the configured one).
+    Returns the total percentage the report states (None for annotate)."""
+    if destination is None:
+        destination = default_destination(kind, config)
+    if kind == "annotate":
+        annotate(results, config, destination)
+        return None
+    assert destination is not None
+    if kind == "html":
+        return html(results, config, destination, data)[2]
+    if kind in ("markdown", "markdown-append"):
+        from ferrocov.results import summary
+
+        text, total = summary(results, config, "markdown")
+        with open(destination, "w" if kind == "markdown" else "a", encoding="utf-8") as f:
+            f.write(text)
+        return total
+    if kind == "xml":
+        return xml(results, config, destination, data)
+    if kind == "json":
+        return json(results, config, destination, data)
+    if kind == "lcov":
+        return lcov(results, config, destination, data)
+    raise ValueError(f"Unknown report kind: {kind!r}")
 
 
 def _processes(data: _core.Data | None) -> tuple[int, int] | None:

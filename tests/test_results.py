@@ -94,3 +94,27 @@ def test_a_file_without_data_has_every_statement_missing(tmp_path: Path) -> None
     file_result = _core.FileResult(result.facts, _core.Data(), path, "mod.py")
     assert file_result.executed == []
     assert file_result.missing == file_result.statements
+
+
+def test_every_error_a_report_can_meet_has_the_one_base_class(tmp_path: Path) -> None:
+    """A missing source, one that doesn't parse, one whose encoding is unknown, and the core's
+    own errors (a data file that isn't one) are all ferrocov.exceptions.FerrocovError."""
+    from ferrocov import exceptions
+
+    bad = tmp_path / "bad.py"
+    bad.write_text("def (:\n")
+    cookie = tmp_path / "cookie.py"
+    cookie.write_bytes(b"# -*- coding: uft-8 -*-\nx = 1\n")
+    notdata = tmp_path / "notdata"
+    notdata.write_text("not a database")
+    caught = []
+    for attempt in (
+        lambda: _facts.analyze_file(str(tmp_path / "gone.py"), ""),
+        lambda: _facts.analyze_file(str(bad), ""),
+        lambda: _facts.analyze_file(str(cookie), ""),
+        lambda: _core.Data.read(str(notdata)),
+    ):
+        with pytest.raises(exceptions.FerrocovError) as info:
+            attempt()
+        caught.append(type(info.value).__name__)
+    assert caught == ["NoSource", "NotPython", "EncodingProblem", "DataError"]

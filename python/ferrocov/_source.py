@@ -7,25 +7,7 @@ from __future__ import annotations
 import io
 import tokenize
 
-
-class NoSource(Exception):
-    """The source file can't be read."""
-
-
-class NotPython(Exception):
-    """The source file doesn't parse as Python."""
-
-
-class EncodingProblem(NotPython):
-    """The source file's encoding can't be worked out (coverage.py warns of it with the
-    decoder's words, not as a file that doesn't parse): ``(message, the decoder's words)``."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-    @property
-    def detail(self) -> str:
-        return str(self.args[1]) if len(self.args) > 1 else ""
+from ferrocov.exceptions import EncodingProblem, NoSource, NotPython  # noqa: F401  (re-exported)
 
 
 def read_source(filename: str) -> str:

@@ -35,6 +35,26 @@ class ReportError(FerrocovError):
     """A report can't be made; the message says why (coverage.py's wording)."""
 
 
+class NoSource(FerrocovError):
+    """A source file that can't be read (gone, unreadable); the message names it."""
+
+
+class NotPython(FerrocovError):
+    """A source file that doesn't parse as Python; the message names it and says where."""
+
+
+class EncodingProblem(NotPython):
+    """A source file whose encoding can't be worked out (coverage.py warns of it with the
+    decoder's words, not as a file that doesn't parse): ``(message, the decoder's words)``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+    @property
+    def detail(self) -> str:
+        return str(self.args[1]) if len(self.args) > 1 else ""
+
+
 class CoverageWarning(Warning):
     """A warning about measurement or reporting (coverage.py's category name)."""
 

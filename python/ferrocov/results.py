@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
 from ferrocov import _core, _facts
-from ferrocov._source import EncodingProblem
+from ferrocov.exceptions import EncodingProblem
 from ferrocov.config import Config
 
 BranchFacts = tuple[

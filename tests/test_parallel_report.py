@@ -90,7 +90,7 @@ assert [a.regions for _, a in serial] == [a.regions for _, a in forked]
 serial = list(results.analyze_files(paths, "#.*no cover", True, "#.*no branch"))
 forked = list(results.analyze_files(paths, "#.*no cover", True, "#.*no branch", parallel=True))
 assert [a.arcs.possible for _, a in serial] == [a.arcs.possible for _, a in forked]
-assert [a.arcs.fragments for _, a in serial] == [a.arcs.fragments for _, a in forked]
+assert [a.arcs for _, a in serial] == [a.arcs for _, a in forked]
 assert [a.no_branch for _, a in serial] == [a.no_branch for _, a in forked]
 print("ok", len(paths))
 """

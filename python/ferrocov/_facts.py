@@ -30,6 +30,9 @@ _STATEMENT_CONTAINERS = (ast.stmt, ast.excepthandler, getattr(ast, "match_case",
 
 #: Tokenize in Python only (the differential test of the Rust tokenizer sets it).
 _PYTHON_TOKENS = False
+#: Find arcs from the interpreter's tree (``_arcs``) only (the differential test of the core's
+#: arc analysis sets it).
+_PYTHON_ARCS = False
 #: Match exclusion patterns with ``re`` only (the differential test of the Rust matcher sets it).
 _PYTHON_REGEX = False
 
@@ -183,15 +186,17 @@ class FileAnalysis:
 
     __slots__ = ("facts", "arcs", "no_branch")
 
-    def __init__(self, facts: _core.Analysis, arcs: ArcAnalysis | None = None, no_branch: frozenset[int] = frozenset()) -> None:
+    def __init__(
+        self, facts: _core.Analysis, arcs: _core.ArcAnalysis | ArcAnalysis | None = None, no_branch: frozenset[int] = frozenset()
+    ) -> None:
         self.facts = facts
         self.arcs = arcs
         self.no_branch = no_branch
 
-    def __getstate__(self) -> tuple[_core.Analysis, ArcAnalysis | None, frozenset[int]]:
+    def __getstate__(self) -> tuple[_core.Analysis, _core.ArcAnalysis | ArcAnalysis | None, frozenset[int]]:
         return self.facts, self.arcs, self.no_branch
 
-    def __setstate__(self, state: tuple[_core.Analysis, ArcAnalysis | None, frozenset[int]]) -> None:
+    def __setstate__(self, state: tuple[_core.Analysis, _core.ArcAnalysis | ArcAnalysis | None, frozenset[int]]) -> None:
         self.facts, self.arcs, self.no_branch = state
 
     @property
@@ -252,8 +257,8 @@ def analyze_text(
     need not be compiled again."""
     regex_excluded = _lines_matching(text, exclude_regex)
     tree: ast.Module | None = None
-    if branch or _PYTHON_TOKENS:
-        # The arcs need the tree; parsed once, and compiled from it when there is no cached code.
+    if _PYTHON_TOKENS or (branch and _PYTHON_ARCS):
+        # The tree is needed; parsed once, and compiled from when there is no cached code.
         tree = _parsed(text, filename)
     code_lines = _code_lines(code or _compiled(tree if tree is not None else text, filename))
     n_lines = len(text.splitlines())
@@ -271,9 +276,14 @@ def analyze_text(
         facts = _facts_from_tree(tree, text, filename, code_lines, regex_excluded, n_lines)
     result = FileAnalysis(facts)
     if branch:
-        if tree is None:
-            tree = _parsed(text, filename)
-        result.arcs = ArcAnalysis(tree, () if facts.empty else code_lines, facts.multiline)
+        # The arcs from the core's analysis over ruff's tree; from the interpreter's tree for
+        # what that parser does not read (3.15's `case +1:`).
+        arcs: _core.ArcAnalysis | ArcAnalysis | None = None if _PYTHON_ARCS else _core.analyze_arcs(text, code_lines, facts)
+        if arcs is None:
+            if tree is None:
+                tree = _parsed(text, filename)
+            arcs = ArcAnalysis(tree, () if facts.empty else code_lines, facts.multiline)
+        result.arcs = arcs
         result.no_branch = frozenset(_lines_matching(text, partial_regex))
     return result
 

@@ -138,9 +138,14 @@ def analyze_data(
                     warn(f"Couldn't parse Python file '{path}'", "couldnt-parse")
                 continue
             raise ReportError(str(analysis)) from analysis
+        name = relative_filename(path)
+        arcs = analysis.arcs if branch else None
+        if isinstance(arcs, _core.ArcAnalysis):
+            # The branch facts are worked out in Rust, from the data's arcs.
+            results.append(FileResult(analysis.facts, data, path, name, arcs=arcs, no_branch=sorted(analysis.no_branch)))
+            continue
         branches: BranchFacts | None = None
-        if branch and analysis.arcs is not None:
-            arcs = analysis.arcs
+        if arcs is not None:
             exit_counts = arcs.exit_counts(analysis.facts.excluded)
             branch_arcs = sorted(a for a in arcs.possible if exit_counts.get(a[0], 0) > 1)
             branches = (
@@ -150,7 +155,7 @@ def analyze_data(
                 sorted(analysis.no_branch),
                 [(a, b, arcs.action(a, b), arcs.description(a, b)) for a, b in branch_arcs],
             )
-        results.append(FileResult(analysis.facts, data, path, relative_filename(path), branches))
+        results.append(FileResult(analysis.facts, data, path, name, branches))
     return results
 
 

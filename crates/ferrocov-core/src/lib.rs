@@ -4,11 +4,13 @@
 //! - [`combine`]: merging data files into one [`data::CoverageData`].
 //! - [`sqlite`]: coverage.py's `.coverage` SQLite format.
 //! - [`filter`]: which files are measured.
+//! - [`arcs`]: the arcs a file can take, from its syntax tree (ruff's parser), with coverage.py's rules.
 //! - [`analysis`]: coverage.py's statement rules over facts from CPython's compiler.
 //! - [`linematch`]: the lines an exclusion regex matches, without Python's `re` where that is safe.
 //! - [`report`]: the terminal report.
 
 pub mod analysis;
+pub mod arcs;
 pub mod checksum;
 pub mod combine;
 pub mod data;

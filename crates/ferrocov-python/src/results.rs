@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ferrocov_core::report::{self, FileResult, Region};
+use ferrocov_core::arcs::{self, ArcAnalysis, PythonVersion};
+use ferrocov_core::report::{Branches, FileResult, Region};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
@@ -166,9 +167,19 @@ pub struct PyFileResult {
 impl PyFileResult {
     /// The results of `path` (shown as `name`) from its analysis and the lines `data` holds
     /// for it, with `branches` when the data has arcs.
+    /// With branch data, the branch facts come from `arcs` (the core's arc analysis, with the
+    /// `no_branch` lines) or, for a file only the interpreter's tree reads, as `branches`.
     #[new]
-    #[pyo3(signature = (analysis, data, path, name, branches = None))]
-    fn new(analysis: &PyAnalysis, data: &PyData, path: String, name: String, branches: Option<BranchTuple>) -> Self {
+    #[pyo3(signature = (analysis, data, path, name, branches = None, arcs = None, no_branch = Vec::new()))]
+    fn new(
+        analysis: &PyAnalysis,
+        data: &PyData,
+        path: String,
+        name: String,
+        branches: Option<BranchTuple>,
+        arcs: Option<&PyArcAnalysis>,
+        no_branch: Vec<i32>,
+    ) -> Self {
         let executed: BTreeSet<u32> = data
             .inner
             .lines(&path)
@@ -178,6 +189,16 @@ impl PyFileResult {
             .filter(|line| analysis.statements.contains(line))
             .collect();
         let missing = analysis.statements.difference(&executed).copied().collect();
+        let branches = match arcs {
+            Some(arcs) => Some(branch_facts(&arcs.inner, data, &path, &analysis.excluded, no_branch)),
+            None => branches.map(|(possible, executed, exit_counts, no_branch, descriptions)| Branches {
+                possible: possible.into_iter().collect(),
+                executed: executed.into_iter().collect(),
+                exit_counts: exit_counts.into_iter().collect(),
+                no_branch: no_branch.into_iter().collect(),
+                descriptions: descriptions.into_iter().map(|(a, b, action, missing)| ((a, b), (action, missing))).collect(),
+            }),
+        };
         PyFileResult {
             inner: FileResult {
                 name,
@@ -189,13 +210,7 @@ impl PyFileResult {
                 excluded: analysis.excluded.clone(),
                 regions: analysis.regions.clone(),
                 n_source_lines: analysis.n_lines,
-                branches: branches.map(|(possible, executed, exit_counts, no_branch, descriptions)| report::Branches {
-                    possible: possible.into_iter().collect(),
-                    executed: executed.into_iter().collect(),
-                    exit_counts: exit_counts.into_iter().collect(),
-                    no_branch: no_branch.into_iter().collect(),
-                    descriptions: descriptions.into_iter().map(|(a, b, action, missing)| ((a, b), (action, missing))).collect(),
-                }),
+                branches,
             },
         }
     }
@@ -257,6 +272,116 @@ impl PyFileResult {
     }
 }
 
+/// A file's branch facts: its possible arcs, the measured ones translated as reports use them,
+/// exit counts, and what each arc from a branch line does and says when missed.
+fn branch_facts(arcs: &ArcAnalysis, data: &PyData, path: &str, excluded: &BTreeSet<u32>, no_branch: Vec<i32>) -> Branches {
+    let exit_counts = arcs.exit_counts(excluded);
+    let descriptions = arcs
+        .possible
+        .iter()
+        .filter(|(a, _)| exit_counts.get(a).is_some_and(|count| *count > 1))
+        .map(|&(a, b)| ((a, b), (arcs.action(a, b), arcs.description(a, b))))
+        .collect();
+    Branches {
+        possible: arcs.possible.clone(),
+        executed: arcs.executed(data.inner.file_arcs(path).into_iter()),
+        exit_counts,
+        no_branch: no_branch.into_iter().collect(),
+        descriptions,
+    }
+}
+
+/// The arcs a file can take (the core's analysis over ruff's syntax tree), and how measured
+/// arcs translate. Picklable, for the report workers.
+#[pyclass(frozen, name = "ArcAnalysis", module = "ferrocov._core")]
+pub struct PyArcAnalysis {
+    pub inner: ArcAnalysis,
+}
+
+/// (possible, fixers, old fixers, fragments, multi-line map): an arc analysis's state for pickle.
+type ArcState = (
+    Vec<(i32, i32)>,
+    Vec<((i32, i32), Option<(i32, i32)>)>,
+    Vec<((i32, i32), ((i32, i32), (i32, i32)))>,
+    Vec<((i32, i32), Vec<(Option<String>, Option<String>)>)>,
+    Vec<(u32, u32)>,
+);
+
+#[pymethods]
+impl PyArcAnalysis {
+    #[new]
+    fn new(state: ArcState) -> Self {
+        let (possible, fixers, old_fixers, fragments, multiline) = state;
+        PyArcAnalysis {
+            inner: ArcAnalysis {
+                possible: possible.into_iter().collect(),
+                fixers: fixers.into_iter().collect(),
+                old_fixers: old_fixers.into_iter().collect(),
+                fragments: fragments.into_iter().collect(),
+                multiline: multiline.into_iter().collect(),
+            },
+        }
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, PyType>, (ArcState,)) {
+        let inner = &slf.get().inner;
+        let state = (
+            inner.possible.iter().copied().collect(),
+            inner.fixers.iter().map(|(k, v)| (*k, *v)).collect(),
+            inner.old_fixers.iter().map(|(k, v)| (*k, *v)).collect(),
+            inner.fragments.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            inner.multiline.iter().map(|(k, v)| (*k, *v)).collect(),
+        );
+        (slf.get_type(), (state,))
+    }
+
+    /// Every arc the code can take (on first lines, self-arcs dropped).
+    #[getter]
+    fn possible(&self) -> BTreeSet<(i32, i32)> {
+        self.inner.possible.clone()
+    }
+
+    /// Measured arcs as reports use them.
+    fn translate(&self, arcs: Vec<(i32, i32)>) -> BTreeSet<(i32, i32)> {
+        self.inner.translate(arcs.into_iter())
+    }
+
+    /// coverage.py's executed arcs from the measured ones.
+    fn executed(&self, measured: Vec<(i32, i32)>) -> BTreeSet<(i32, i32)> {
+        self.inner.executed(measured.into_iter())
+    }
+
+    /// Possible exits per line, leaving out arcs from or to `excluded` lines.
+    fn exit_counts(&self, excluded: BTreeSet<u32>) -> BTreeMap<i32, u32> {
+        self.inner.exit_counts(&excluded)
+    }
+
+    fn action(&self, start: i32, end: i32) -> String {
+        self.inner.action(start, end)
+    }
+
+    fn description(&self, start: i32, end: i32) -> String {
+        self.inner.description(start, end)
+    }
+
+    fn __eq__(&self, other: &Self) -> bool {
+        self.inner == other.inner
+    }
+}
+
+/// The arcs of `text` (as coverage.py reads it), from the lines of its code objects and its
+/// analysis (for the multi-line map; no arcs at all for a file without code), with the rules of
+/// this interpreter's version. None when ruff's parser does not read the text: the caller takes
+/// the interpreter's tree then.
+#[pyfunction]
+pub fn analyze_arcs(py: Python<'_>, text: &str, code_lines: Vec<u32>, analysis: &PyAnalysis) -> Option<PyArcAnalysis> {
+    let info = py.version_info();
+    let version = PythonVersion { major: info.major, minor: info.minor, micro: info.patch };
+    let code_lines = if analysis.empty { Vec::new() } else { code_lines };
+    let multiline = &analysis.multiline;
+    py.detach(|| arcs::analyze(text, &code_lines, multiline, version)).map(|inner| PyArcAnalysis { inner })
+}
+
 /// The results the reports read, borrowed where they are.
 pub fn borrowed<'a>(files: &'a [PyRef<'_, PyFileResult>]) -> Vec<&'a FileResult> {
     files.iter().map(|file| &file.inner).collect()
@@ -265,5 +390,7 @@ pub fn borrowed<'a>(files: &'a [PyRef<'_, PyFileResult>]) -> Vec<&'a FileResult>
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyAnalysis>()?;
     module.add_class::<PyFileResult>()?;
+    module.add_class::<PyArcAnalysis>()?;
+    module.add_function(wrap_pyfunction!(analyze_arcs, module)?)?;
     Ok(())
 }

@@ -220,6 +220,7 @@ def json_report(
     pretty: bool,
     processes: Optional[tuple[int, int]] = ...,
     contexts: Optional[list[list[tuple[int, list[str]]]]] = ...,
+    outfile: Optional[str] = ...,
 ) -> tuple[str, float]: ...
 def lcov_report(files: Sequence[FileResult], skip_empty: bool, checksums: Optional[dict[str, dict[int, str]]] = ...) -> tuple[str, float]: ...
 def html_report(

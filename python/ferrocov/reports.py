@@ -100,6 +100,11 @@ def json(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     contexts = None
     if config.json_show_contexts and data is not None:
         contexts = [data.contexts_by_line(r.path) for r in results]
+    if outfile != "-":
+        directory = os.path.dirname(outfile)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+    # Written from Rust (the document is not copied into a Python string), except to stdout.
     text, total = _core.json_report(
         results,
         __version__,
@@ -108,8 +113,10 @@ def json(results: list[FileResult], config: Config, outfile: str, data: _core.Da
         config.json_pretty_print,
         _processes(data),
         contexts,
+        None if outfile == "-" else outfile,
     )
-    _write(text, outfile)
+    if outfile == "-":
+        sys.stdout.write(text)
     return total
 
 

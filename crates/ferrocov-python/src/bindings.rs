@@ -418,9 +418,11 @@ fn xml_report(
 }
 
 /// coverage.py's JSON report. `contexts`, when given, holds each file's contexts by line.
-/// Returns (document, total percentage).
+/// Returns (document, total percentage); with `outfile`, the document is written there from
+/// here, a file's entry at a time (never held whole, nor as a Python string), and "" is
+/// returned for it.
 #[pyfunction]
-#[pyo3(signature = (files, version, timestamp, precision, pretty, processes=None, contexts=None))]
+#[pyo3(signature = (files, version, timestamp, precision, pretty, processes=None, contexts=None, outfile=None))]
 #[allow(clippy::too_many_arguments)]
 fn json_report(
     files: Vec<PyRef<'_, PyFileResult>>,
@@ -430,10 +432,22 @@ fn json_report(
     pretty: bool,
     processes: Option<(u64, u64)>,
     contexts: Option<Vec<report::json::LineContexts>>,
-) -> (String, f64) {
+    outfile: Option<PathBuf>,
+) -> PyResult<(String, f64)> {
     let files = results::borrowed(&files);
     let options = report::json::JsonOptions { version, timestamp, precision, pretty, processes, contexts };
-    report::json::render(&files, &options)
+    let Some(path) = outfile else {
+        return Ok(report::json::render(&files, &options));
+    };
+    let write = || -> std::io::Result<f64> {
+        use std::io::Write as _;
+        let mut writer = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        let total = report::json::render_into(&files, &options, &mut |text| writer.write_all(text.as_bytes()))?;
+        writer.flush()?;
+        Ok(total)
+    };
+    let total = write().map_err(|err| PyOSError::new_err(format!("Couldn't write '{}': {err}", path.display())))?;
+    Ok((String::new(), total))
 }
 
 /// The HTML report. `pages` holds (page name, source text, contexts by line) per file.

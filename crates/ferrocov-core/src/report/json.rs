@@ -236,6 +236,22 @@ pub type LineContexts = Vec<(u32, Vec<String>)>;
 
 /// The whole JSON document and the total percentage coverage.py's reporter returns.
 pub fn render(files: &[&FileResult], options: &JsonOptions<'_>) -> (String, f64) {
+    let mut document = String::new();
+    let percent = render_into(files, options, &mut |text| {
+        document.push_str(text);
+        Ok(())
+    });
+    // Appending to a String cannot fail.
+    (document, percent.unwrap_or(0.0))
+}
+
+/// The JSON document handed to `sink` piece by piece (a file's entry at a time, in order), so
+/// that a writer to a file never holds the whole document; returns the total percentage.
+pub fn render_into(
+    files: &[&FileResult],
+    options: &JsonOptions<'_>,
+    sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<f64> {
     let branches = files.iter().any(|f| f.branches.is_some());
     let mut meta = vec![
         ("format".to_string(), Value::Int(3)),
@@ -290,6 +306,10 @@ pub fn render(files: &[&FileResult], options: &JsonOptions<'_>) -> (String, f64)
         python_string(&file.name, &mut out);
         out.push_str(": ");
         Value::Object(data).write(&mut out, pretty, 2);
+        if out.len() >= 1 << 16 {
+            sink(&out)?;
+            out.clear();
+        }
     }
     if !files.is_empty() {
         closing(&mut out, pretty, 1);
@@ -301,8 +321,8 @@ pub fn render(files: &[&FileResult], options: &JsonOptions<'_>) -> (String, f64)
     summary(&total, options.precision, branches).write(&mut out, pretty, 1);
     closing(&mut out, pretty, 0);
     out.push('}');
-    let percent = if total.n_statements == 0 { 0.0 } else { total.pc_covered() };
-    (out, percent)
+    sink(&out)?;
+    Ok(if total.n_statements == 0 { 0.0 } else { total.pc_covered() })
 }
 
 #[cfg(test)]

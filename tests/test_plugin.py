@@ -128,7 +128,23 @@ def test_no_cov_disables_and_warns(project: Path) -> None:
     status, out, _ = session("ferrocov", project, "--no-cov", "--cov=calc")
     assert status == 0
     assert "WARNING: Coverage disabled via --no-cov switch!" in out
+    # Also in pytest's warnings summary, under pytest-cov's class name.
+    assert "CovDisabledWarning: Coverage disabled via --no-cov switch!" in out
     assert not (project / ".coverage").exists()
+
+
+def test_a_report_that_fails_warns_as_pytest_cov_does(project: Path) -> None:
+    """No data to report: the WARNING line, then a CovReportWarning through Python's warnings,
+    in both plugins' runs alike."""
+    said = []
+    for plugin in ("ferrocov", "pytest_cov"):
+        status, out, err = session(plugin, project, "--cov=nothing_here_at_all")
+        assert status == 0, out
+        assert "WARNING: Failed to generate report: No data to report." in out, out
+        assert "CovReportWarning: Failed to generate report: No data to report." in err, err
+        said.append([re.sub(r"^.*?: (\w+Warning: .*?)( \(|;|$).*", r"\1", line) for line in err.splitlines() if "Warning: " in line])
+    # The same warnings, in the same order (coverage.py's own ones included).
+    assert said[0] == said[1], said
 
 
 def test_environment_is_clean_after_session(project: Path) -> None:

@@ -236,8 +236,7 @@ class Controller:
                 data.update(more)
             except Exception as err:
                 self.warn(f"Couldn't combine an xdist worker's data: {err}")
-        if not data.measured_files():
-            self.warning("No data was collected.", "no-data-collected")
+        no_data = not data.measured_files()
         if self.config.paths:
             from ferrocov.paths import remapper
 
@@ -254,6 +253,9 @@ class Controller:
         for name in self.settings.unresolved_source:
             if not any(self._module_in(name, path) for path in data.measured_files()):
                 self.warning(f"Module {name} was never imported.", "module-not-imported")
+        # After the unimported modules, as coverage.py says them.
+        if no_data:
+            self.warning("No data was collected.", "no-data-collected")
         return data
 
     def discard_consumed(self) -> None:

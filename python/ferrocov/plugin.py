@@ -23,6 +23,19 @@ if TYPE_CHECKING:
 _WORKER_EXIT_WAIT = 10.0
 _WORKER_PID_KEY = "ferrocov_pid"
 
+class PytestCovWarning(pytest.PytestWarning):
+    """The base of the plugin's warnings (pytest-cov's names, so that output and warning
+    summaries read the same)."""
+
+
+class CovDisabledWarning(PytestCovWarning):
+    """Coverage was disabled with --no-cov."""
+
+
+class CovReportWarning(PytestCovWarning):
+    """A report could not be made."""
+
+
 #: The file reports, in the order pytest-cov writes them (reports.KINDS, which this module
 #: does not import at start-up: it brings the analysis with it).
 FILE_REPORTS = ["annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov"]
@@ -411,6 +424,10 @@ class FerrocovPlugin:
             except ReportError as exc:
                 message = f"Failed to generate report: {exc}\n"
                 session.config.pluginmanager.getplugin("terminalreporter").write(f"\nWARNING: {message}\n", red=True, bold=True)
+                import warnings
+
+                # As pytest-cov: into pytest's warnings summary too (an error under -W error).
+                warnings.warn(CovReportWarning(message), stacklevel=1)
                 self.cov_total = 0
             fail_under = self.options.cov_fail_under
             precision = self.options.cov_precision
@@ -485,6 +502,9 @@ class FerrocovPlugin:
             if getattr(self.options, "no_cov_should_warn", False):
                 self.write_heading(terminalreporter)
                 terminalreporter.write("WARNING: Coverage disabled via --no-cov switch!\n", red=True, bold=True)
+                import warnings
+
+                warnings.warn(CovDisabledWarning("Coverage disabled via --no-cov switch!"), stacklevel=1)
             return
         if self.controller is None or self.cov_total is None:
             return

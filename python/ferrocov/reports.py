@@ -15,13 +15,18 @@ from ferrocov.config import Config
 from ferrocov.results import FileResult
 
 
+def _make_parent(outfile: str) -> None:
+    """Create the directory a report file goes into, as coverage.py does."""
+    directory = os.path.dirname(outfile)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+
+
 def _write(text: str, outfile: str) -> None:
     if outfile == "-":
         sys.stdout.write(text)
         return
-    directory = os.path.dirname(outfile)
-    if directory:
-        os.makedirs(directory, exist_ok=True)
+    _make_parent(outfile)
     with open(outfile, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -101,9 +106,7 @@ def json(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     if config.json_show_contexts and data is not None:
         contexts = [data.contexts_by_line(r.path) for r in results]
     if outfile != "-":
-        directory = os.path.dirname(outfile)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
+        _make_parent(outfile)
     # Written from Rust (the document is not copied into a Python string), except to stdout.
     text, total = _core.json_report(
         results,

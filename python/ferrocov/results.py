@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from decimal import Decimal
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
 from ferrocov import _core, _facts
 from ferrocov.exceptions import EncodingProblem

@@ -74,8 +74,15 @@ def _install_exit_hook() -> None:
     os._exit = _exit  # type: ignore[assignment]
 
 
-def start(settings: Settings) -> None:
-    """Start measuring this process, every thread. Hits go to ``settings.data_directory``."""
+def _wants_probes(early: bool) -> bool:
+    """May 3.11's probe core measure this process? Only from its start: code imported before
+    is never rewritten. ``FERROCOV_CORE=trace`` keeps the trace function."""
+    return early and sys.version_info[:2] == (3, 11) and os.environ.get("FERROCOV_CORE") != "trace"
+
+
+def start(settings: Settings, early: bool = False) -> None:
+    """Start measuring this process, every thread. Hits go to ``settings.data_directory``.
+    `early`: nothing the program runs has been imported yet (start-up, ``ferrocov run``)."""
     global _fork_hook_installed, _atexit_installed
     if _core.is_measuring():
         return
@@ -91,6 +98,10 @@ def start(settings: Settings) -> None:
         settings.branch,
         settings.test_function,
         settings.context,
+        _wants_probes(early),
+        # The interpreter runs a script given on its command line itself, not through exec:
+        # if that script is measured, the core must be the trace function.
+        sys.argv[0] if sys.argv and sys.argv[0] not in ("-c", "-m") else "",
     )
     if settings.context:
         _core.set_context(settings.context)

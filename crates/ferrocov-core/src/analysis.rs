@@ -78,7 +78,9 @@ impl FileAnalysis {
 /// Does a file with these tokens hold any code (a token that is neither white space nor a
 /// comment)?
 pub fn has_code(tokens: &[Token]) -> bool {
-    tokens.iter().any(|t| t.non_blank && t.kind != TokenKind::Comment)
+    tokens
+        .iter()
+        .any(|t| t.non_blank && t.kind != TokenKind::Comment)
 }
 
 /// Map each line of a multi-line statement to the statement's first line.
@@ -145,7 +147,11 @@ pub fn analyze(facts: &SourceFacts) -> FileAnalysis {
         }
     }
 
-    let raw_statements: BTreeSet<u32> = if empty { BTreeSet::new() } else { facts.code_lines.iter().copied().collect() };
+    let raw_statements: BTreeSet<u32> = if empty {
+        BTreeSet::new()
+    } else {
+        facts.code_lines.iter().copied().collect()
+    };
     let mut excluded: BTreeSet<u32> = excluded.into_iter().map(first).collect();
 
     let mut docstrings = BTreeSet::new();
@@ -153,12 +159,19 @@ pub fn analyze(facts: &SourceFacts) -> FileAnalysis {
         docstrings.extend(start..=end);
     }
     for definition in &facts.definitions {
-        if excluded.range(definition.first_line..=definition.line).next().is_some() {
+        if excluded
+            .range(definition.first_line..=definition.line)
+            .next()
+            .is_some()
+        {
             excluded.extend(definition.first_line..=definition.end_line);
         }
     }
     for case in &facts.irrefutable_cases {
-        let body: BTreeSet<u32> = raw_statements.range(case.body_line..=case.body_end_line).copied().collect();
+        let body: BTreeSet<u32> = raw_statements
+            .range(case.body_line..=case.body_end_line)
+            .copied()
+            .collect();
         if !body.is_empty() && body.is_subset(&excluded) {
             excluded.extend(case.pattern_line..=case.pattern_end_line);
         }
@@ -171,7 +184,11 @@ pub fn analyze(facts: &SourceFacts) -> FileAnalysis {
         .map(|&l| first(l))
         .filter(|l| !ignored(l))
         .collect();
-    FileAnalysis { statements, excluded, multiline }
+    FileAnalysis {
+        statements,
+        excluded,
+        multiline,
+    }
 }
 
 #[cfg(test)]
@@ -179,7 +196,15 @@ mod tests {
     use super::*;
 
     fn token(kind: TokenKind, line: u32) -> Token {
-        Token { kind, non_blank: !matches!(kind, TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent), start_line: line, end_line: line }
+        Token {
+            kind,
+            non_blank: !matches!(
+                kind,
+                TokenKind::Newline | TokenKind::Indent | TokenKind::Dedent
+            ),
+            start_line: line,
+            end_line: line,
+        }
     }
 
     #[test]
@@ -193,7 +218,11 @@ mod tests {
             token(TokenKind::Op(')'), 2),
             token(TokenKind::Newline, 2),
         ];
-        let facts = SourceFacts { tokens, code_lines: vec![1, 2], ..Default::default() };
+        let facts = SourceFacts {
+            tokens,
+            code_lines: vec![1, 2],
+            ..Default::default()
+        };
         let analysis = analyze(&facts);
         assert_eq!(analysis.statements, BTreeSet::from([1]));
         assert_eq!(analysis.first_line(2), 1);

@@ -67,7 +67,12 @@ pub struct ArcAnalysis {
 /// The file's arcs, from `source` (as coverage.py reads it: newlines normalized), the lines of
 /// its code objects (`code_lines`: empty for a file with no code at all) and its multi-line
 /// statements. None when the parser does not read the source.
-pub fn analyze(source: &str, code_lines: &[u32], multiline: &BTreeMap<u32, u32>, version: PythonVersion) -> Option<ArcAnalysis> {
+pub fn analyze(
+    source: &str,
+    code_lines: &[u32],
+    multiline: &BTreeMap<u32, u32>,
+    version: PythonVersion,
+) -> Option<ArcAnalysis> {
     let parsed = ruff_python_parser::parse_module(source).ok()?;
     let module = parsed.syntax();
     let mut finder = Finder::new(source, code_lines, multiline, version);
@@ -133,7 +138,12 @@ const ALWAYS_TRUE: &str = "the condition on line {lineno} was always true";
 const ALWAYS_MATCHED: &str = "the pattern on line {lineno} always matched";
 
 impl<'a> Finder<'a> {
-    fn new(source: &'a str, code_lines: &[u32], multiline: &'a BTreeMap<u32, u32>, version: PythonVersion) -> Self {
+    fn new(
+        source: &'a str,
+        code_lines: &[u32],
+        multiline: &'a BTreeMap<u32, u32>,
+        version: PythonVersion,
+    ) -> Self {
         let mut line_starts = vec![TextSize::new(0)];
         for (offset, byte) in source.bytes().enumerate() {
             if byte == b'\n' {
@@ -146,7 +156,10 @@ impl<'a> Finder<'a> {
             line_starts,
             multiline,
             version,
-            statements: code_lines.iter().map(|&line| line_number(first(line))).collect(),
+            statements: code_lines
+                .iter()
+                .map(|&line| line_number(first(line)))
+                .collect(),
             arcs: HashSet::new(),
             fragments: BTreeMap::new(),
             blocks: Vec::new(),
@@ -249,7 +262,10 @@ impl<'a> Finder<'a> {
             self.with_entries.insert((start, end));
         }
         if cause.is_some() || action.is_some() {
-            self.fragments.entry((start, end)).or_default().push((cause.map(str::to_string), action));
+            self.fragments
+                .entry((start, end))
+                .or_default()
+                .push((cause.map(str::to_string), action));
         }
     }
 
@@ -262,7 +278,12 @@ impl<'a> Finder<'a> {
             self.arc(start, -start, None, None);
         } else {
             for (line, cause) in self.body(module, Exits::new()) {
-                self.arc(line, -start, Some(&cause), Some("exit the module".to_string()));
+                self.arc(
+                    line,
+                    -start,
+                    Some(&cause),
+                    Some("exit the module".to_string()),
+                );
             }
         }
         // CPython's walk: children pushed in `ast.iter_child_nodes` order, the last popped first.
@@ -273,7 +294,10 @@ impl<'a> Finder<'a> {
                     match stmt {
                         Stmt::FunctionDef(def) => {
                             let start = self.line(stmt);
-                            self.blocks.push(Block::Function { start, name: def.name.id.to_string() });
+                            self.blocks.push(Block::Function {
+                                start,
+                                name: def.name.id.to_string(),
+                            });
                             let exits = self.body(&def.body, Exits::new());
                             self.jump(exits, Jump::Return);
                             self.blocks.pop();
@@ -281,7 +305,12 @@ impl<'a> Finder<'a> {
                         Stmt::ClassDef(def) => {
                             let start = self.line(stmt);
                             for (line, cause) in self.body(&def.body, Exits::new()) {
-                                self.arc(line, -start, Some(&cause), Some(format!("exit class '{}'", def.name.id)));
+                                self.arc(
+                                    line,
+                                    -start,
+                                    Some(&cause),
+                                    Some(format!("exit class '{}'", def.name.id)),
+                                );
                             }
                         }
                         _ => {}
@@ -308,7 +337,11 @@ impl<'a> Finder<'a> {
                         true
                     }
                     Jump::Continue => {
-                        arcs.extend(exits.iter().map(|(line, cause)| (*line, *top, cause.clone(), None)));
+                        arcs.extend(
+                            exits
+                                .iter()
+                                .map(|(line, cause)| (*line, *top, cause.clone(), None)),
+                        );
                         true
                     }
                     _ => false,
@@ -320,7 +353,9 @@ impl<'a> Finder<'a> {
                         } else {
                             format!("return from function '{name}'")
                         };
-                        arcs.extend(exits.iter().map(|(line, cause)| (*line, -*start, cause.clone(), Some(action.clone()))));
+                        arcs.extend(exits.iter().map(|(line, cause)| {
+                            (*line, -*start, cause.clone(), Some(action.clone()))
+                        }));
                         true
                     }
                     _ => false,
@@ -328,7 +363,11 @@ impl<'a> Finder<'a> {
                 Block::Try { handler } => match kind {
                     Jump::Raise => {
                         if let Some(handler) = *handler {
-                            arcs.extend(exits.iter().map(|(line, cause)| (*line, handler, cause.clone(), None)));
+                            arcs.extend(
+                                exits
+                                    .iter()
+                                    .map(|(line, cause)| (*line, handler, cause.clone(), None)),
+                            );
                         }
                         true
                     }
@@ -409,7 +448,10 @@ impl<'a> Finder<'a> {
 
     fn for_(&mut self, node: &'a ast::StmtFor) -> Exits {
         let top = self.line_of_expr(&node.iter);
-        self.blocks.push(Block::Loop { top, breaks: Exits::new() });
+        self.blocks.push(Block::Loop {
+            top,
+            breaks: Exits::new(),
+        });
         let entry = Exits::from([(top, "the loop on line {lineno} never started".to_string())]);
         for (line, cause) in self.body(&node.body, entry) {
             self.arc(line, top, Some(&cause), None);
@@ -427,7 +469,12 @@ impl<'a> Finder<'a> {
         exits
     }
 
-    fn if_(&mut self, test: &'a Expr, body: &'a [Stmt], clauses: &'a [ast::ElifElseClause]) -> Exits {
+    fn if_(
+        &mut self,
+        test: &'a Expr,
+        body: &'a [Stmt],
+        clauses: &'a [ast::ElifElseClause],
+    ) -> Exits {
         let start = self.line_of_expr(test);
         let truth = constant_truth(test);
         let mut exits = Exits::new();
@@ -465,7 +512,13 @@ impl<'a> Finder<'a> {
         for case in &stmt.cases {
             let line = self.first(self.line_at(case.pattern.range().start()));
             self.arc(previous, line, Some(ALWAYS_MATCHED), None);
-            exits.extend(self.body(&case.body, Exits::from([(line, "the pattern on line {lineno} never matched".to_string())])));
+            exits.extend(self.body(
+                &case.body,
+                Exits::from([(
+                    line,
+                    "the pattern on line {lineno} never matched".to_string(),
+                )]),
+            ));
             previous = line;
         }
         if !stmt.cases.last().is_some_and(irrefutable) {
@@ -475,7 +528,10 @@ impl<'a> Finder<'a> {
     }
 
     fn try_(&mut self, node: &Stmt, stmt: &'a ast::StmtTry) -> Exits {
-        let handler = stmt.handlers.first().map(|ast::ExceptHandler::ExceptHandler(h)| self.first(self.line_at(h.range.start())));
+        let handler = stmt
+            .handlers
+            .first()
+            .map(|ast::ExceptHandler::ExceptHandler(h)| self.first(self.line_at(h.range.start())));
         self.blocks.push(Block::Try { handler });
         let mut exits = self.body(&stmt.body, Exits::from([(self.line(node), String::new())]));
         // The body is done: the block stays (without a handler) only for the `finally`.
@@ -487,7 +543,10 @@ impl<'a> Finder<'a> {
         let mut handled = Exits::new();
         for ast::ExceptHandler::ExceptHandler(clause) in &stmt.handlers {
             let line = self.first(self.line_at(clause.range.start()));
-            let caught = (line, "the exception caught by line {lineno} didn't happen".to_string());
+            let caught = (
+                line,
+                "the exception caught by line {lineno} didn't happen".to_string(),
+            );
             handled.extend(self.body(&clause.body, Exits::from([caught])));
         }
         if !stmt.orelse.is_empty() {
@@ -508,7 +567,10 @@ impl<'a> Finder<'a> {
     fn while_(&mut self, node: &'a ast::StmtWhile) -> Exits {
         let top = self.line_of_expr(&node.test);
         let constant = constant_truth(&node.test).is_some();
-        self.blocks.push(Block::Loop { top, breaks: Exits::new() });
+        self.blocks.push(Block::Loop {
+            top,
+            breaks: Exits::new(),
+        });
         for (line, cause) in self.body(&node.body, Exits::from([(top, NEVER_TRUE.to_string())])) {
             self.arc(line, top, Some(&cause), None);
         }
@@ -527,7 +589,10 @@ impl<'a> Finder<'a> {
 
     fn with(&mut self, node: &Stmt, stmt: &'a ast::StmtWith) -> Exits {
         let starts: Vec<i32> = if self.version.with_exits_through_context() {
-            stmt.items.iter().map(|item| self.line_of_expr(&item.context_expr)).collect()
+            stmt.items
+                .iter()
+                .map(|item| self.line_of_expr(&item.context_expr))
+                .collect()
         } else {
             vec![self.line(node)]
         };
@@ -554,7 +619,12 @@ impl<'a> Finder<'a> {
     fn onward(&self) -> BTreeMap<i32, i32> {
         let mut onward = BTreeMap::new();
         for &line in &self.with_lines {
-            let target = self.arcs.iter().filter(|arc| arc.0 == line && !self.with_entries.contains(arc)).map(|arc| arc.1).min();
+            let target = self
+                .arcs
+                .iter()
+                .filter(|arc| arc.0 == line && !self.with_entries.contains(arc))
+                .map(|arc| arc.1)
+                .min();
             if let Some(target) = target {
                 onward.insert(line, target);
             }
@@ -638,7 +708,9 @@ fn push_children<'a>(stmt: &'a Stmt, todo: &mut Vec<Node<'a>>) {
         Stmt::FunctionDef(def) => todo.extend(def.body.iter().map(Node::Stmt)),
         Stmt::ClassDef(def) => todo.extend(def.body.iter().map(Node::Stmt)),
         Stmt::For(stmt) => todo.extend(stmt.body.iter().chain(stmt.orelse.iter()).map(Node::Stmt)),
-        Stmt::While(stmt) => todo.extend(stmt.body.iter().chain(stmt.orelse.iter()).map(Node::Stmt)),
+        Stmt::While(stmt) => {
+            todo.extend(stmt.body.iter().chain(stmt.orelse.iter()).map(Node::Stmt))
+        }
         Stmt::If(stmt) => {
             todo.extend(stmt.body.iter().map(Node::Stmt));
             push_orelse(&stmt.elif_else_clauses, todo);
@@ -647,8 +719,17 @@ fn push_children<'a>(stmt: &'a Stmt, todo: &mut Vec<Node<'a>>) {
         Stmt::Match(stmt) => todo.extend(stmt.cases.iter().map(Node::Case)),
         Stmt::Try(stmt) => {
             todo.extend(stmt.body.iter().map(Node::Stmt));
-            todo.extend(stmt.handlers.iter().map(|ast::ExceptHandler::ExceptHandler(h)| Node::Handler(h)));
-            todo.extend(stmt.orelse.iter().chain(stmt.finalbody.iter()).map(Node::Stmt));
+            todo.extend(
+                stmt.handlers
+                    .iter()
+                    .map(|ast::ExceptHandler::ExceptHandler(h)| Node::Handler(h)),
+            );
+            todo.extend(
+                stmt.orelse
+                    .iter()
+                    .chain(stmt.finalbody.iter())
+                    .map(Node::Stmt),
+            );
         }
         _ => {}
     }
@@ -689,11 +770,17 @@ fn constant_truth(expr: &Expr) -> Option<bool> {
         Expr::BytesLiteral(bytes) => Some(!bytes.value.is_empty()),
         // `__debug__` is True unless the interpreter runs with -O, which reports never do.
         Expr::Name(name) => (name.id.as_str() == "__debug__").then_some(true),
-        Expr::UnaryOp(unary) if unary.op == UnaryOp::Not => constant_truth(&unary.operand).map(|inner| !inner),
+        Expr::UnaryOp(unary) if unary.op == UnaryOp::Not => {
+            constant_truth(&unary.operand).map(|inner| !inner)
+        }
         Expr::BoolOp(boolop) => {
             let values: Option<Vec<bool>> = boolop.values.iter().map(constant_truth).collect();
             let values = values?;
-            Some(if boolop.op == BoolOp::Or { values.iter().any(|v| *v) } else { values.iter().all(|v| *v) })
+            Some(if boolop.op == BoolOp::Or {
+                values.iter().any(|v| *v)
+            } else {
+                values.iter().all(|v| *v)
+            })
         }
         _ => None,
     }
@@ -711,10 +798,17 @@ fn irrefutable(case: &ast::MatchCase) -> bool {
             None => return false,
         }
     }
-    while let Pattern::MatchAs(ast::PatternMatchAs { pattern: Some(inner), .. }) = pattern {
+    while let Pattern::MatchAs(ast::PatternMatchAs {
+        pattern: Some(inner),
+        ..
+    }) = pattern
+    {
         pattern = inner;
     }
-    matches!(pattern, Pattern::MatchAs(ast::PatternMatchAs { pattern: None, .. }))
+    matches!(
+        pattern,
+        Pattern::MatchAs(ast::PatternMatchAs { pattern: None, .. })
+    )
 }
 
 impl ArcAnalysis {
@@ -763,12 +857,18 @@ impl ArcAnalysis {
             add.insert((arc.0, end_next.1));
             remove.insert(start_next);
         }
-        arcs.union(&add).filter(|arc| !remove.contains(arc)).copied().collect()
+        arcs.union(&add)
+            .filter(|arc| !remove.contains(arc))
+            .copied()
+            .collect()
     }
 
     /// Measured arcs as reports use them: `with` jumps fixed, on first lines.
     pub fn translate(&self, arcs: impl Iterator<Item = Arc>) -> BTreeSet<Arc> {
-        self.fix(arcs).into_iter().map(|(a, b)| (self.first_line(a), self.first_line(b))).collect()
+        self.fix(arcs)
+            .into_iter()
+            .map(|(a, b)| (self.first_line(a), self.first_line(b)))
+            .collect()
     }
 
     /// coverage.py's executed arcs: translated; a line that jumps to itself (a loop on one
@@ -791,7 +891,8 @@ impl ArcAnalysis {
 
     /// The number of possible exits of each line, leaving out arcs from or to excluded lines.
     pub fn exit_counts(&self, excluded: &BTreeSet<u32>) -> BTreeMap<i32, u32> {
-        let is_excluded = |line: i32| u32::try_from(line).is_ok_and(|line| excluded.contains(&line));
+        let is_excluded =
+            |line: i32| u32::try_from(line).is_ok_and(|line| excluded.contains(&line));
         let mut counts = BTreeMap::new();
         for &(a, b) in &self.possible {
             if is_excluded(a) || is_excluded(b) {
@@ -804,8 +905,15 @@ impl ArcAnalysis {
 
     /// What the arc does ("jump to line 7", "return from function 'f'"), as LCOV shows it.
     pub fn action(&self, start: i32, end: i32) -> String {
-        let action = self.fragments.get(&(start, end)).and_then(|fragments| fragments.first()).and_then(|f| f.1.clone());
-        format_lineno(&action.unwrap_or_else(|| default_action(end).to_string()), end)
+        let action = self
+            .fragments
+            .get(&(start, end))
+            .and_then(|fragments| fragments.first())
+            .and_then(|f| f.1.clone());
+        format_lineno(
+            &action.unwrap_or_else(|| default_action(end).to_string()),
+            end,
+        )
     }
 
     /// "line 5 didn't jump to line 7 because ...", as coverage.py's HTML report says it.
@@ -815,7 +923,9 @@ impl ArcAnalysis {
         let parts: Vec<String> = fragments
             .iter()
             .map(|(cause, action)| {
-                let action = action.clone().unwrap_or_else(|| default_action(end).to_string());
+                let action = action
+                    .clone()
+                    .unwrap_or_else(|| default_action(end).to_string());
                 let mut text = format!("line {start} didn't {}", format_lineno(&action, end));
                 if let Some(cause) = cause {
                     text.push_str(" because ");
@@ -845,26 +955,47 @@ mod tests {
     use super::*;
 
     fn arcs_of(source: &str, code_lines: &[u32]) -> BTreeSet<Arc> {
-        let version = PythonVersion { major: 3, minor: 13, micro: 0 };
-        analyze(source, code_lines, &BTreeMap::new(), version).map(|a| a.possible).unwrap_or_default()
+        let version = PythonVersion {
+            major: 3,
+            minor: 13,
+            micro: 0,
+        };
+        analyze(source, code_lines, &BTreeMap::new(), version)
+            .map(|a| a.possible)
+            .unwrap_or_default()
     }
 
     #[test]
     fn an_if_has_two_ways_and_a_constant_one_has_one() {
         let source = "if x:\n    a = 1\nb = 2\nif True:\n    c = 3\n";
-        assert_eq!(arcs_of(source, &[1, 2, 3, 4, 5]), BTreeSet::from([(1, 2), (1, 3), (2, 3), (3, 4), (4, 5), (5, -1)]));
+        assert_eq!(
+            arcs_of(source, &[1, 2, 3, 4, 5]),
+            BTreeSet::from([(1, 2), (1, 3), (2, 3), (3, 4), (4, 5), (5, -1)])
+        );
     }
 
     #[test]
     fn elif_chains_are_nested_ifs() {
         let source = "if a:\n    x = 1\nelif b:\n    x = 2\nelse:\n    x = 3\n";
-        assert_eq!(arcs_of(source, &[1, 2, 3, 4, 6]), BTreeSet::from([(1, 2), (1, 3), (2, -1), (3, 4), (3, 6), (4, -1), (6, -1)]));
+        assert_eq!(
+            arcs_of(source, &[1, 2, 3, 4, 6]),
+            BTreeSet::from([(1, 2), (1, 3), (2, -1), (3, 4), (3, 6), (4, -1), (6, -1)])
+        );
     }
 
     #[test]
     fn a_decorated_function_goes_through_its_decorators_to_its_def_line() {
         let source = "@d1\n@d2(\n  1)\ndef f():\n    return 1\n";
-        let analysis = analyze(source, &[1, 2, 4, 5], &BTreeMap::from([(2, 2), (3, 2)]), PythonVersion { major: 3, minor: 12, micro: 0 });
+        let analysis = analyze(
+            source,
+            &[1, 2, 4, 5],
+            &BTreeMap::from([(2, 2), (3, 2)]),
+            PythonVersion {
+                major: 3,
+                minor: 12,
+                micro: 0,
+            },
+        );
         let possible = analysis.map(|a| a.possible).unwrap_or_default();
         assert_eq!(possible, BTreeSet::from([(1, 2), (2, 4), (4, -1), (5, -1)]));
     }
@@ -872,15 +1003,39 @@ mod tests {
     #[test]
     fn descriptions_say_why_a_branch_was_missed() {
         let source = "for i in x:\n    if i:\n        break\n";
-        let analysis = analyze(source, &[1, 2, 3], &BTreeMap::new(), PythonVersion { major: 3, minor: 13, micro: 0 });
-        let Some(analysis) = analysis else { panic!("parsed") };
-        assert_eq!(analysis.description(1, -1), "line 1 didn't exit the module because the loop on line 1 didn't complete");
+        let analysis = analyze(
+            source,
+            &[1, 2, 3],
+            &BTreeMap::new(),
+            PythonVersion {
+                major: 3,
+                minor: 13,
+                micro: 0,
+            },
+        );
+        let Some(analysis) = analysis else {
+            panic!("parsed")
+        };
+        assert_eq!(
+            analysis.description(1, -1),
+            "line 1 didn't exit the module because the loop on line 1 didn't complete"
+        );
         assert_eq!(analysis.action(2, 3), "jump to line 3");
         assert_eq!(analysis.exit_counts(&BTreeSet::new()).get(&2), Some(&2));
     }
 
     #[test]
     fn a_source_the_parser_does_not_read_has_no_analysis() {
-        assert!(analyze("def (:\n", &[], &BTreeMap::new(), PythonVersion { major: 3, minor: 13, micro: 0 }).is_none());
+        assert!(analyze(
+            "def (:\n",
+            &[],
+            &BTreeMap::new(),
+            PythonVersion {
+                major: 3,
+                minor: 13,
+                micro: 0
+            }
+        )
+        .is_none());
     }
 }

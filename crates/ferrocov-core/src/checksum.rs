@@ -9,7 +9,11 @@ const fn crc32_table() -> [u32; 256] {
         let mut value = index as u32;
         let mut bit = 0;
         while bit < 8 {
-            value = if value & 1 != 0 { (value >> 1) ^ 0xEDB8_8320 } else { value >> 1 };
+            value = if value & 1 != 0 {
+                (value >> 1) ^ 0xEDB8_8320
+            } else {
+                value >> 1
+            };
             bit += 1;
         }
         table[index] = value;
@@ -37,7 +41,11 @@ pub fn crc16(bytes: &[u8]) -> u16 {
     for &byte in bytes {
         crc ^= (byte as u16) << 8;
         for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 { (crc << 1) ^ 0x1021 } else { crc << 1 };
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
         }
     }
     crc

@@ -49,14 +49,19 @@ pub fn default_inputs(data_file: &Path) -> Vec<PathBuf> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let base = data_file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let base = data_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let prefix = format!("{base}.");
     let mut inputs = Vec::new();
     if let Ok(entries) = std::fs::read_dir(&directory) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
-            if (is_dir && is_run_directory_name(&name)) || (!is_dir && name.starts_with(&prefix) && !name.contains("ferrocov-tmp")) {
+            if (is_dir && is_run_directory_name(&name))
+                || (!is_dir && name.starts_with(&prefix) && !name.contains("ferrocov-tmp"))
+            {
                 inputs.push(entry.path());
             }
         }
@@ -70,7 +75,9 @@ pub fn live_files(directory: &Path) -> Vec<PathBuf> {
     let mut live: Vec<PathBuf> = std::fs::read_dir(directory)
         .map(|entries| entries.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
-    live.retain(|path| std::fs::File::open(path).is_ok_and(|file| datafile::lock_state(&file) == LockState::Live));
+    live.retain(|path| {
+        std::fs::File::open(path).is_ok_and(|file| datafile::lock_state(&file) == LockState::Live)
+    });
     live.sort();
     live
 }
@@ -92,22 +99,35 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
         if input.is_dir() {
             match std::fs::read_dir(input) {
                 Ok(entries) => {
-                    let mut found: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect();
+                    let mut found: Vec<PathBuf> = entries
+                        .flatten()
+                        .map(|e| e.path())
+                        .filter(|p| p.is_file())
+                        .collect();
                     found.sort();
                     files.extend(found);
                 }
-                Err(error) => combined.warnings.push(format!("Couldn't read directory '{}': {error}", input.display())),
+                Err(error) => combined.warnings.push(format!(
+                    "Couldn't read directory '{}': {error}",
+                    input.display()
+                )),
             }
         } else if input.exists() {
             files.push(input.clone());
         } else {
-            combined.warnings.push(format!("Couldn't combine from non-existent path '{}'", input.display()));
+            combined.warnings.push(format!(
+                "Couldn't combine from non-existent path '{}'",
+                input.display()
+            ));
         }
     }
     let mut kind = Kind::default();
     for file in files {
         let is_raw = file.extension().is_some_and(|e| e == datafile::EXTENSION);
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if datafile::is_being_created(&name) {
             // A segment its writer never finished: nothing in it was ever published.
             match std::fs::File::open(&file).map(|f| datafile::lock_state(&f)) {
@@ -116,7 +136,14 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
                 Err(_) => {}
             }
         } else if is_raw {
-            read_raw(&file, &mut combined, &mut processes, &mut kind, options, deadlines);
+            read_raw(
+                &file,
+                &mut combined,
+                &mut processes,
+                &mut kind,
+                options,
+                deadlines,
+            );
         } else {
             match sqlite::read(&file) {
                 Ok(data) => {
@@ -127,23 +154,35 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
                     combined.data.merge(data);
                     combined.consumed.push(file);
                 }
-                Err(error) => combined.warnings.push(format!("Couldn't use data file '{}': {error}", file.display())),
+                Err(error) => combined.warnings.push(format!(
+                    "Couldn't use data file '{}': {error}",
+                    file.display()
+                )),
             }
         }
     }
     combined.data.processes += processes.len() as u64;
-    combined.data.processes_unclean += processes.values().filter(|record| record.ended != "clean").count() as u64;
+    combined.data.processes_unclean += processes
+        .values()
+        .filter(|record| record.ended != "clean")
+        .count() as u64;
     // A pid seen with several processes, one after the other: all but the last were replaced
     // by the next through exec (if they did not close cleanly).
     let mut by_pid: BTreeMap<u32, Vec<(u64, ProcessId)>> = BTreeMap::new();
     for (id, record) in &processes {
-        by_pid.entry(id.pid).or_default().push((record.started, *id));
+        by_pid
+            .entry(id.pid)
+            .or_default()
+            .push((record.started, *id));
     }
     for mut same_pid in by_pid.into_values().filter(|ids| ids.len() > 1) {
         same_pid.sort();
         same_pid.pop();
         for (_, id) in same_pid {
-            if let Some(record) = processes.get_mut(&id).filter(|record| record.ended == "unclean") {
+            if let Some(record) = processes
+                .get_mut(&id)
+                .filter(|record| record.ended == "unclean")
+            {
                 record.ended = "exec".to_string();
             }
         }
@@ -182,7 +221,11 @@ impl Kind {
             }
             Some((arcs, _)) if *arcs == has_arcs => None,
             Some((arcs, first)) => {
-                let (branch_file, line_file) = if *arcs { (first.as_path(), file) } else { (file, first.as_path()) };
+                let (branch_file, line_file) = if *arcs {
+                    (first.as_path(), file)
+                } else {
+                    (file, first.as_path())
+                };
                 Some(format!(
                     "Can't combine branch coverage data with statement data: data file '{}' measured branch coverage, but data file '{}' didn't; skipped '{}'",
                     branch_file.display(),
@@ -196,9 +239,18 @@ impl Kind {
 
 /// Is the file's writer alive? One we were told is ending is waited for until the first
 /// deadline, any other until the second (the grace).
-fn is_live(handle: &std::fs::File, file: &Path, options: &Options, deadlines: (Instant, Instant)) -> bool {
+fn is_live(
+    handle: &std::fs::File,
+    file: &Path,
+    options: &Options,
+    deadlines: (Instant, Instant),
+) -> bool {
     let waiting = datafile::pid_from_name(file).is_some_and(|pid| options.wait_for.contains(&pid));
-    let deadline = if waiting { deadlines.0.max(deadlines.1) } else { deadlines.1 };
+    let deadline = if waiting {
+        deadlines.0.max(deadlines.1)
+    } else {
+        deadlines.1
+    };
     loop {
         if datafile::lock_state(handle) == LockState::Free {
             return false;
@@ -210,7 +262,14 @@ fn is_live(handle: &std::fs::File, file: &Path, options: &Options, deadlines: (I
     }
 }
 
-fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<ProcessId, ProcessRecord>, kind: &mut Kind, options: &Options, deadlines: (Instant, Instant)) {
+fn read_raw(
+    file: &Path,
+    combined: &mut Combined,
+    processes: &mut BTreeMap<ProcessId, ProcessRecord>,
+    kind: &mut Kind,
+    options: &Options,
+    deadlines: (Instant, Instant),
+) {
     let bytes = match std::fs::File::open(file) {
         Ok(mut handle) => {
             if is_live(&handle, file, options, deadlines) {
@@ -223,13 +282,19 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
             match std::io::Read::read_to_end(&mut handle, &mut bytes) {
                 Ok(_) => bytes,
                 Err(error) => {
-                    combined.warnings.push(format!("Couldn't read data file '{}': {error}", file.display()));
+                    combined.warnings.push(format!(
+                        "Couldn't read data file '{}': {error}",
+                        file.display()
+                    ));
                     return;
                 }
             }
         }
         Err(error) => {
-            combined.warnings.push(format!("Couldn't read data file '{}': {error}", file.display()));
+            combined.warnings.push(format!(
+                "Couldn't read data file '{}': {error}",
+                file.display()
+            ));
             return;
         }
     };
@@ -240,7 +305,11 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
                 return;
             }
             if !contents.damage.is_empty() {
-                combined.warnings.push(format!("Data file '{}' is damaged: {}; the rest of it was read", file.display(), contents.damage.join("; ")));
+                combined.warnings.push(format!(
+                    "Data file '{}' is damaged: {}; the rest of it was read",
+                    file.display(),
+                    contents.damage.join("; ")
+                ));
             }
             if let Some(process) = contents.process {
                 let record = processes.entry(process).or_insert_with(|| ProcessRecord {
@@ -263,10 +332,16 @@ fn read_raw(file: &Path, combined: &mut Combined, processes: &mut BTreeMap<Proce
         }
         // Writers publish a segment only once its header is written: an empty one was cut short.
         Err(Unreadable::NeverStarted) => {
-            combined.warnings.push(format!("Couldn't use data file '{}': it is empty (truncated)", file.display()));
+            combined.warnings.push(format!(
+                "Couldn't use data file '{}': it is empty (truncated)",
+                file.display()
+            ));
         }
         Err(Unreadable::Foreign(reason)) => {
-            combined.warnings.push(format!("Couldn't use data file '{}': {reason}", file.display()));
+            combined.warnings.push(format!(
+                "Couldn't use data file '{}': {reason}",
+                file.display()
+            ));
         }
     }
 }
@@ -280,7 +355,15 @@ mod tests {
     fn combines_processes_and_skips_bad_files() {
         let dir = tempfile::tempdir().expect("tempdir");
         for pid in 1..=3u32 {
-            let mut writer = Writer::create(dir.path(), ProcessId { pid, nonce: pid as u64 }, 0).expect("create");
+            let mut writer = Writer::create(
+                dir.path(),
+                ProcessId {
+                    pid,
+                    nonce: pid as u64,
+                },
+                0,
+            )
+            .expect("create");
             let slot = writer.register_lines("/x.py", "", 1, 3).expect("register");
             // SAFETY: slot covers 3 bytes of a live mapping.
             unsafe { slot.hit(pid - 1) };
@@ -290,9 +373,21 @@ mod tests {
             }
             std::mem::forget(writer);
         }
-        std::fs::write(dir.path().join("junk.fcd"), b"garbage garbage garbage garbage garbage garbage garbage garbage!").expect("write");
+        std::fs::write(
+            dir.path().join("junk.fcd"),
+            b"garbage garbage garbage garbage garbage garbage garbage garbage!",
+        )
+        .expect("write");
         let combined = combine(&[dir.path().to_path_buf()]);
-        assert_eq!(combined.data.lines("/x.py").unwrap_or_default().into_iter().collect::<Vec<_>>(), vec![1, 2, 3]);
+        assert_eq!(
+            combined
+                .data
+                .lines("/x.py")
+                .unwrap_or_default()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![1, 2, 3]
+        );
         assert_eq!(combined.data.processes, 3);
         assert_eq!(combined.data.processes_unclean, 2);
         assert_eq!(combined.warnings.len(), 1);
@@ -303,12 +398,28 @@ mod tests {
     fn each_process_says_how_it_ended() {
         use crate::datafile::Ending;
         let dir = tempfile::tempdir().expect("tempdir");
-        let endings = [(1, Some(Ending::Closed)), (2, Some(Ending::Exit(3))), (3, Some(Ending::Signal(libc::SIGSEGV as u8))), (4, Some(Ending::Signal(libc::SIGTERM as u8))), (5, None)];
+        let endings = [
+            (1, Some(Ending::Closed)),
+            (2, Some(Ending::Exit(3))),
+            (3, Some(Ending::Signal(libc::SIGSEGV as u8))),
+            (4, Some(Ending::Signal(libc::SIGTERM as u8))),
+            (5, None),
+        ];
         for (pid, ending) in endings {
-            let mut writer = Writer::create(dir.path(), ProcessId { pid, nonce: pid as u64 }, 0).expect("create");
+            let mut writer = Writer::create(
+                dir.path(),
+                ProcessId {
+                    pid,
+                    nonce: pid as u64,
+                },
+                0,
+            )
+            .expect("create");
             // Enough records for several segments: the ending is in the first one only.
             for index in 0..300u32 {
-                let slot = writer.register_lines(&format!("/m{index}.py"), "", 1, 200).expect("register");
+                let slot = writer
+                    .register_lines(&format!("/m{index}.py"), "", 1, 200)
+                    .expect("register");
                 // SAFETY: the slot is live.
                 unsafe { slot.hit(0) };
             }
@@ -326,7 +437,12 @@ mod tests {
         }
         let combined = combine(&[dir.path().to_path_buf()]);
         assert!(combined.warnings.is_empty(), "{:?}", combined.warnings);
-        let words: Vec<String> = combined.data.process_records.iter().map(ProcessRecord::ending_in_words).collect();
+        let words: Vec<String> = combined
+            .data
+            .process_records
+            .iter()
+            .map(ProcessRecord::ending_in_words)
+            .collect();
         assert_eq!(
             words,
             [
@@ -343,12 +459,19 @@ mod tests {
     #[test]
     fn line_and_branch_data_do_not_mix() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut lines = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
+        let mut lines =
+            Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
         let slot = lines.register_lines("/x.py", "", 1, 2).expect("register");
         // SAFETY: slot covers 2 bytes of a live mapping.
         unsafe { slot.hit(0) };
         lines.release_files();
-        let mut arcs = Writer::create_with_flags(dir.path(), ProcessId { pid: 2, nonce: 2 }, 0, datafile::FLAG_BRANCH).expect("create");
+        let mut arcs = Writer::create_with_flags(
+            dir.path(),
+            ProcessId { pid: 2, nonce: 2 },
+            0,
+            datafile::FLAG_BRANCH,
+        )
+        .expect("create");
         let arc_slot = arcs.register_arcs("/x.py", "", 1, 4).expect("register");
         // SAFETY: the slot is live; index 0 is below its capacity.
         unsafe { arc_slot.store(0, (-1, 2)) };
@@ -360,7 +483,11 @@ mod tests {
         assert!(!combined.data.has_arcs);
         assert_eq!(combined.consumed, vec![lines_path]);
         assert_eq!(combined.warnings.len(), 1);
-        assert!(combined.warnings[0].contains("Can't combine branch coverage data with statement data"), "{:?}", combined.warnings);
+        assert!(
+            combined.warnings[0].contains("Can't combine branch coverage data with statement data"),
+            "{:?}",
+            combined.warnings
+        );
         assert!(combined.warnings[0].contains(&arcs_path.display().to_string()));
     }
 
@@ -378,11 +505,21 @@ mod tests {
             std::thread::sleep(Duration::from_millis(50));
             child.finish();
         });
-        let options = Options { wait_for: vec![pid], wait_limit: Duration::from_secs(10), ..Options::default() };
+        let options = Options {
+            wait_for: vec![pid],
+            wait_limit: Duration::from_secs(10),
+            ..Options::default()
+        };
         let combined = combine_with(&[dir.path().to_path_buf()], &options);
         finisher.join().expect("join");
         assert!(combined.live.is_empty());
         assert_eq!(combined.consumed.len(), 1);
-        assert_eq!(combined.data.lines("/child.py").map(|l| l.into_iter().collect::<Vec<_>>()), Some(vec![1]));
+        assert_eq!(
+            combined
+                .data
+                .lines("/child.py")
+                .map(|l| l.into_iter().collect::<Vec<_>>()),
+            Some(vec![1])
+        );
     }
 }

@@ -28,7 +28,13 @@ pub struct ProcessRecord {
 
 /// Signals that mean the process crashed (rather than was told to stop); the tracer's signal
 /// handler chains to any handler already there for these.
-pub const CRASH_SIGNALS: [i32; 5] = [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL, libc::SIGABRT];
+pub const CRASH_SIGNALS: [i32; 5] = [
+    libc::SIGSEGV,
+    libc::SIGBUS,
+    libc::SIGFPE,
+    libc::SIGILL,
+    libc::SIGABRT,
+];
 
 /// A signal's name ("SIGTERM"), or "signal N" for one this table lacks.
 pub fn signal_name(signal: i32) -> String {
@@ -69,8 +75,16 @@ impl ProcessRecord {
         if let Some(code) = self.ended.strip_prefix("exit:") {
             return Ended::Exit(code);
         }
-        if let Some(signal) = self.ended.strip_prefix("signal:").and_then(|n| n.parse::<i32>().ok()) {
-            return if CRASH_SIGNALS.contains(&signal) { Ended::Crashed(signal) } else { Ended::Killed(signal) };
+        if let Some(signal) = self
+            .ended
+            .strip_prefix("signal:")
+            .and_then(|n| n.parse::<i32>().ok())
+        {
+            return if CRASH_SIGNALS.contains(&signal) {
+                Ended::Crashed(signal)
+            } else {
+                Ended::Killed(signal)
+            };
         }
         match self.ended.as_str() {
             "clean" => Ended::Clean,
@@ -87,7 +101,9 @@ impl ProcessRecord {
             Ended::Exit(code) => format!("os._exit({code}), data kept"),
             Ended::Crashed(signal) => format!("crashed with {}, data kept", signal_name(signal)),
             Ended::Killed(signal) => format!("killed by {}, data kept", signal_name(signal)),
-            Ended::Unsaid => "killed without a chance to say so (SIGKILL or alike), data kept".to_string(),
+            Ended::Unsaid => {
+                "killed without a chance to say so (SIGKILL or alike), data kept".to_string()
+            }
         }
     }
 
@@ -132,11 +148,16 @@ impl CoverageData {
                 *counts.entry(kind).or_default() += 1;
             }
         }
-        [("os._exit", "os._exit"), ("crashed", "crashed"), ("killed", "killed"), ("exec", "replaced by exec")]
-            .iter()
-            .filter_map(|(kind, words)| counts.get(kind).map(|n| format!("{n} {words}")))
-            .collect::<Vec<_>>()
-            .join(", ")
+        [
+            ("os._exit", "os._exit"),
+            ("crashed", "crashed"),
+            ("killed", "killed"),
+            ("exec", "replaced by exec"),
+        ]
+        .iter()
+        .filter_map(|(kind, words)| counts.get(kind).map(|n| format!("{n} {words}")))
+        .collect::<Vec<_>>()
+        .join(", ")
     }
 
     /// Record lines run in the default context.
@@ -144,28 +165,53 @@ impl CoverageData {
         self.add_context_lines(path, DEFAULT_CONTEXT, lines);
     }
 
-    pub fn add_context_lines<I: IntoIterator<Item = u32>>(&mut self, path: &str, context: &str, lines: I) {
+    pub fn add_context_lines<I: IntoIterator<Item = u32>>(
+        &mut self,
+        path: &str,
+        context: &str,
+        lines: I,
+    ) {
         let contexts = self.files.entry(path.to_string()).or_default();
         let mut lines = lines.into_iter().peekable();
         if lines.peek().is_some() || !contexts.contains_key(context) {
-            contexts.entry(context.to_string()).or_default().extend(lines);
+            contexts
+                .entry(context.to_string())
+                .or_default()
+                .extend(lines);
         }
     }
 
     /// Record arcs run in `context`; their positive ends are executed lines too.
-    pub fn add_context_arcs<I: IntoIterator<Item = Arc>>(&mut self, path: &str, context: &str, arcs: I) {
+    pub fn add_context_arcs<I: IntoIterator<Item = Arc>>(
+        &mut self,
+        path: &str,
+        context: &str,
+        arcs: I,
+    ) {
         let arcs: Vec<Arc> = arcs.into_iter().collect();
         self.has_arcs = true;
-        let lines = arcs.iter().flat_map(|&(a, b)| [a, b]).filter(|&l| l > 0).map(|l| l as u32);
+        let lines = arcs
+            .iter()
+            .flat_map(|&(a, b)| [a, b])
+            .filter(|&l| l > 0)
+            .map(|l| l as u32);
         self.add_context_lines(path, context, lines);
         if !arcs.is_empty() {
-            self.arcs.entry(path.to_string()).or_default().entry(context.to_string()).or_default().extend(arcs);
+            self.arcs
+                .entry(path.to_string())
+                .or_default()
+                .entry(context.to_string())
+                .or_default()
+                .extend(arcs);
         }
     }
 
     /// All arcs run in `path`, whatever the context.
     pub fn file_arcs(&self, path: &str) -> BTreeSet<Arc> {
-        self.arcs.get(path).map(|contexts| contexts.values().flatten().copied().collect()).unwrap_or_default()
+        self.arcs
+            .get(path)
+            .map(|contexts| contexts.values().flatten().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Record a file as measured even though none of its lines ran.
@@ -175,12 +221,17 @@ impl CoverageData {
 
     /// All lines run in `path`, whatever the context.
     pub fn lines(&self, path: &str) -> Option<BTreeSet<u32>> {
-        self.files.get(path).map(|contexts| contexts.values().flatten().copied().collect())
+        self.files
+            .get(path)
+            .map(|contexts| contexts.values().flatten().copied().collect())
     }
 
     /// Every context that recorded something, sorted.
     pub fn contexts(&self) -> BTreeSet<String> {
-        self.files.values().flat_map(|c| c.keys().cloned()).collect()
+        self.files
+            .values()
+            .flat_map(|c| c.keys().cloned())
+            .collect()
     }
 
     pub fn merge(&mut self, other: CoverageData) {
@@ -200,7 +251,8 @@ impl CoverageData {
         self.processes += other.processes;
         self.processes_unclean += other.processes_unclean;
         self.process_records.extend(other.process_records);
-        self.process_records.sort_by_key(|record| (record.started, record.pid));
+        self.process_records
+            .sort_by_key(|record| (record.started, record.pid));
     }
 
     /// Rename files in the process records as `rename` renames them.
@@ -227,7 +279,10 @@ mod tests {
         data.touch("/b.py");
         assert_eq!(data.lines("/a.py"), Some(BTreeSet::from([1, 2, 3])));
         assert_eq!(data.lines("/b.py"), Some(BTreeSet::new()));
-        assert_eq!(data.contexts(), BTreeSet::from(["".to_string(), "t|run".to_string()]));
+        assert_eq!(
+            data.contexts(),
+            BTreeSet::from(["".to_string(), "t|run".to_string()])
+        );
     }
 
     #[test]
@@ -239,6 +294,9 @@ mod tests {
         data.merge(other);
         assert!(data.has_arcs);
         assert_eq!(data.lines("/a.py"), Some(BTreeSet::from([1, 2, 3])));
-        assert_eq!(data.file_arcs("/a.py"), BTreeSet::from([(-1, 1), (1, 2), (1, 3), (2, -1)]));
+        assert_eq!(
+            data.file_arcs("/a.py"),
+            BTreeSet::from([(-1, 1), (1, 2), (1, 3), (2, -1)])
+        );
     }
 }

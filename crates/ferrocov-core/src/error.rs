@@ -26,11 +26,17 @@ pub enum Error {
 
 impl Error {
     pub fn io(path: &Path, source: std::io::Error) -> Error {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     pub fn sqlite(path: &Path, source: rusqlite::Error) -> Error {
-        Error::Sqlite { path: path.to_path_buf(), source }
+        Error::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 

@@ -25,7 +25,11 @@ impl GlobSet {
                 alternatives.push(glob_to_regex(&absolute(pattern, cwd))?);
             }
         }
-        let joined = alternatives.iter().map(|a| format!("(?:{a})")).collect::<Vec<_>>().join("|");
+        let joined = alternatives
+            .iter()
+            .map(|a| format!("(?:{a})"))
+            .collect::<Vec<_>>()
+            .join("|");
         let regex = Regex::new(&format!(r"\A(?:{joined})\z"))
             .map_err(|e| Error::Config(format!("bad file pattern in {patterns:?}: {e}")))?;
         Ok(GlobSet { regex: Some(regex) })
@@ -65,7 +69,11 @@ pub fn normalize(path: &str) -> String {
         out.push('/');
         out.push_str(part);
     }
-    if out.is_empty() { "/".to_string() } else { out }
+    if out.is_empty() {
+        "/".to_string()
+    } else {
+        out
+    }
 }
 
 /// Translate one coverage.py glob into a regex: `*` and `?` stay within one path component,
@@ -73,7 +81,11 @@ pub fn normalize(path: &str) -> String {
 /// `*/` matches any prefix and a trailing `/*` any suffix.
 pub fn glob_to_regex(pattern: &str) -> Result<String> {
     let pattern = pattern.replace('\\', "/");
-    let pattern = if pattern.contains('/') { pattern } else { format!("**/{pattern}") };
+    let pattern = if pattern.contains('/') {
+        pattern
+    } else {
+        format!("**/{pattern}")
+    };
     let bad = |what: &str| Error::Config(format!("File pattern can't include {what:?}"));
     if pattern.contains("***") {
         return Err(bad("***"));
@@ -109,7 +121,10 @@ pub fn glob_to_regex(pattern: &str) -> Result<String> {
                 '*' => out.push_str(r"[^/\\]*"),
                 '?' => out.push_str(r"[^/\\]"),
                 '[' => {
-                    let close = chars[i + 1..].iter().position(|&c| c == ']').ok_or_else(|| bad("["))?;
+                    let close = chars[i + 1..]
+                        .iter()
+                        .position(|&c| c == ']')
+                        .ok_or_else(|| bad("["))?;
                     let class: String = chars[i..i + close + 2].iter().collect();
                     out.push_str(&class);
                     i += close + 1;
@@ -149,13 +164,19 @@ fn under(path: &str, directory: &str) -> bool {
 
 /// Is `module` the package `package` or one of its submodules?
 pub fn in_package(module: &str, package: &str) -> bool {
-    module == package || (module.len() > package.len() && module.starts_with(package) && module.as_bytes()[package.len()] == b'.')
+    module == package
+        || (module.len() > package.len()
+            && module.starts_with(package)
+            && module.as_bytes()[package.len()] == b'.')
 }
 
 impl FileFilter {
     /// Does the decision for `path` depend on the name of the module that runs it?
     pub fn needs_module_name(&self, path: &str) -> bool {
-        self.has_source && !self.source_packages.is_empty() && path.starts_with('/') && !self.source.iter().any(|s| under(path, s))
+        self.has_source
+            && !self.source_packages.is_empty()
+            && path.starts_with('/')
+            && !self.source.iter().any(|s| under(path, s))
     }
 
     /// The decision for a file, by its path alone (a file in a `source` package is not
@@ -172,7 +193,8 @@ impl FileFilter {
         }
         if self.has_source {
             let by_path = self.source.iter().any(|s| under(path, s));
-            let by_name = || module.is_some_and(|m| self.source_packages.iter().any(|p| in_package(m, p)));
+            let by_name =
+                || module.is_some_and(|m| self.source_packages.iter().any(|p| in_package(m, p)));
             if !by_path && !by_name() {
                 return false;
             }
@@ -192,7 +214,11 @@ mod tests {
     use super::*;
 
     fn set(patterns: &[&str]) -> GlobSet {
-        GlobSet::new(&patterns.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "/home/u/proj").expect("glob")
+        GlobSet::new(
+            &patterns.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            "/home/u/proj",
+        )
+        .expect("glob")
     }
 
     #[test]

@@ -29,17 +29,23 @@ impl LineRegex {
         if !is_portable(pattern) {
             return None;
         }
-        Regex::new(&format!("(?m){pattern}")).ok().map(|regex| LineRegex { regex })
+        Regex::new(&format!("(?m){pattern}"))
+            .ok()
+            .map(|regex| LineRegex { regex })
     }
 
     /// The 1-based lines the matches cover, sorted; `None` when `text` is not one this engine
     /// reads as Python's `re` does (the caller then asks `re`).
     pub fn lines(&self, text: &str) -> Option<Vec<u32>> {
-        if !text.bytes().all(|b| b.is_ascii() && !(0x1C..=0x1F).contains(&b)) {
+        if !text
+            .bytes()
+            .all(|b| b.is_ascii() && !(0x1C..=0x1F).contains(&b))
+        {
             return None;
         }
         let bytes = text.as_bytes();
-        let newlines = |from: usize, to: usize| bytes[from..to].iter().filter(|&&b| b == b'\n').count() as u32;
+        let newlines =
+            |from: usize, to: usize| bytes[from..to].iter().filter(|&&b| b == b'\n').count() as u32;
         let mut lines: Vec<u32> = Vec::new();
         let (mut last_start, mut last_start_line) = (0usize, 0u32);
         for found in self.regex.find_iter(text) {
@@ -81,24 +87,39 @@ pub fn is_portable(pattern: &str) -> bool {
         }
         let (next, len) = match c {
             '\\' => {
-                let Some(&escaped) = chars.get(i + 1) else { return false };
+                let Some(&escaped) = chars.get(i + 1) else {
+                    return false;
+                };
                 if !portable_escape(escaped) {
                     return false;
                 }
-                (if matches!(escaped, 'b' | 'B') { Last::Fixed } else { Last::Atom }, 2)
+                (
+                    if matches!(escaped, 'b' | 'B') {
+                        Last::Fixed
+                    } else {
+                        Last::Atom
+                    },
+                    2,
+                )
             }
             '[' => {
-                let Some(end) = class_end(&chars, i) else { return false };
+                let Some(end) = class_end(&chars, i) else {
+                    return false;
+                };
                 (Last::Atom, end + 1 - i)
             }
             '(' if chars.get(i + 1) == Some(&'?') => {
-                let Some(skip) = group_prefix(&chars[i + 2..]) else { return false };
+                let Some(skip) = group_prefix(&chars[i + 2..]) else {
+                    return false;
+                };
                 (Last::Fixed, 2 + skip)
             }
             '?' if last == Last::Repetition => (Last::Fixed, 1),
             '*' | '+' | '?' if last == Last::Atom => (Last::Repetition, 1),
             '{' if last == Last::Atom => {
-                let Some(len) = counted_repetition(&chars[i..]) else { return false };
+                let Some(len) = counted_repetition(&chars[i..]) else {
+                    return false;
+                };
                 (Last::Repetition, len)
             }
             '*' | '+' | '?' | '{' | '}' | ']' => return false,
@@ -112,8 +133,10 @@ pub fn is_portable(pattern: &str) -> bool {
 }
 
 fn portable_escape(c: char) -> bool {
-    matches!(c, 's' | 'S' | 'd' | 'D' | 'w' | 'W' | 'b' | 'B' | 'n' | 't' | 'r')
-        || (c.is_ascii_punctuation() && !matches!(c, '<' | '>'))
+    matches!(
+        c,
+        's' | 'S' | 'd' | 'D' | 'w' | 'W' | 'b' | 'B' | 'n' | 't' | 'r'
+    ) || (c.is_ascii_punctuation() && !matches!(c, '<' | '>'))
         || c == ' '
 }
 
@@ -170,7 +193,10 @@ fn group_prefix(rest: &[char]) -> Option<usize> {
             valid.then_some(close + 1)
         }
         _ => {
-            let flags = rest.iter().take_while(|c| matches!(c, 'i' | 'm' | 's')).count();
+            let flags = rest
+                .iter()
+                .take_while(|c| matches!(c, 'i' | 'm' | 's'))
+                .count();
             (flags > 0 && matches!(rest.get(flags), Some(')') | Some(':'))).then_some(flags + 1)
         }
     }
@@ -202,7 +228,11 @@ mod tests {
 
     #[test]
     fn coverage_py_defaults_are_portable() {
-        let joined = DEFAULTS.iter().map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|");
+        let joined = DEFAULTS
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
         assert!(LineRegex::new(&joined).is_some());
         for pattern in DEFAULTS {
             assert!(is_portable(pattern), "{pattern}");
@@ -212,9 +242,33 @@ mod tests {
     #[test]
     fn what_regex_reads_differently_is_not_portable() {
         for pattern in [
-            r"(?=x)", r"(?!x)", r"(?<=x)", r"(?<!x)", r"(\w)\1", r"(?P=n)", r"\Ax", r"x\Z", r"(?x) a b",
-            r"a*+", r"a++", r"a?+", r"[[:alpha:]]", r"[a&&b]", r"[a--b]", r"[]a]", r"x{,3}", r"x{a}",
-            r"(?#c)", r"(?>a)", r"\x41", r"\u0041", r"é", r"\1", r"(?(1)a|b)", r"*a", r"a{2}{3}",
+            r"(?=x)",
+            r"(?!x)",
+            r"(?<=x)",
+            r"(?<!x)",
+            r"(\w)\1",
+            r"(?P=n)",
+            r"\Ax",
+            r"x\Z",
+            r"(?x) a b",
+            r"a*+",
+            r"a++",
+            r"a?+",
+            r"[[:alpha:]]",
+            r"[a&&b]",
+            r"[a--b]",
+            r"[]a]",
+            r"x{,3}",
+            r"x{a}",
+            r"(?#c)",
+            r"(?>a)",
+            r"\x41",
+            r"\u0041",
+            r"é",
+            r"\1",
+            r"(?(1)a|b)",
+            r"*a",
+            r"a{2}{3}",
         ] {
             assert!(!is_portable(pattern), "{pattern} should not be portable");
         }
@@ -222,16 +276,32 @@ mod tests {
 
     #[test]
     fn lazy_and_counted_repetitions_are_portable() {
-        for pattern in [r"a*?b", r"a+?", r"a??", r"a{2}", r"a{2,}", r"a{2,5}?", r"(?i)pragma", r"(?s:a.b)", r"(?P<x>a)", r"[^\]\s-]"] {
+        for pattern in [
+            r"a*?b",
+            r"a+?",
+            r"a??",
+            r"a{2}",
+            r"a{2,}",
+            r"a{2,5}?",
+            r"(?i)pragma",
+            r"(?s:a.b)",
+            r"(?P<x>a)",
+            r"[^\]\s-]",
+        ] {
             assert!(is_portable(pattern), "{pattern}");
         }
     }
 
     #[test]
     fn lines_are_those_python_marks() {
-        let joined = DEFAULTS.iter().map(|p| format!("(?:{p})")).collect::<Vec<_>>().join("|");
+        let joined = DEFAULTS
+            .iter()
+            .map(|p| format!("(?:{p})"))
+            .collect::<Vec<_>>()
+            .join("|");
         let regex = LineRegex::new(&joined).expect("portable");
-        let text = "import x\n\nif TYPE_CHECKING:\n    pass\ndef f(): ...\nx = 1  # pragma: no cover\n";
+        let text =
+            "import x\n\nif TYPE_CHECKING:\n    pass\ndef f(): ...\nx = 1  # pragma: no cover\n";
         // The blank line 2 is inside the match of `^\s*if TYPE_CHECKING:` (coverage.py marks it too).
         assert_eq!(regex.lines(text), Some(vec![2, 3, 5, 6]));
         assert_eq!(regex.lines("x = 'é'  # pragma: no cover\n"), None);

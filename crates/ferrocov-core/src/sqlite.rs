@@ -51,8 +51,17 @@ struct StoredProcess {
 
 impl StoredRecords {
     fn from(records: &[ProcessRecord]) -> StoredRecords {
-        let files: Vec<String> = records.iter().flat_map(|r| r.files.iter().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-        let index: std::collections::HashMap<&str, usize> = files.iter().enumerate().map(|(i, f)| (f.as_str(), i)).collect();
+        let files: Vec<String> = records
+            .iter()
+            .flat_map(|r| r.files.iter().cloned())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let index: std::collections::HashMap<&str, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.as_str(), i))
+            .collect();
         let processes = records
             .iter()
             .map(|record| {
@@ -80,10 +89,26 @@ impl StoredRecords {
             .into_iter()
             .map(|process| {
                 let bytes: Vec<u8> = (0..process.files.len() / 2)
-                    .filter_map(|i| process.files.get(2 * i..2 * i + 2).and_then(|hex| u8::from_str_radix(hex, 16).ok()))
+                    .filter_map(|i| {
+                        process
+                            .files
+                            .get(2 * i..2 * i + 2)
+                            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                    })
                     .collect();
-                let ran = files.iter().enumerate().filter(|(i, _)| bytes.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0)).map(|(_, f)| f.clone()).collect();
-                ProcessRecord { pid: process.pid, parent_pid: process.parent_pid, started: process.started, ended: process.ended, files: ran }
+                let ran = files
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| bytes.get(i / 8).is_some_and(|b| b & (1 << (i % 8)) != 0))
+                    .map(|(_, f)| f.clone())
+                    .collect();
+                ProcessRecord {
+                    pid: process.pid,
+                    parent_pid: process.parent_pid,
+                    started: process.started,
+                    ended: process.ended,
+                    files: ran,
+                }
             })
             .collect()
     }
@@ -123,7 +148,10 @@ pub fn write(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut attempt = 0;
     let (temporary, mut file) = loop {
         let candidate = path.with_file_name(format!("{name}.ferrocov-tmp-{:016x}", random_u64()));
@@ -135,7 +163,9 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
             .open(&candidate)
         {
             Ok(file) => break (candidate, file),
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => attempt += 1,
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                attempt += 1
+            }
             Err(error) => return Err(Error::io(&candidate, error)),
         }
     };
@@ -161,11 +191,15 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
 
 fn random_u64() -> u64 {
     let mut bytes = [0u8; 8];
-    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
+    let read = std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut bytes));
     if read.is_ok() {
         return u64::from_le_bytes(bytes);
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
     now ^ ((std::process::id() as u64) << 40)
 }
 
@@ -174,28 +208,62 @@ fn build(path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<Vec<u8>> {
     let sql = |e| Error::sqlite(path, e);
     let mut connection = Connection::open_in_memory().map_err(sql)?;
     write_tables(&mut connection, path, data, meta)?;
-    let bytes = connection.serialize(rusqlite::MAIN_DB).map_err(sql)?.to_vec();
+    let bytes = connection
+        .serialize(rusqlite::MAIN_DB)
+        .map_err(sql)?
+        .to_vec();
     Ok(bytes)
 }
 
-fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, meta: &Meta<'_>) -> Result<()> {
+fn write_tables(
+    connection: &mut Connection,
+    path: &Path,
+    data: &CoverageData,
+    meta: &Meta<'_>,
+) -> Result<()> {
     let sql = |e| Error::sqlite(path, e);
     let transaction = connection.transaction().map_err(sql)?;
     transaction.execute_batch(SCHEMA).map_err(sql)?;
-    transaction.execute("INSERT INTO coverage_schema (version) VALUES (?)", [SCHEMA_VERSION]).map_err(sql)?;
+    transaction
+        .execute(
+            "INSERT INTO coverage_schema (version) VALUES (?)",
+            [SCHEMA_VERSION],
+        )
+        .map_err(sql)?;
     {
-        let mut insert_meta = transaction.prepare("INSERT INTO meta (key, value) VALUES (?, ?)").map_err(sql)?;
-        insert_meta.execute(params!["version", crate::VERSION]).map_err(sql)?;
-        insert_meta.execute(params!["sys_argv", meta.sys_argv]).map_err(sql)?;
-        insert_meta.execute(params!["when", meta.when]).map_err(sql)?;
-        insert_meta.execute(params!["has_arcs", if data.has_arcs { "1" } else { "0" }]).map_err(sql)?;
-        insert_meta.execute(params!["ferrocov_processes", data.processes.to_string()]).map_err(sql)?;
+        let mut insert_meta = transaction
+            .prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
+            .map_err(sql)?;
         insert_meta
-            .execute(params!["ferrocov_processes_unclean", data.processes_unclean.to_string()])
+            .execute(params!["version", crate::VERSION])
+            .map_err(sql)?;
+        insert_meta
+            .execute(params!["sys_argv", meta.sys_argv])
+            .map_err(sql)?;
+        insert_meta
+            .execute(params!["when", meta.when])
+            .map_err(sql)?;
+        insert_meta
+            .execute(params!["has_arcs", if data.has_arcs { "1" } else { "0" }])
+            .map_err(sql)?;
+        insert_meta
+            .execute(params!["ferrocov_processes", data.processes.to_string()])
+            .map_err(sql)?;
+        insert_meta
+            .execute(params![
+                "ferrocov_processes_unclean",
+                data.processes_unclean.to_string()
+            ])
             .map_err(sql)?;
         if !data.process_records.is_empty() {
-            let records = serde_json::to_string(&StoredRecords::from(&data.process_records)).map_err(|e| Error::Data { path: path.to_path_buf(), message: e.to_string() })?;
-            insert_meta.execute(params!["ferrocov_process_records", records]).map_err(sql)?;
+            let records = serde_json::to_string(&StoredRecords::from(&data.process_records))
+                .map_err(|e| Error::Data {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?;
+            insert_meta
+                .execute(params!["ferrocov_process_records", records])
+                .map_err(sql)?;
         }
         // The default context is id 1 when it is used (or nothing is), as coverage.py writes
         // it; the others follow, sorted. A run under a static context has only that one.
@@ -208,15 +276,21 @@ fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, m
             let next = context_ids.len() as i64 + 1;
             context_ids.entry(context).or_insert(next);
         }
-        let mut insert_context = transaction.prepare("INSERT INTO context (id, context) VALUES (?, ?)").map_err(sql)?;
+        let mut insert_context = transaction
+            .prepare("INSERT INTO context (id, context) VALUES (?, ?)")
+            .map_err(sql)?;
         for (context, id) in &context_ids {
             insert_context.execute(params![id, context]).map_err(sql)?;
         }
-        let mut insert_file = transaction.prepare("INSERT INTO file (id, path) VALUES (?, ?)").map_err(sql)?;
-        let mut insert_bits =
-            transaction.prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?, ?, ?)").map_err(sql)?;
-        let mut insert_arc =
-            transaction.prepare("INSERT INTO arc (file_id, context_id, fromno, tono) VALUES (?, ?, ?, ?)").map_err(sql)?;
+        let mut insert_file = transaction
+            .prepare("INSERT INTO file (id, path) VALUES (?, ?)")
+            .map_err(sql)?;
+        let mut insert_bits = transaction
+            .prepare("INSERT INTO line_bits (file_id, context_id, numbits) VALUES (?, ?, ?)")
+            .map_err(sql)?;
+        let mut insert_arc = transaction
+            .prepare("INSERT INTO arc (file_id, context_id, fromno, tono) VALUES (?, ?, ?, ?)")
+            .map_err(sql)?;
         for (index, (file, contexts)) in data.files.iter().enumerate() {
             let id = index as i64 + 1;
             insert_file.execute(params![id, file]).map_err(sql)?;
@@ -225,7 +299,9 @@ fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, m
                 for (context, arcs) in data.arcs.get(file).into_iter().flatten() {
                     let context_id = context_ids.get(context).copied().unwrap_or(1);
                     for &(from, to) in arcs {
-                        insert_arc.execute(params![id, context_id, from, to]).map_err(sql)?;
+                        insert_arc
+                            .execute(params![id, context_id, from, to])
+                            .map_err(sql)?;
                     }
                 }
                 continue;
@@ -233,7 +309,13 @@ fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, m
             for (context, lines) in contexts {
                 if !lines.is_empty() {
                     let context_id = context_ids.get(context).copied().unwrap_or(1);
-                    insert_bits.execute(params![id, context_id, numbits::from_lines(lines.iter().copied())]).map_err(sql)?;
+                    insert_bits
+                        .execute(params![
+                            id,
+                            context_id,
+                            numbits::from_lines(lines.iter().copied())
+                        ])
+                        .map_err(sql)?;
                 }
             }
         }
@@ -245,35 +327,68 @@ fn write_tables(connection: &mut Connection, path: &Path, data: &CoverageData, m
 /// Read a coverage.py data file (any context, lines or arcs) into executed lines per file.
 pub fn read(path: &Path) -> Result<CoverageData> {
     let sql = |e| Error::sqlite(path, e);
-    let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+    let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(sql)?;
     let version: Option<i64> = connection
         .query_row("SELECT version FROM coverage_schema", [], |row| row.get(0))
         .optional()
-        .map_err(|_| Error::Data { path: path.to_path_buf(), message: "Doesn't seem to be a coverage data file".into() })?;
+        .map_err(|_| Error::Data {
+            path: path.to_path_buf(),
+            message: "Doesn't seem to be a coverage data file".into(),
+        })?;
     if version != Some(SCHEMA_VERSION) {
         return Err(Error::Data {
             path: path.to_path_buf(),
-            message: format!("unsupported coverage data schema version {version:?} (expected {SCHEMA_VERSION})"),
+            message: format!(
+                "unsupported coverage data schema version {version:?} (expected {SCHEMA_VERSION})"
+            ),
         });
     }
     let mut data = CoverageData::default();
-    let mut files = connection.prepare("SELECT id, path FROM file").map_err(sql)?;
+    let mut files = connection
+        .prepare("SELECT id, path FROM file")
+        .map_err(sql)?;
     let mut paths = std::collections::HashMap::new();
-    for row in files.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))).map_err(sql)? {
+    for row in files
+        .query_map([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(sql)?
+    {
         let (id, file) = row.map_err(sql)?;
         data.touch(&file);
         paths.insert(id, file);
     }
     let mut contexts = std::collections::HashMap::new();
-    let mut context_rows = connection.prepare("SELECT id, context FROM context").map_err(sql)?;
-    for row in context_rows.query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))).map_err(sql)? {
+    let mut context_rows = connection
+        .prepare("SELECT id, context FROM context")
+        .map_err(sql)?;
+    for row in context_rows
+        .query_map([], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+        })
+        .map_err(sql)?
+    {
         let (id, context) = row.map_err(sql)?;
         contexts.insert(id, context);
     }
-    let context_name = |id: i64| contexts.get(&id).map(String::as_str).unwrap_or(crate::data::DEFAULT_CONTEXT);
-    let mut bits = connection.prepare("SELECT file_id, context_id, numbits FROM line_bits").map_err(sql)?;
+    let context_name = |id: i64| {
+        contexts
+            .get(&id)
+            .map(String::as_str)
+            .unwrap_or(crate::data::DEFAULT_CONTEXT)
+    };
+    let mut bits = connection
+        .prepare("SELECT file_id, context_id, numbits FROM line_bits")
+        .map_err(sql)?;
     for row in bits
-        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, Vec<u8>>(2)?)))
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, Vec<u8>>(2)?,
+            ))
+        })
         .map_err(sql)?
     {
         let (id, context, blob) = row.map_err(sql)?;
@@ -281,9 +396,18 @@ pub fn read(path: &Path) -> Result<CoverageData> {
             data.add_context_lines(file, context_name(context), numbits::to_lines(&blob));
         }
     }
-    let mut arcs = connection.prepare("SELECT file_id, context_id, fromno, tono FROM arc").map_err(sql)?;
+    let mut arcs = connection
+        .prepare("SELECT file_id, context_id, fromno, tono FROM arc")
+        .map_err(sql)?;
     for row in arcs
-        .query_map([], |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?, row.get::<_, i64>(3)?)))
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+                row.get::<_, i64>(3)?,
+            ))
+        })
         .map_err(sql)?
     {
         let (id, context, from, to) = row.map_err(sql)?;
@@ -292,7 +416,9 @@ pub fn read(path: &Path) -> Result<CoverageData> {
         }
     }
     let has_arcs: Option<String> = connection
-        .query_row("SELECT value FROM meta WHERE key = 'has_arcs'", [], |row| row.get(0))
+        .query_row("SELECT value FROM meta WHERE key = 'has_arcs'", [], |row| {
+            row.get(0)
+        })
         .optional()
         .map_err(sql)?;
     if has_arcs.as_deref() == Some("1") {
@@ -300,7 +426,9 @@ pub fn read(path: &Path) -> Result<CoverageData> {
     }
     let meta_number = |key: &str| -> u64 {
         connection
-            .query_row("SELECT value FROM meta WHERE key = ?", [key], |row| row.get::<_, String>(0))
+            .query_row("SELECT value FROM meta WHERE key = ?", [key], |row| {
+                row.get::<_, String>(0)
+            })
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0)
@@ -308,12 +436,19 @@ pub fn read(path: &Path) -> Result<CoverageData> {
     data.processes = meta_number("ferrocov_processes");
     data.processes_unclean = meta_number("ferrocov_processes_unclean");
     let records: Option<String> = connection
-        .query_row("SELECT value FROM meta WHERE key = 'ferrocov_process_records'", [], |row| row.get(0))
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'ferrocov_process_records'",
+            [],
+            |row| row.get(0),
+        )
         .optional()
         .ok()
         .flatten();
     // Damaged or foreign process records only lose the processes page, never the data.
-    data.process_records = records.and_then(|text| serde_json::from_str::<StoredRecords>(&text).ok()).map(StoredRecords::records).unwrap_or_default();
+    data.process_records = records
+        .and_then(|text| serde_json::from_str::<StoredRecords>(&text).ok())
+        .map(StoredRecords::records)
+        .unwrap_or_default();
     Ok(data)
 }
 
@@ -331,7 +466,15 @@ mod tests {
         data.touch("/b.py");
         data.processes = 3;
         data.processes_unclean = 1;
-        write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
+        write(
+            &path,
+            &data,
+            &Meta {
+                sys_argv: "[]",
+                when: "now",
+            },
+        )
+        .expect("write");
         let back = read(&path).expect("read");
         assert_eq!(back, data);
     }
@@ -344,7 +487,15 @@ mod tests {
         data.add_context_arcs("/a.py", "", [(-1, 1), (1, 2), (2, -1)]);
         data.add_context_arcs("/a.py", "t|run", [(1, 3)]);
         data.touch("/b.py");
-        write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
+        write(
+            &path,
+            &data,
+            &Meta {
+                sys_argv: "[]",
+                when: "now",
+            },
+        )
+        .expect("write");
         let back = read(&path).expect("read");
         assert!(back.has_arcs);
         assert_eq!(back.arcs, data.arcs);
@@ -370,10 +521,24 @@ mod tests {
         std::os::unix::fs::symlink(&target, &path).expect("symlink");
         let mut data = CoverageData::default();
         data.add_lines("/a.py", [1]);
-        write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
+        write(
+            &path,
+            &data,
+            &Meta {
+                sys_argv: "[]",
+                when: "now",
+            },
+        )
+        .expect("write");
         assert_eq!(std::fs::read(&target).expect("read"), b"keep me");
-        assert!(!std::fs::symlink_metadata(&path).expect("stat").file_type().is_symlink());
-        assert_eq!(read(&path).expect("read").lines("/a.py"), data.lines("/a.py"));
+        assert!(!std::fs::symlink_metadata(&path)
+            .expect("stat")
+            .file_type()
+            .is_symlink());
+        assert_eq!(
+            read(&path).expect("read").lines("/a.py"),
+            data.lines("/a.py")
+        );
         // Nothing else is left in the directory: no temporary file.
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 2);
     }
@@ -382,7 +547,15 @@ mod tests {
     fn a_failed_write_leaves_the_old_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("missing-directory").join(".coverage");
-        let error = write(&path, &CoverageData::default(), &Meta { sys_argv: "[]", when: "now" }).expect_err("no directory");
+        let error = write(
+            &path,
+            &CoverageData::default(),
+            &Meta {
+                sys_argv: "[]",
+                when: "now",
+            },
+        )
+        .expect_err("no directory");
         assert!(error.to_string().contains("missing-directory"), "{error}");
     }
 
@@ -393,11 +566,31 @@ mod tests {
         let mut data = CoverageData::default();
         data.add_lines("/a.py", [1]);
         for pid in 0..20u32 {
-            let mut files = (0..12).filter(|i| (i + pid) % 3 == 0).map(|i| format!("/src/m{i}.py")).collect::<Vec<_>>();
+            let mut files = (0..12)
+                .filter(|i| (i + pid) % 3 == 0)
+                .map(|i| format!("/src/m{i}.py"))
+                .collect::<Vec<_>>();
             files.sort();
-            data.process_records.push(ProcessRecord { pid, parent_pid: 1, started: pid as u64, ended: "clean".into(), files });
+            data.process_records.push(ProcessRecord {
+                pid,
+                parent_pid: 1,
+                started: pid as u64,
+                ended: "clean".into(),
+                files,
+            });
         }
-        write(&path, &data, &Meta { sys_argv: "[]", when: "now" }).expect("write");
-        assert_eq!(read(&path).expect("read").process_records, data.process_records);
+        write(
+            &path,
+            &data,
+            &Meta {
+                sys_argv: "[]",
+                when: "now",
+            },
+        )
+        .expect("write");
+        assert_eq!(
+            read(&path).expect("read").process_records,
+            data.process_records
+        );
     }
 }

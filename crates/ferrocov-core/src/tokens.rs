@@ -39,10 +39,20 @@ pub fn tokenize(text: &str) -> Option<Vec<Token>> {
 }
 
 fn lex(text: &str) -> Option<Lexer> {
-    if text.contains('\r') || text.contains('\x0c') || text.contains('\0') || text.starts_with('\u{feff}') {
+    if text.contains('\r')
+        || text.contains('\x0c')
+        || text.contains('\0')
+        || text.starts_with('\u{feff}')
+    {
         return None;
     }
-    let mut lexer = Lexer { chars: text.chars().collect(), at: 0, line: 1, tokens: Vec::new(), notes: Vec::new() };
+    let mut lexer = Lexer {
+        chars: text.chars().collect(),
+        at: 0,
+        line: 1,
+        tokens: Vec::new(),
+        notes: Vec::new(),
+    };
     lexer.run()?;
     Some(lexer)
 }
@@ -65,7 +75,12 @@ impl Lexer {
     }
 
     fn push_note(&mut self, kind: TokenKind, non_blank: bool, start_line: u32, note: Note) {
-        self.tokens.push(Token { kind, non_blank, start_line, end_line: self.line });
+        self.tokens.push(Token {
+            kind,
+            non_blank,
+            start_line,
+            end_line: self.line,
+        });
         self.notes.push(note);
     }
 
@@ -190,7 +205,10 @@ impl Lexer {
                     }
                     // A string prefix directly followed by a quote.
                     if matches!(self.peek(0), Some('"' | '\'')) && self.at - start_at <= 2 {
-                        let prefix: String = self.chars[start_at..self.at].iter().collect::<String>().to_ascii_lowercase();
+                        let prefix: String = self.chars[start_at..self.at]
+                            .iter()
+                            .collect::<String>()
+                            .to_ascii_lowercase();
                         let formatted = prefix.contains('f') || prefix.contains('t');
                         let known = matches!(
                             prefix.as_str(),
@@ -211,7 +229,9 @@ impl Lexer {
                     let name: String = self.chars[start_at..self.at].iter().collect();
                     self.push_note(TokenKind::Other, true, self.line, Note::Name(name));
                 }
-                _ if c.is_ascii_digit() || (c == '.' && self.peek(1).is_some_and(|d| d.is_ascii_digit())) => {
+                _ if c.is_ascii_digit()
+                    || (c == '.' && self.peek(1).is_some_and(|d| d.is_ascii_digit())) =>
+                {
                     in_logical = true;
                     self.number();
                     self.push(TokenKind::Other, true, self.line);
@@ -256,10 +276,15 @@ impl Lexer {
         while let Some(c) = self.peek(0) {
             if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
                 self.at += 1;
-            } else if matches!(c, '+' | '-') && matches!(self.chars.get(self.at.wrapping_sub(1)), Some('e' | 'E')) {
+            } else if matches!(c, '+' | '-')
+                && matches!(self.chars.get(self.at.wrapping_sub(1)), Some('e' | 'E'))
+            {
                 // An exponent's sign (hex digits never reach here with a sign after them
                 // in valid code, except 0x1e+1, which CPython reads as 0x1e + 1).
-                let hex = self.chars.get(self.at.saturating_sub(3)..self.at).is_some_and(|s| s.iter().any(|&c| c == 'x' || c == 'X'));
+                let hex = self
+                    .chars
+                    .get(self.at.saturating_sub(3)..self.at)
+                    .is_some_and(|s| s.iter().any(|&c| c == 'x' || c == 'X'));
                 if hex {
                     break;
                 }
@@ -273,9 +298,13 @@ impl Lexer {
     /// An operator; true if it is one character long.
     fn operator(&mut self) -> bool {
         const THREE: [&str; 5] = ["**=", "//=", ">>=", "<<=", "..."];
-        const TWO: [&str; 19] =
-            ["!=", "%=", "&=", "**", "*=", "+=", "-=", "->", "//", "/=", "<<", "<=", "==", ">=", ">>", "@=", "^=", "|=", ":="];
-        let rest: String = self.chars[self.at..(self.at + 3).min(self.chars.len())].iter().collect();
+        const TWO: [&str; 19] = [
+            "!=", "%=", "&=", "**", "*=", "+=", "-=", "->", "//", "/=", "<<", "<=", "==", ">=",
+            ">>", "@=", "^=", "|=", ":=",
+        ];
+        let rest: String = self.chars[self.at..(self.at + 3).min(self.chars.len())]
+            .iter()
+            .collect();
         if THREE.iter().any(|op| rest.starts_with(op)) {
             self.at += 3;
             false
@@ -437,7 +466,10 @@ impl Lexer {
                         self.at += 1;
                     }
                     if matches!(self.peek(0), Some('"' | '\'')) && self.at - start_at <= 2 {
-                        let prefix: String = self.chars[start_at..self.at].iter().collect::<String>().to_ascii_lowercase();
+                        let prefix: String = self.chars[start_at..self.at]
+                            .iter()
+                            .collect::<String>()
+                            .to_ascii_lowercase();
                         if prefix.contains('f') || prefix.contains('t') {
                             self.formatted_string()?;
                         } else {
@@ -456,16 +488,30 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(TokenKind, u32, u32)> {
-        tokenize(text).expect("tokens").into_iter().map(|t| (t.kind, t.start_line, t.end_line)).collect()
+        tokenize(text)
+            .expect("tokens")
+            .into_iter()
+            .map(|t| (t.kind, t.start_line, t.end_line))
+            .collect()
     }
 
     #[test]
     fn logical_lines_and_indentation() {
         let tokens = kinds("def f(a,\n      b):\n    return a\n\nx = 1\n");
-        let newlines: Vec<u32> = tokens.iter().filter(|t| t.0 == TokenKind::Newline).map(|t| t.2).collect();
+        let newlines: Vec<u32> = tokens
+            .iter()
+            .filter(|t| t.0 == TokenKind::Newline)
+            .map(|t| t.2)
+            .collect();
         assert_eq!(newlines, vec![2, 3, 5]);
-        assert_eq!(tokens.iter().filter(|t| t.0 == TokenKind::Indent).count(), 1);
-        assert_eq!(tokens.iter().filter(|t| t.0 == TokenKind::Dedent).count(), 1);
+        assert_eq!(
+            tokens.iter().filter(|t| t.0 == TokenKind::Indent).count(),
+            1
+        );
+        assert_eq!(
+            tokens.iter().filter(|t| t.0 == TokenKind::Dedent).count(),
+            1
+        );
     }
 
     #[test]
@@ -474,7 +520,10 @@ mod tests {
         assert!(tokens.contains(&(TokenKind::Other, 1, 3)));
         assert!(tokens.contains(&(TokenKind::Comment, 4, 4)));
         let tokens = kinds("s = f\"{'}'}\" + f'{a!r:{b}}' + rb'\\'' \n");
-        assert_eq!(tokens.iter().filter(|t| t.0 == TokenKind::Newline).count(), 1);
+        assert_eq!(
+            tokens.iter().filter(|t| t.0 == TokenKind::Newline).count(),
+            1
+        );
     }
 
     #[test]
@@ -482,9 +531,22 @@ mod tests {
         let text = "\"\"\"Module.\n\"\"\"\nimport os\n\n@dec\n@other(1,\n       2)\ndef f(a):\n    (\"doc\"\n     \"more\")\n    def g(): return 1\n    return g\n\nclass C:\n    x = 1\n    def m(self): 'm doc'; return 2\n    class D:\n        def n(self):\n            pass\n";
         let (_, structure) = structure(text).expect("structure");
         assert_eq!(structure.docstrings, vec![(1, 2), (9, 10), (16, 16)]);
-        assert_eq!(structure.definitions, vec![(5, 8, 12), (11, 11, 11), (14, 14, 19), (16, 16, 16), (17, 17, 19), (18, 18, 19)]);
-        let regions: Vec<(&str, &str, u32, Vec<u32>)> =
-            structure.regions.iter().map(|(kind, name, line, lines)| (*kind, name.as_str(), *line, lines.clone())).collect();
+        assert_eq!(
+            structure.definitions,
+            vec![
+                (5, 8, 12),
+                (11, 11, 11),
+                (14, 14, 19),
+                (16, 16, 16),
+                (17, 17, 19),
+                (18, 18, 19)
+            ]
+        );
+        let regions: Vec<(&str, &str, u32, Vec<u32>)> = structure
+            .regions
+            .iter()
+            .map(|(kind, name, line, lines)| (*kind, name.as_str(), *line, lines.clone()))
+            .collect();
         assert_eq!(
             regions,
             vec![
@@ -567,14 +629,25 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
     let mut out = Structure::default();
     let mut definitions: Vec<Definition> = Vec::new();
     let mut top: Vec<usize> = Vec::new();
-    let mut opens = vec![Open { clause: Clause::Module, body_depth: 0, started: false }];
-    let mut handler_definitions: std::collections::HashMap<usize, bool> = std::collections::HashMap::new();
+    let mut opens = vec![Open {
+        clause: Clause::Module,
+        body_depth: 0,
+        started: false,
+    }];
+    let mut handler_definitions: std::collections::HashMap<usize, bool> =
+        std::collections::HashMap::new();
     let mut decorators: Vec<u32> = Vec::new();
     let mut last_end = 0u32;
     let mut depth = 0usize;
     let mut start: Option<(usize, usize)> = None;
     // The end line of the statement in tokens[from..to]: its last token that is not a comment.
-    let end_of = |from: usize, to: usize| tokens[from..to].iter().rev().find(|t| t.kind != TokenKind::Comment).map(|t| t.end_line);
+    let end_of = |from: usize, to: usize| {
+        tokens[from..to]
+            .iter()
+            .rev()
+            .find(|t| t.kind != TokenKind::Comment)
+            .map(|t| t.end_line)
+    };
     // A docstring: a statement of nothing but plain string literals (and parentheses).
     let docstring = |from: usize, to: usize| -> Option<(u32, u32)> {
         let mut strings = 0;
@@ -590,7 +663,12 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
                 _ => return None,
             }
         }
-        (strings > 0 && nesting == 0).then(|| (tokens[from].start_line, end_of(from, to).unwrap_or(tokens[from].start_line)))
+        (strings > 0 && nesting == 0).then(|| {
+            (
+                tokens[from].start_line,
+                end_of(from, to).unwrap_or(tokens[from].start_line),
+            )
+        })
     };
     // The end of the first statement of tokens[from..to] (a `;` outside brackets, or `to`).
     let first_statement_end = |from: usize, to: usize| -> usize {
@@ -610,11 +688,17 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
             TokenKind::Indent => depth += 1,
             TokenKind::Dedent => depth = depth.checked_sub(1)?,
             TokenKind::Newline => {
-                let Some((a, line_depth)) = start.take() else { continue };
+                let Some((a, line_depth)) = start.take() else {
+                    continue;
+                };
                 let b = i;
                 let line_end = end_of(a, b)?;
                 // Blocks this line is not in have ended with the line before.
-                while opens.len() > 1 && opens.last().is_some_and(|open| open.body_depth > line_depth) {
+                while opens.len() > 1
+                    && opens
+                        .last()
+                        .is_some_and(|open| open.body_depth > line_depth)
+                {
                     let open = opens.pop()?;
                     if let Clause::Definition(k) = open.clause {
                         definitions[k].body_last = last_end;
@@ -622,7 +706,8 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
                 }
                 let innermost = opens.last_mut()?;
                 // A decorated definition starts at its `def` or `class` line, not at its decorators.
-                if !innermost.started && innermost.body_depth == line_depth && notes[a] != Note::At {
+                if !innermost.started && innermost.body_depth == line_depth && notes[a] != Note::At
+                {
                     innermost.started = true;
                     let clause = innermost.clause;
                     let first_end = first_statement_end(a, b);
@@ -636,18 +721,28 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
                     }
                 }
                 let first = name_at(a);
-                let last_is_colon = tokens[a..b].iter().rev().find(|t| t.kind != TokenKind::Comment).is_some_and(|t| t.kind == TokenKind::Op(':'));
+                let last_is_colon = tokens[a..b]
+                    .iter()
+                    .rev()
+                    .find(|t| t.kind != TokenKind::Comment)
+                    .is_some_and(|t| t.kind == TokenKind::Op(':'));
                 if matches!(first, Some("match" | "case")) && last_is_colon {
                     return None;
                 }
                 if notes[a] == Note::At {
                     decorators.push(tokens.get(a + 1)?.start_line);
-                } else if matches!(first, Some("def" | "class")) || (first == Some("async") && name_at(a + 1) == Some("def")) {
+                } else if matches!(first, Some("def" | "class"))
+                    || (first == Some("async") && name_at(a + 1) == Some("def"))
+                {
                     let keyword = if first == Some("async") { a + 1 } else { a };
                     let class = name_at(keyword) == Some("class");
                     let name = name_at(keyword + 1)?.to_string();
                     let line = tokens[a].start_line;
-                    let first_line = decorators.iter().copied().chain(std::iter::once(line)).min()?;
+                    let first_line = decorators
+                        .iter()
+                        .copied()
+                        .chain(std::iter::once(line))
+                        .min()?;
                     decorators.clear();
                     // The header's colon: the first outside brackets.
                     let mut nesting: i64 = 0;
@@ -675,10 +770,22 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
                         (Clause::Except, Some(d)) => {
                             handler_definitions.insert(d, true);
                         }
-                        (Clause::ElseOrFinally, Some(d)) if handler_definitions.get(&d) == Some(&true) => return None,
+                        (Clause::ElseOrFinally, Some(d))
+                            if handler_definitions.get(&d) == Some(&true) =>
+                        {
+                            return None
+                        }
                         _ => {}
                     }
-                    definitions.push(Definition { class, name, line, first_line, body_first: 0, body_last: 0, children: Vec::new() });
+                    definitions.push(Definition {
+                        class,
+                        name,
+                        line,
+                        first_line,
+                        body_first: 0,
+                        body_last: 0,
+                        children: Vec::new(),
+                    });
                     match parent {
                         Some(p) => definitions[p].children.push(k),
                         None => top.push(k),
@@ -689,17 +796,36 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
                             // The body on the header's line.
                             definitions[k].body_first = tokens[j].start_line;
                             definitions[k].body_last = line_end;
-                            out.docstrings.extend(docstring(j, first_statement_end(j, b)));
+                            out.docstrings
+                                .extend(docstring(j, first_statement_end(j, b)));
                         }
-                        None => opens.push(Open { clause: Clause::Definition(k), body_depth: line_depth + 1, started: false }),
+                        None => opens.push(Open {
+                            clause: Clause::Definition(k),
+                            body_depth: line_depth + 1,
+                            started: false,
+                        }),
                     }
-                } else if last_is_colon && tokens[a..b].iter().filter(|t| t.kind == TokenKind::Op(':')).count() >= 1 {
+                } else if last_is_colon
+                    && tokens[a..b]
+                        .iter()
+                        .filter(|t| t.kind == TokenKind::Op(':'))
+                        .count()
+                        >= 1
+                {
                     match first {
                         Some("try") => {
                             handler_definitions.insert(line_depth, false);
                         }
-                        Some("except") => opens.push(Open { clause: Clause::Except, body_depth: line_depth + 1, started: false }),
-                        Some("else" | "finally") => opens.push(Open { clause: Clause::ElseOrFinally, body_depth: line_depth + 1, started: false }),
+                        Some("except") => opens.push(Open {
+                            clause: Clause::Except,
+                            body_depth: line_depth + 1,
+                            started: false,
+                        }),
+                        Some("else" | "finally") => opens.push(Open {
+                            clause: Clause::ElseOrFinally,
+                            body_depth: line_depth + 1,
+                            started: false,
+                        }),
                         _ => {}
                     }
                 }
@@ -718,14 +844,18 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
         }
     }
     for definition in &definitions {
-        out.definitions.push((definition.first_line, definition.line, definition.body_last));
+        out.definitions
+            .push((definition.first_line, definition.line, definition.body_last));
     }
     out.regions = regions(&definitions, &top);
     Some((lexer.tokens, out))
 }
 
 /// coverage.py's code regions over the definitions (see [`Structure::regions`]).
-fn regions(definitions: &[Definition], top: &[usize]) -> Vec<(&'static str, String, u32, Vec<u32>)> {
+fn regions(
+    definitions: &[Definition],
+    top: &[usize],
+) -> Vec<(&'static str, String, u32, Vec<u32>)> {
     use std::collections::BTreeSet;
     let mut lines: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); definitions.len()];
     let mut order: Vec<(usize, String)> = Vec::new();
@@ -740,7 +870,14 @@ fn regions(definitions: &[Definition], top: &[usize]) -> Vec<(&'static str, Stri
         let definition = &definitions[k];
         if definition.class {
             scopes.push((k, true));
-            order.push((k, scopes.iter().map(|&(s, _)| definitions[s].name.as_str()).collect::<Vec<_>>().join(".")));
+            order.push((
+                k,
+                scopes
+                    .iter()
+                    .map(|&(s, _)| definitions[s].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("."),
+            ));
             for &child in &definition.children {
                 visit(child, scopes, definitions, lines, order);
             }
@@ -761,7 +898,14 @@ fn regions(definitions: &[Definition], top: &[usize]) -> Vec<(&'static str, Stri
             }
             lines[k] = own;
             scopes.push((k, false));
-            order.push((k, scopes.iter().map(|&(s, _)| definitions[s].name.as_str()).collect::<Vec<_>>().join(".")));
+            order.push((
+                k,
+                scopes
+                    .iter()
+                    .map(|&(s, _)| definitions[s].name.as_str())
+                    .collect::<Vec<_>>()
+                    .join("."),
+            ));
             for &child in &definition.children {
                 visit(child, scopes, definitions, lines, order);
             }
@@ -775,8 +919,17 @@ fn regions(definitions: &[Definition], top: &[usize]) -> Vec<(&'static str, Stri
     order
         .into_iter()
         .map(|(k, name)| {
-            let kind = if definitions[k].class { "class" } else { "function" };
-            (kind, name, definitions[k].line, lines[k].iter().copied().collect())
+            let kind = if definitions[k].class {
+                "class"
+            } else {
+                "function"
+            };
+            (
+                kind,
+                name,
+                definitions[k].line,
+                lines[k].iter().copied().collect(),
+            )
         })
         .collect()
 }

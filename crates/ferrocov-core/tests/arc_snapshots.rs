@@ -13,7 +13,11 @@ use ferrocov_core::arcs::{self, PythonVersion};
 use ferrocov_core::tokens;
 
 /// The snapshots hold CPython 3.11.7's rules (its line tables are in the snippet files).
-const VERSION: PythonVersion = PythonVersion { major: 3, minor: 11, micro: 7 };
+const VERSION: PythonVersion = PythonVersion {
+    major: 3,
+    minor: 11,
+    micro: 7,
+};
 
 struct Snippet {
     name: String,
@@ -22,15 +26,27 @@ struct Snippet {
 }
 
 fn snippets(family: &str) -> Vec<Snippet> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snippets").join(format!("{family}.py"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snippets")
+        .join(format!("{family}.py"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     let mut out: Vec<Snippet> = Vec::new();
     for line in text.split_inclusive('\n') {
         if let Some(name) = line.strip_prefix("# === ") {
-            out.push(Snippet { name: name.trim().to_string(), code_lines: Vec::new(), source: String::new() });
+            out.push(Snippet {
+                name: name.trim().to_string(),
+                code_lines: Vec::new(),
+                source: String::new(),
+            });
         } else if let Some(lines) = line.strip_prefix("# code lines:") {
-            let snippet = out.last_mut().unwrap_or_else(|| panic!("{}: code lines before a snippet", path.display()));
-            snippet.code_lines = lines.split_whitespace().map(|n| n.parse().unwrap_or_else(|_| panic!("bad line number {n}"))).collect();
+            let snippet = out
+                .last_mut()
+                .unwrap_or_else(|| panic!("{}: code lines before a snippet", path.display()));
+            snippet.code_lines = lines
+                .split_whitespace()
+                .map(|n| n.parse().unwrap_or_else(|_| panic!("bad line number {n}")))
+                .collect();
         } else if let Some(snippet) = out.last_mut() {
             snippet.source.push_str(line);
         }
@@ -43,19 +59,32 @@ fn render(family: &str) -> String {
     let all = snippets(family);
     assert!(!all.is_empty(), "no snippets in {family}");
     for snippet in all {
-        let tokens = tokens::tokenize(&snippet.source).unwrap_or_else(|| panic!("{}: the tokenizer declined it", snippet.name));
+        let tokens = tokens::tokenize(&snippet.source)
+            .unwrap_or_else(|| panic!("{}: the tokenizer declined it", snippet.name));
         let multiline = multiline_map(&tokens);
         let analysis = arcs::analyze(&snippet.source, &snippet.code_lines, &multiline, VERSION)
             .unwrap_or_else(|| panic!("{}: ruff's parser declined it", snippet.name));
         let _ = writeln!(out, "== {}", snippet.name);
-        let arcs: Vec<String> = analysis.possible.iter().map(|(a, b)| format!("{a}>{b}")).collect();
+        let arcs: Vec<String> = analysis
+            .possible
+            .iter()
+            .map(|(a, b)| format!("{a}>{b}"))
+            .collect();
         let _ = writeln!(out, "arcs: {}", arcs.join(" "));
         let counts = analysis.exit_counts(&BTreeSet::new());
-        let exits: Vec<String> = counts.iter().map(|(line, count)| format!("{line}:{count}")).collect();
+        let exits: Vec<String> = counts
+            .iter()
+            .map(|(line, count)| format!("{line}:{count}"))
+            .collect();
         let _ = writeln!(out, "exits: {}", exits.join(" "));
         for &(a, b) in &analysis.possible {
             if counts.get(&a).is_some_and(|count| *count > 1) {
-                let _ = writeln!(out, "  {a}>{b}: {} | {}", analysis.action(a, b), analysis.description(a, b));
+                let _ = writeln!(
+                    out,
+                    "  {a}>{b}: {} | {}",
+                    analysis.action(a, b),
+                    analysis.description(a, b)
+                );
             }
         }
     }

@@ -5,8 +5,8 @@
 //! differs from what the intact file holds.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::path::Path;
 use std::cell::Cell;
+use std::path::Path;
 
 use ferrocov_core::datafile::{parse, FileContents, ProcessId, Writer, FLAG_BRANCH};
 
@@ -62,22 +62,43 @@ impl Random {
 fn real_file(dir: &Path, branch: bool, seed: u64) -> (Vec<u8>, usize) {
     let mut random = Random(seed);
     let flags = if branch { FLAG_BRANCH } else { 0 };
-    let mut writer = Writer::create_with_flags(dir, ProcessId { pid: 4242, nonce: seed }, 17, flags).expect("create");
+    let mut writer = Writer::create_with_flags(
+        dir,
+        ProcessId {
+            pid: 4242,
+            nonce: seed,
+        },
+        17,
+        flags,
+    )
+    .expect("create");
     for index in 0..12 {
         let path = format!("/home/user/project/src/package/module_{index}.py");
-        let context = if index % 3 == 0 { "tests/test_module.py::test_thing|run" } else { "" };
+        let context = if index % 3 == 0 {
+            "tests/test_module.py::test_thing|run"
+        } else {
+            ""
+        };
         let first_line = 1 + random.below(200) as u32;
         let n_lines = 1 + random.below(40) as u32;
-        let lines = writer.register_lines(&path, context, first_line, n_lines).expect("lines");
+        let lines = writer
+            .register_lines(&path, context, first_line, n_lines)
+            .expect("lines");
         for _ in 0..random.below(n_lines as usize + 1) {
             // SAFETY: the slot is live.
             unsafe { lines.hit(random.below(n_lines as usize) as u32) };
         }
         if branch {
-            let arcs = writer.register_arcs(&path, context, first_line, 16).expect("arcs");
+            let arcs = writer
+                .register_arcs(&path, context, first_line, 16)
+                .expect("arcs");
             for cell in 0..random.below(17) as u32 {
                 let from = first_line as i32 + random.below(n_lines as usize) as i32;
-                let to = if random.below(5) == 0 { -(first_line as i32) } else { first_line as i32 + random.below(n_lines as usize) as i32 };
+                let to = if random.below(5) == 0 {
+                    -(first_line as i32)
+                } else {
+                    first_line as i32 + random.below(n_lines as usize) as i32
+                };
                 // SAFETY: the slot is live and cell < capacity.
                 unsafe { arcs.store(cell, (from, to)) };
             }
@@ -89,7 +110,10 @@ fn real_file(dir: &Path, branch: bool, seed: u64) -> (Vec<u8>, usize) {
     let path = writer.path();
     std::mem::forget(writer);
     let bytes = std::fs::read(path).expect("read");
-    let used = bytes.chunks(8).rposition(|word| word.iter().any(|&b| b != 0)).map_or(0, |i| 8 * (i + 1));
+    let used = bytes
+        .chunks(8)
+        .rposition(|word| word.iter().any(|&b| b != 0))
+        .map_or(0, |i| 8 * (i + 1));
     (bytes, used)
 }
 
@@ -97,7 +121,13 @@ fn real_file(dir: &Path, branch: bool, seed: u64) -> (Vec<u8>, usize) {
 fn outcome(contents: &FileContents) -> String {
     format!(
         "{:?} {} {} {:?} {} {:?} {:?}",
-        contents.process, contents.parent_pid, contents.segment, contents.ending, contents.branch, contents.data.files, contents.data.arcs
+        contents.process,
+        contents.parent_pid,
+        contents.segment,
+        contents.ending,
+        contents.branch,
+        contents.data.files,
+        contents.data.arcs
     )
 }
 
@@ -111,8 +141,16 @@ fn check(mutant: &[u8]) -> (Option<String>, bool) {
     let peak = (PEAK.with(Cell::get) - before) as usize;
     let largest = LARGEST.with(Cell::get);
     let bound = 64 * mutant.len() + (64 << 10);
-    assert!(peak <= bound, "a {}-byte input made the reader hold {peak} bytes", mutant.len());
-    assert!(largest <= 8 * mutant.len() + 4096, "a {}-byte input made a {largest}-byte allocation", mutant.len());
+    assert!(
+        peak <= bound,
+        "a {}-byte input made the reader hold {peak} bytes",
+        mutant.len()
+    );
+    assert!(
+        largest <= 8 * mutant.len() + 4096,
+        "a {}-byte input made a {largest}-byte allocation",
+        mutant.len()
+    );
     match result {
         Ok(contents) => (Some(outcome(&contents)), !contents.damage.is_empty()),
         Err(_) => (None, true),
@@ -128,7 +166,11 @@ fn every_truncation_is_reported() {
         assert!(intact.is_some() && !damaged);
         for len in 0..bytes.len() {
             let (_, reported) = check(&bytes[..len]);
-            assert!(reported, "a cut at {len} of {} bytes was not reported", bytes.len());
+            assert!(
+                reported,
+                "a cut at {len} of {} bytes was not reported",
+                bytes.len()
+            );
         }
     }
 }
@@ -144,14 +186,21 @@ fn every_single_byte_change_that_alters_the_result_is_reported() {
         assert!(!damaged);
         for _ in 0..13_000 {
             // Most changes hit the used part, where they can matter; some hit the empty tail.
-            let offset = if random.below(10) == 0 { random.below(bytes.len()) } else { random.below(used) };
+            let offset = if random.below(10) == 0 {
+                random.below(bytes.len())
+            } else {
+                random.below(used)
+            };
             let mut mutant = bytes.clone();
             mutant[offset] ^= 1 + random.below(255) as u8;
             let (result, reported) = check(&mutant);
             mutants += 1;
             if result != intact {
                 altering += 1;
-                assert!(reported, "file {seed}: changing byte {offset} altered the result without a report");
+                assert!(
+                    reported,
+                    "file {seed}: changing byte {offset} altered the result without a report"
+                );
             }
         }
     }

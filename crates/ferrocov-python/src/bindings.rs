@@ -28,8 +28,14 @@ pub fn to_py(error: Error) -> PyErr {
 /// An instance of `ferrocov.exceptions.<class>` carrying `message`.
 fn exception(class: &str, message: String) -> PyErr {
     Python::attach(|py| {
-        let found = py.import("ferrocov.exceptions").and_then(|module| module.getattr(class));
-        match found.and_then(|class| class.cast_into::<pyo3::types::PyType>().map_err(PyErr::from)) {
+        let found = py
+            .import("ferrocov.exceptions")
+            .and_then(|module| module.getattr(class));
+        match found.and_then(|class| {
+            class
+                .cast_into::<pyo3::types::PyType>()
+                .map_err(PyErr::from)
+        }) {
             Ok(class) => PyErr::from_type(class, message),
             Err(_) => PyValueError::new_err(message),
         }
@@ -52,7 +58,9 @@ impl PyData {
 
     /// An independent copy.
     fn copy(&self) -> PyData {
-        PyData { inner: self.inner.clone() }
+        PyData {
+            inner: self.inner.clone(),
+        }
     }
 
     /// Every context that recorded something (coverage.py's `measured_contexts`).
@@ -81,7 +89,9 @@ impl PyData {
     /// Read a coverage.py data file.
     #[staticmethod]
     fn read(path: PathBuf) -> PyResult<PyData> {
-        sqlite::read(&path).map(|inner| PyData { inner }).map_err(to_py)
+        sqlite::read(&path)
+            .map(|inner| PyData { inner })
+            .map_err(to_py)
     }
 
     /// Write as a coverage.py data file (schema 7), replacing what is there.
@@ -148,7 +158,9 @@ impl PyData {
         }
         self.inner.files = renamed.files;
         self.inner.arcs = renamed.arcs;
-        self.inner.rename_in_process_records(&mut |path| names.get(path).cloned().unwrap_or_else(|| path.to_string()));
+        self.inner.rename_in_process_records(&mut |path| {
+            names.get(path).cloned().unwrap_or_else(|| path.to_string())
+        });
         Ok(())
     }
 
@@ -157,7 +169,8 @@ impl PyData {
     /// file ferrocov writes (context by context, each context's lines ascending).
     fn contexts_by_line(&self, path: &str) -> Vec<(u32, Vec<String>)> {
         let mut order: Vec<u32> = Vec::new();
-        let mut by_line: std::collections::HashMap<u32, Vec<String>> = std::collections::HashMap::new();
+        let mut by_line: std::collections::HashMap<u32, Vec<String>> =
+            std::collections::HashMap::new();
         let mut add = |line: u32, context: &String| {
             let entry = by_line.entry(line).or_insert_with(|| {
                 order.push(line);
@@ -238,12 +251,29 @@ impl PyCombined {
 /// within `grace_seconds`.
 #[pyfunction]
 #[pyo3(signature = (inputs, wait_for = Vec::new(), wait_seconds = 0.0, grace_seconds = 0.0, read_live = false))]
-fn combine(py: Python<'_>, inputs: Vec<PathBuf>, wait_for: Vec<u32>, wait_seconds: f64, grace_seconds: f64, read_live: bool) -> PyResult<PyCombined> {
+fn combine(
+    py: Python<'_>,
+    inputs: Vec<PathBuf>,
+    wait_for: Vec<u32>,
+    wait_seconds: f64,
+    grace_seconds: f64,
+    read_live: bool,
+) -> PyResult<PyCombined> {
     let seconds = |value: f64| std::time::Duration::from_secs_f64(value.clamp(0.0, 3600.0));
-    let options = core_combine::Options { wait_for, wait_limit: seconds(wait_seconds), grace: seconds(grace_seconds), read_live };
+    let options = core_combine::Options {
+        wait_for,
+        wait_limit: seconds(wait_seconds),
+        grace: seconds(grace_seconds),
+        read_live,
+    };
     let combined = py.detach(|| core_combine::combine_with(&inputs, &options));
     Ok(PyCombined {
-        data: Py::new(py, PyData { inner: combined.data })?,
+        data: Py::new(
+            py,
+            PyData {
+                inner: combined.data,
+            },
+        )?,
         consumed: strings(combined.consumed),
         warnings: combined.warnings,
         live: strings(combined.live),
@@ -258,7 +288,10 @@ fn live_files(directory: PathBuf) -> Vec<String> {
 
 /// Paths as str for Python: returning PathBuf would import pathlib (7 ms) in every `ferrocov run`.
 fn strings(paths: Vec<PathBuf>) -> Vec<String> {
-    paths.into_iter().map(|p| p.to_string_lossy().into_owned()).collect()
+    paths
+        .into_iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// The inputs combine reads by default for the data file `data_file`.
@@ -294,11 +327,23 @@ fn analyze(
                 4 => TokenKind::Op(text.chars().next().unwrap_or(' ')),
                 _ => TokenKind::Other,
             };
-            Token { kind, non_blank, start_line, end_line }
+            Token {
+                kind,
+                non_blank,
+                start_line,
+                end_line,
+            }
         })
         .collect::<Vec<Token>>();
     let empty = !analysis::has_code(&tokens);
-    let result = rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases);
+    let result = rules(
+        tokens,
+        code_lines,
+        regex_excluded,
+        docstrings,
+        definitions,
+        irrefutable_cases,
+    );
     PyAnalysis::from_core(result, results::regions_from(regions), n_lines, empty)
 }
 
@@ -319,8 +364,20 @@ fn analyze_source(
 ) -> Option<PyAnalysis> {
     let tokens = ferrocov_core::tokens::tokenize(text)?;
     let empty = !analysis::has_code(&tokens);
-    let result = rules(tokens, code_lines, regex_excluded, docstrings, definitions, irrefutable_cases);
-    Some(PyAnalysis::from_core(result, results::regions_from(regions), n_lines, empty))
+    let result = rules(
+        tokens,
+        code_lines,
+        regex_excluded,
+        docstrings,
+        definitions,
+        irrefutable_cases,
+    );
+    Some(PyAnalysis::from_core(
+        result,
+        results::regions_from(regions),
+        n_lines,
+        empty,
+    ))
 }
 
 /// The whole statement analysis of a source in Rust, the syntax facts read from its tokens
@@ -329,14 +386,31 @@ fn analyze_source(
 /// (`code_lines`); `n_lines` is Python's count of the text's lines. None where the syntax
 /// tree is needed after all (the caller then takes the path through `ast`).
 #[pyfunction]
-fn analyze_structure(text: &str, code_lines: Vec<u32>, regex_excluded: Vec<u32>, n_lines: u32) -> Option<PyAnalysis> {
+fn analyze_structure(
+    text: &str,
+    code_lines: Vec<u32>,
+    regex_excluded: Vec<u32>,
+    n_lines: u32,
+) -> Option<PyAnalysis> {
     let (tokens, structure) = ferrocov_core::tokens::structure(text)?;
     let empty = !analysis::has_code(&tokens);
-    let result = rules(tokens, code_lines, regex_excluded, structure.docstrings, structure.definitions, Vec::new());
+    let result = rules(
+        tokens,
+        code_lines,
+        regex_excluded,
+        structure.docstrings,
+        structure.definitions,
+        Vec::new(),
+    );
     let regions = structure
         .regions
         .into_iter()
-        .map(|(kind, name, start, lines)| Region { kind: kind.to_string(), name, start, lines: lines.into_iter().collect() })
+        .map(|(kind, name, start, lines)| Region {
+            kind: kind.to_string(),
+            name,
+            start,
+            lines: lines.into_iter().collect(),
+        })
         .collect();
     Some(PyAnalysis::from_core(result, regions, n_lines, empty))
 }
@@ -354,15 +428,24 @@ fn rules(
         code_lines,
         regex_excluded,
         docstrings,
-        definitions: definitions.into_iter().map(|(first_line, line, end_line)| Definition { first_line, line, end_line }).collect(),
+        definitions: definitions
+            .into_iter()
+            .map(|(first_line, line, end_line)| Definition {
+                first_line,
+                line,
+                end_line,
+            })
+            .collect(),
         irrefutable_cases: irrefutable_cases
             .into_iter()
-            .map(|(pattern_line, pattern_end_line, body_line, body_end_line)| IrrefutableCase {
-                pattern_line,
-                pattern_end_line,
-                body_line,
-                body_end_line,
-            })
+            .map(
+                |(pattern_line, pattern_end_line, body_line, body_end_line)| IrrefutableCase {
+                    pattern_line,
+                    pattern_end_line,
+                    body_line,
+                    body_end_line,
+                },
+            )
             .collect(),
     };
     analysis::analyze(&facts)
@@ -394,9 +477,20 @@ fn summary(
 ) -> PyResult<(String, f64, usize)> {
     let files = results::borrowed(&files);
     let format: Format = format.parse().map_err(to_py)?;
-    let options = Options { show_missing, skip_covered, skip_empty, precision, sort, format };
+    let options = Options {
+        show_missing,
+        skip_covered,
+        skip_empty,
+        precision,
+        sort,
+        format,
+    };
     let summary = report::summary(&files, &options).map_err(to_py)?;
-    Ok((summary.text, summary.total.pc_covered(), summary.total.n_statements))
+    Ok((
+        summary.text,
+        summary.total.pc_covered(),
+        summary.total.n_statements,
+    ))
 }
 
 /// Cobertura XML. Returns (document, total percentage).
@@ -413,8 +507,18 @@ fn xml_report(
     processes: Option<(u64, u64)>,
 ) -> (String, f64) {
     let files = results::borrowed(&files);
-    let options = report::xml::XmlOptions { source_paths, package_depth, skip_empty, version, timestamp_ms, processes };
-    (report::xml::render(&files, &options), report::xml::total_percent(&files))
+    let options = report::xml::XmlOptions {
+        source_paths,
+        package_depth,
+        skip_empty,
+        version,
+        timestamp_ms,
+        processes,
+    };
+    (
+        report::xml::render(&files, &options),
+        report::xml::total_percent(&files),
+    )
 }
 
 /// coverage.py's JSON report. `contexts`, when given, holds each file's contexts by line.
@@ -435,18 +539,28 @@ fn json_report(
     outfile: Option<PathBuf>,
 ) -> PyResult<(String, f64)> {
     let files = results::borrowed(&files);
-    let options = report::json::JsonOptions { version, timestamp, precision, pretty, processes, contexts };
+    let options = report::json::JsonOptions {
+        version,
+        timestamp,
+        precision,
+        pretty,
+        processes,
+        contexts,
+    };
     let Some(path) = outfile else {
         return Ok(report::json::render(&files, &options));
     };
     let write = || -> std::io::Result<f64> {
         use std::io::Write as _;
         let mut writer = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        let total = report::json::render_into(&files, &options, &mut |text| writer.write_all(text.as_bytes()))?;
+        let total = report::json::render_into(&files, &options, &mut |text| {
+            writer.write_all(text.as_bytes())
+        })?;
         writer.flush()?;
         Ok(total)
     };
-    let total = write().map_err(|err| PyOSError::new_err(format!("Couldn't write '{}': {err}", path.display())))?;
+    let total = write()
+        .map_err(|err| PyOSError::new_err(format!("Couldn't write '{}': {err}", path.display())))?;
     Ok((String::new(), total))
 }
 
@@ -472,11 +586,20 @@ fn html_report(
 ) -> PyResult<(usize, usize, f64)> {
     let results = results::borrowed(&files);
     let no_records = Vec::new();
-    let process_records = data.as_ref().map_or(&no_records, |data| &data.inner.process_records);
+    let process_records = data
+        .as_ref()
+        .map_or(&no_records, |data| &data.inner.process_records);
     let html_files: Vec<report::html::HtmlFile<'_>> = results
         .iter()
         .zip(pages)
-        .map(|(&result, (page, source, contexts))| report::html::HtmlFile { result, page, source, contexts })
+        .map(
+            |(&result, (page, source, contexts))| report::html::HtmlFile {
+                result,
+                page,
+                source,
+                contexts,
+            },
+        )
         .collect();
     let options = report::html::HtmlOptions {
         directory,
@@ -499,9 +622,16 @@ fn html_report(
 /// (`[lcov] line_checksums`). Returns (text, total percentage with branches).
 #[pyfunction]
 #[pyo3(signature = (files, skip_empty, checksums=None))]
-fn lcov_report(files: Vec<PyRef<'_, PyFileResult>>, skip_empty: bool, checksums: Option<report::lcov::LineChecksums>) -> (String, f64) {
+fn lcov_report(
+    files: Vec<PyRef<'_, PyFileResult>>,
+    skip_empty: bool,
+    checksums: Option<report::lcov::LineChecksums>,
+) -> (String, f64) {
     let files = results::borrowed(&files);
-    (report::lcov::render(&files, skip_empty, checksums.as_ref()), report::lcov::total_percent(&files))
+    (
+        report::lcov::render(&files, skip_empty, checksums.as_ref()),
+        report::lcov::total_percent(&files),
+    )
 }
 
 /// A set of coverage.py file patterns (`include`, `omit`).
@@ -514,7 +644,9 @@ pub struct PyGlobSet {
 impl PyGlobSet {
     #[new]
     fn new(patterns: Vec<String>, cwd: &str) -> PyResult<PyGlobSet> {
-        ferrocov_core::filter::GlobSet::new(&patterns, cwd).map(|inner| PyGlobSet { inner }).map_err(to_py)
+        ferrocov_core::filter::GlobSet::new(&patterns, cwd)
+            .map(|inner| PyGlobSet { inner })
+            .map_err(to_py)
     }
 
     fn matches(&self, path: &str) -> bool {

@@ -48,7 +48,9 @@ pub fn configure(py: Python<'_>) -> PyResult<()> {
     for attribute in ["hasjrel", "hasjabs"] {
         for op in opcode.getattr(attribute)?.try_iter()? {
             // Pseudo-instructions (numbered from 256) never appear in bytecode.
-            let Ok(op) = op?.extract::<u8>() else { continue };
+            let Ok(op) = op?.extract::<u8>() else {
+                continue;
+            };
             OPCODES[op as usize].fetch_or(JUMP, Ordering::Relaxed);
             let name: String = opcode.getattr("opname")?.get_item(op)?.extract()?;
             if name.contains("JUMP_BACKWARD") {
@@ -56,17 +58,36 @@ pub fn configure(py: Python<'_>) -> PyResult<()> {
             }
         }
     }
-    for name in ["JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_FORWARD"] {
+    for name in [
+        "JUMP_BACKWARD",
+        "JUMP_BACKWARD_NO_INTERRUPT",
+        "JUMP_FORWARD",
+    ] {
         mark(name, ALWAYS_JUMP)?;
     }
     for name in ["RETURN_VALUE", "RETURN_CONST", "RETURN_GENERATOR"] {
         mark(name, RETURN)?;
     }
     mark("RERAISE", NO_FALL_THROUGH)?;
-    for name in ["RAISE_VARARGS", "RERAISE", "RETURN_VALUE", "RETURN_CONST", "RETURN_GENERATOR", "JUMP_FORWARD", "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT"] {
+    for name in [
+        "RAISE_VARARGS",
+        "RERAISE",
+        "RETURN_VALUE",
+        "RETURN_CONST",
+        "RETURN_GENERATOR",
+        "JUMP_FORWARD",
+        "JUMP_BACKWARD",
+        "JUMP_BACKWARD_NO_INTERRUPT",
+    ] {
         mark(name, ENDS_FLOW)?;
     }
-    for name in ["POP_JUMP_IF_FALSE", "POP_JUMP_IF_TRUE", "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE", "FOR_ITER"] {
+    for name in [
+        "POP_JUMP_IF_FALSE",
+        "POP_JUMP_IF_TRUE",
+        "POP_JUMP_IF_NONE",
+        "POP_JUMP_IF_NOT_NONE",
+        "FOR_ITER",
+    ] {
         mark(name, TWO_WAYS)?;
     }
     mark("CACHE", CACHE)?;
@@ -116,7 +137,12 @@ pub fn line_at(lines: &[Option<i32>], offset: usize) -> Option<i32> {
 
 impl Trail {
     pub fn new(code: &Bound<'_, PyAny>, multiline: Arc<HashMap<i32, i32>>) -> PyResult<Trail> {
-        Ok(Trail { entries: None, code: code.getattr("co_code")?.extract()?, lines: byte_lines(code)?, multiline })
+        Ok(Trail {
+            entries: None,
+            code: code.getattr("co_code")?.extract()?,
+            lines: byte_lines(code)?,
+            multiline,
+        })
     }
 
     /// The line of the instruction at `offset`, as the line table has it.
@@ -131,12 +157,18 @@ impl Trail {
     /// The arc a branch from `source` to `dest` took, or None (see the module's description).
     /// `first_line` is the code object's `co_firstlineno`.
     pub fn resolve(&self, source: usize, dest: usize, first_line: i32) -> Option<(i32, i32)> {
-        self.resolve_to(source, dest, first_line).map(|(arc, _)| arc)
+        self.resolve_to(source, dest, first_line)
+            .map(|(arc, _)| arc)
     }
 
     /// As `resolve`, with the offset of the instruction whose line ends the arc (None for the
     /// arc out of the code object).
-    pub fn resolve_to(&self, source: usize, dest: usize, first_line: i32) -> Option<((i32, i32), Option<usize>)> {
+    pub fn resolve_to(
+        &self,
+        source: usize,
+        dest: usize,
+        first_line: i32,
+    ) -> Option<((i32, i32), Option<usize>)> {
         let from_line = self.statement_line(source)?;
         let code = &self.code;
         let mut offset = dest as i64;
@@ -170,7 +202,11 @@ impl Trail {
                 while next + 1 < code.len() && is(code[next], CACHE) {
                     next += 2;
                 }
-                offset = if is(op, BACKWARD) { next as i64 - 2 * argument } else { next as i64 + 2 * argument };
+                offset = if is(op, BACKWARD) {
+                    next as i64 - 2 * argument
+                } else {
+                    next as i64 + 2 * argument
+                };
                 extended = 0;
                 continue;
             }
@@ -189,7 +225,8 @@ impl Trail {
     /// The arc a branch from `source` to `dest` records: the one it resolves to, else the
     /// lines as the line table has them.
     pub fn arc(&self, source: usize, dest: usize, first_line: i32) -> Option<(i32, i32)> {
-        self.resolve(source, dest, first_line).or_else(|| self.raw_arc(source, dest))
+        self.resolve(source, dest, first_line)
+            .or_else(|| self.raw_arc(source, dest))
     }
 
     /// The other way the two-way branch at `source` can go, given the way it went (`dest`);
@@ -236,7 +273,11 @@ impl Trail {
 
     /// The one line `line` can be entered from, if there is exactly one (see `entries`).
     /// `handlers` are the targets of the code object's exception table.
-    pub fn only_entry(&mut self, line: i32, handlers: impl FnOnce() -> Option<Vec<usize>>) -> Option<i32> {
+    pub fn only_entry(
+        &mut self,
+        line: i32,
+        handlers: impl FnOnce() -> Option<Vec<usize>>,
+    ) -> Option<i32> {
         if self.entries.is_none() {
             let computed = match handlers() {
                 Some(handlers) => self.control_flow_entries(&handlers),
@@ -244,7 +285,9 @@ impl Trail {
             };
             self.entries = Some(computed);
         }
-        self.entries.as_ref().and_then(|entries| entries.get(&line).copied().flatten())
+        self.entries
+            .as_ref()
+            .and_then(|entries| entries.get(&line).copied().flatten())
     }
 
     /// For each line, the line control enters it from, from the control-flow graph of the
@@ -254,17 +297,18 @@ impl Trail {
     fn control_flow_entries(&self, handlers: &[usize]) -> HashMap<i32, Option<i32>> {
         let code = &self.code;
         let mut entries: HashMap<i32, Option<i32>> = HashMap::new();
-        let enter = |entries: &mut HashMap<i32, Option<i32>>, to: Option<i32>, from: Option<i32>| {
-            let Some(to) = to else { return };
-            if Some(to) == from {
-                return;
-            }
-            let merged = match entries.get(&to) {
-                None => from,
-                Some(&existing) => existing.filter(|&line| Some(line) == from),
+        let enter =
+            |entries: &mut HashMap<i32, Option<i32>>, to: Option<i32>, from: Option<i32>| {
+                let Some(to) = to else { return };
+                if Some(to) == from {
+                    return;
+                }
+                let merged = match entries.get(&to) {
+                    None => from,
+                    Some(&existing) => existing.filter(|&line| Some(line) == from),
+                };
+                entries.insert(to, merged);
             };
-            entries.insert(to, merged);
-        };
         enter(&mut entries, self.raw_line(0), None);
         for &handler in handlers {
             enter(&mut entries, self.raw_line(handler), None);
@@ -287,9 +331,15 @@ impl Trail {
             } else {
                 if is(op, JUMP) {
                     let argument = extended | code[at + 1] as usize;
-                    let target = if is(op, BACKWARD) { next.checked_sub(2 * argument) } else { Some(next + 2 * argument) };
+                    let target = if is(op, BACKWARD) {
+                        next.checked_sub(2 * argument)
+                    } else {
+                        Some(next + 2 * argument)
+                    };
                     match target {
-                        Some(target) if target < code.len() => enter(&mut entries, self.raw_line(target), line),
+                        Some(target) if target < code.len() => {
+                            enter(&mut entries, self.raw_line(target), line)
+                        }
                         // A jump this reading can't place: trust no entry of this code.
                         _ => return HashMap::new(),
                     }

@@ -33,8 +33,15 @@ static CELL: AtomicPtr<AtomicU32> = AtomicPtr::new(std::ptr::null_mut());
 static OWNER: AtomicI32 = AtomicI32::new(0);
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
-const KILL_SIGNALS: [libc::c_int; 7] =
-    [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGALRM, libc::SIGUSR1, libc::SIGUSR2, libc::SIGXCPU];
+const KILL_SIGNALS: [libc::c_int; 7] = [
+    libc::SIGTERM,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGALRM,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGXCPU,
+];
 const MAX_SIGNAL: usize = 65;
 
 /// The action each signal had before ours, written before ours is installed for it and only
@@ -43,7 +50,9 @@ struct Previous(UnsafeCell<[MaybeUninit<libc::sigaction>; MAX_SIGNAL]>);
 // SAFETY: each slot is written once, by `install` (under the INSTALLED flag, so by one thread),
 // before `sigaction` publishes the handler that reads it; afterwards it is only read.
 unsafe impl Sync for Previous {}
-static PREVIOUS: Previous = Previous(UnsafeCell::new([const { MaybeUninit::uninit() }; MAX_SIGNAL]));
+static PREVIOUS: Previous = Previous(UnsafeCell::new(
+    [const { MaybeUninit::uninit() }; MAX_SIGNAL],
+));
 
 /// From now on, endings of this process go to `cell` (the first segment's state word of the
 /// data file it writes).
@@ -75,15 +84,28 @@ fn cell() -> Option<&'static AtomicU32> {
 pub fn mark_exit(code: i64) {
     if let Some(cell) = cell() {
         let word = Ending::Exit((code & 0xFF) as u8).state();
-        let _ = cell.fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| (Ending::from_state(state) != Some(Ending::Closed)).then_some(word));
+        let _ = cell.fetch_update(Ordering::AcqRel, Ordering::Acquire, |state| {
+            (Ending::from_state(state) != Some(Ending::Closed)).then_some(word)
+        });
     }
 }
 
-extern "C" fn on_signal(signal: libc::c_int, info: *mut libc::siginfo_t, _context: *mut libc::c_void) {
+extern "C" fn on_signal(
+    signal: libc::c_int,
+    info: *mut libc::siginfo_t,
+    _context: *mut libc::c_void,
+) {
     if let Some(cell) = cell() {
-        let _ = cell.compare_exchange(0, Ending::Signal(signal as u8).state(), Ordering::AcqRel, Ordering::Acquire);
+        let _ = cell.compare_exchange(
+            0,
+            Ending::Signal(signal as u8).state(),
+            Ordering::AcqRel,
+            Ordering::Acquire,
+        );
     }
-    let Ok(index) = usize::try_from(signal) else { return };
+    let Ok(index) = usize::try_from(signal) else {
+        return;
+    };
     if index >= MAX_SIGNAL {
         return;
     }
@@ -114,7 +136,9 @@ pub fn install() {
 }
 
 fn install_one(signal: libc::c_int, only_default: bool) {
-    let Some(index) = usize::try_from(signal).ok().filter(|&i| i < MAX_SIGNAL) else { return };
+    let Some(index) = usize::try_from(signal).ok().filter(|&i| i < MAX_SIGNAL) else {
+        return;
+    };
     let mut current = MaybeUninit::<libc::sigaction>::zeroed();
     // SAFETY: a null new action only reads the current one into `current`.
     if unsafe { libc::sigaction(signal, std::ptr::null(), current.as_mut_ptr()) } != 0 {

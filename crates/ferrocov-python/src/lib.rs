@@ -7,6 +7,8 @@ mod dynamic;
 mod endings;
 #[cfg(Py_3_12)]
 mod monitoring;
+#[cfg(all(Py_3_11, not(Py_3_12)))]
+mod probes;
 mod recorder;
 mod results;
 mod settrace;
@@ -22,6 +24,10 @@ use pyo3::prelude::*;
 #[pyfunction]
 #[pyo3(signature = (branch = false))]
 fn core_name(branch: bool) -> &'static str {
+    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    if probes::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
+        return "probes: a call before each line's first instruction, put into code objects as exec runs them and jumped over after its first hit (Rust); no trace function";
+    }
     if branch && cfg!(Py_3_14) {
         "sysmon-arcs: sys.monitoring LINE, PY_RETURN, BRANCH_LEFT/BRANCH_RIGHT events, DISABLE after the first hit (Rust callbacks), arcs as coverage.py's sysmon core records them"
     } else if branch && cfg!(Py_3_12) {
@@ -37,7 +43,7 @@ fn core_name(branch: bool) -> &'static str {
 
 /// Start measuring this process: every thread, now and later.
 #[pyfunction(pass_module)]
-#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new()))]
+#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new(), probes = false, main_script = String::new()))]
 #[allow(clippy::too_many_arguments)]
 fn start(
     module: &Bound<'_, PyModule>,
@@ -52,20 +58,27 @@ fn start(
     branch: bool,
     test_function_contexts: bool,
     static_context: String,
+    probes: bool,
+    main_script: String,
 ) -> PyResult<()> {
     dynamic::configure(test_function_contexts, &static_context);
     let filter = FileFilter {
         source,
         source_packages,
         has_source,
-        include: GlobSet::new(&include, &cwd).map_err(|e| PyValueError::new_err(format!("include: {e}")))?,
+        include: GlobSet::new(&include, &cwd)
+            .map_err(|e| PyValueError::new_err(format!("include: {e}")))?,
         omit: GlobSet::new(&omit, &cwd).map_err(|e| PyValueError::new_err(format!("omit: {e}")))?,
         excluded_directories,
     };
     {
-        let mut guard = recorder::STATE.lock().map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
+        let mut guard = recorder::STATE
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
         if guard.is_some() {
-            return Err(PyRuntimeError::new_err("ferrocov is already measuring this process"));
+            return Err(PyRuntimeError::new_err(
+                "ferrocov is already measuring this process",
+            ));
         }
         *guard = Some(recorder::State {
             filter,
@@ -79,7 +92,10 @@ fn start(
     }
     recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     recorder::extra_index();
-    let installed = install(module.py(), module, branch);
+    let probes = probes
+        && !test_function_contexts
+        && (main_script.is_empty() || !recorder::would_measure(&main_script, None));
+    let installed = install(module.py(), module, branch, probes);
     if installed.is_ok() {
         endings::install();
     } else {
@@ -94,7 +110,17 @@ fn start(
 /// Lines and branches: sys.monitoring on 3.12+ (branches: BRANCH_LEFT/BRANCH_RIGHT on 3.14+,
 /// as coverage.py's default core there; BRANCH on 3.12 and 3.13, each branch firing until it
 /// has gone both ways), the trace function before.
-fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<()> {
+fn install(
+    py: Python<'_>,
+    module: &Bound<'_, PyModule>,
+    branch: bool,
+    use_probes: bool,
+) -> PyResult<()> {
+    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    if use_probes && !branch && probes::install(py, module)? {
+        return Ok(());
+    }
+    let _ = use_probes;
     let monitored = cfg!(Py_3_12);
     #[cfg(Py_3_12)]
     if monitored {
@@ -107,11 +133,16 @@ fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResu
 
 /// The C trace function, in every thread (3.10–3.13).
 #[cfg_attr(Py_3_14, allow(dead_code))]
-fn install_trace_function(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<()> {
+fn install_trace_function(
+    py: Python<'_>,
+    module: &Bound<'_, PyModule>,
+    branch: bool,
+) -> PyResult<()> {
     settrace::configure(py, branch)?;
     settrace::create_hook(py)?;
     settrace::check_frame_layout(py)?;
-    py.import("threading")?.call_method1("settrace", (module.getattr("_thread_bootstrap")?,))?;
+    py.import("threading")?
+        .call_method1("settrace", (module.getattr("_thread_bootstrap")?,))?;
     settrace::install_all_threads();
     Ok(())
 }
@@ -134,8 +165,11 @@ fn _thread_bootstrap(args: &Bound<'_, pyo3::types::PyTuple>) -> Option<()> {
 /// Stop measuring: remove the tracer and mark the data file closed cleanly.
 #[pyfunction]
 fn stop(py: Python<'_>) -> PyResult<()> {
+    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    probes::uninstall(py)?;
     if settrace::is_active() {
-        py.import("threading")?.call_method1("settrace", (py.None(),))?;
+        py.import("threading")?
+            .call_method1("settrace", (py.None(),))?;
         settrace::uninstall_all_threads();
     } else {
         #[cfg(Py_3_12)]
@@ -143,7 +177,9 @@ fn stop(py: Python<'_>) -> PyResult<()> {
     }
     mark_closed();
     endings::unwatch();
-    let mut guard = recorder::STATE.lock().map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
+    let mut guard = recorder::STATE
+        .lock()
+        .map_err(|_| PyRuntimeError::new_err("ferrocov state lock poisoned"))?;
     if let Some(state) = guard.take() {
         if let Some(mut writer) = state.writer {
             // Slots may still point into the mapping: keep it mapped for the process's life,
@@ -194,8 +230,10 @@ fn set_context(py: Python<'_>, context: &str) -> PyResult<()> {
         // Lines disabled after their first hit must fire again for the new context.
         #[cfg(Py_3_12)]
         monitoring::restart(py)?;
+        #[cfg(all(Py_3_11, not(Py_3_12)))]
+        probes::rearm(py);
     }
-    #[cfg(not(Py_3_12))]
+    #[cfg(not(Py_3_11))]
     let _ = py;
     Ok(())
 }
@@ -206,7 +244,9 @@ fn after_fork_child(py: Python<'_>) -> PyResult<()> {
     recorder::after_fork_child();
     #[cfg(Py_3_12)]
     monitoring::restart(py)?;
-    #[cfg(not(Py_3_12))]
+    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    probes::rearm(py);
+    #[cfg(not(Py_3_11))]
     let _ = py;
     Ok(())
 }
@@ -245,6 +285,11 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module.add("_branch", module.getattr("branch")?)?;
     }
     module.add_function(wrap_pyfunction!(_thread_bootstrap, module)?)?;
+    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    {
+        module.add_function(wrap_pyfunction!(probes::_probe, module)?)?;
+        module.add("_exec", wrap_pyfunction!(probes::exec_with_probes, module)?)?;
+    }
     bindings::register(module)?;
     results::register(module)?;
     module.add("__version__", ferrocov_core::VERSION)?;

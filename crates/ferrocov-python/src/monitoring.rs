@@ -44,7 +44,15 @@ const EVENT_BRANCH_RIGHT: i32 = 1 << 9;
 /// 3.12 and 3.13: BRANCH, for both ways a branch goes.
 #[cfg(not(Py_3_14))]
 const EVENT_BRANCH: i32 = 1 << 8;
-const ALL_EVENTS: [i32; 7] = [EVENT_PY_START, EVENT_PY_RESUME, EVENT_PY_RETURN, EVENT_PY_YIELD, EVENT_LINE, 1 << 8, 1 << 9];
+const ALL_EVENTS: [i32; 7] = [
+    EVENT_PY_START,
+    EVENT_PY_RESUME,
+    EVENT_PY_RETURN,
+    EVENT_PY_YIELD,
+    EVENT_LINE,
+    1 << 8,
+    1 << 9,
+];
 
 /// The tool ids ferrocov may claim, in order: `sys.monitoring.COVERAGE_ID` (1), the id meant
 /// for coverage tools, then the two ids CPython gives no role. Never the debugger's (0), the
@@ -66,7 +74,11 @@ fn disable(py: Python<'_>) -> Py<PyAny> {
 /// `sys.monitoring.set_local_events`, looked up once.
 fn set_local_events(py: Python<'_>) -> PyResult<&Py<PyAny>> {
     SET_LOCAL_EVENTS.get_or_try_init(py, || {
-        Ok(py.import("sys")?.getattr("monitoring")?.getattr("set_local_events")?.unbind())
+        Ok(py
+            .import("sys")?
+            .getattr("monitoring")?
+            .getattr("set_local_events")?
+            .unbind())
     })
 }
 
@@ -81,10 +93,15 @@ pub fn py_start(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyA
     // SAFETY: `code` is a live code object passed by the interpreter; the GIL is held.
     let value = unsafe { recorder::slot_for(py, code.as_ptr()) };
     let measured = value != recorder::not_measured();
-    let test_function = crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::is_test_name(code);
+    let test_function =
+        crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::is_test_name(code);
     if measured || test_function {
         let tool = TOOL_ID.load(Ordering::Relaxed);
-        let mut events = if measured { LOCAL_EVENTS.load(Ordering::Relaxed) } else { 0 };
+        let mut events = if measured {
+            LOCAL_EVENTS.load(Ordering::Relaxed)
+        } else {
+            0
+        };
         if test_function {
             // As a trace function sees them: a generator's yield ends the context (a return
             // event), its resumption may start it again (a call event).
@@ -126,21 +143,37 @@ pub fn py_resume(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, Py
 
 /// PY_YIELD (dynamic contexts, test functions only): its context ends at a yield.
 #[pyfunction]
-pub fn py_yield(py: Python<'_>, code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>, _value: &Bound<'_, PyAny>) -> Py<PyAny> {
+pub fn py_yield(
+    py: Python<'_>,
+    code: &Bound<'_, PyAny>,
+    _offset: &Bound<'_, PyAny>,
+    _value: &Bound<'_, PyAny>,
+) -> Py<PyAny> {
     context_frame_ends(py);
-    if crate::dynamic::is_test_name(code) { py.None() } else { disable(py) }
+    if crate::dynamic::is_test_name(code) {
+        py.None()
+    } else {
+        disable(py)
+    }
 }
 
 /// The context of a test function ends with its frame (dynamic contexts only).
 fn context_frame_ends(py: Python<'_>) {
-    if crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::on_return(crate::dynamic::current_frame()) {
+    if crate::dynamic::ENABLED.load(Ordering::Relaxed)
+        && crate::dynamic::on_return(crate::dynamic::current_frame())
+    {
         let _ = restart(py);
     }
 }
 
 /// PY_UNWIND (dynamic contexts only): a test function that raises ends its context too.
 #[pyfunction]
-pub fn py_unwind(py: Python<'_>, _code: &Bound<'_, PyAny>, _offset: &Bound<'_, PyAny>, _exception: &Bound<'_, PyAny>) -> Py<PyAny> {
+pub fn py_unwind(
+    py: Python<'_>,
+    _code: &Bound<'_, PyAny>,
+    _offset: &Bound<'_, PyAny>,
+    _exception: &Bound<'_, PyAny>,
+) -> Py<PyAny> {
     context_frame_ends(py);
     py.None()
 }
@@ -170,7 +203,8 @@ pub fn line_arcs(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> P
         let value = recorder::slot_for(py, code.as_ptr());
         recorder::record(value, line_number);
         recorder::record_arc(value, line_number, line_number);
-        let last = recorder::arc_state_mut(value).and_then(|state| state.last_line.replace(line_number));
+        let last =
+            recorder::arc_state_mut(value).and_then(|state| state.last_line.replace(line_number));
         if let Some(last) = last.filter(|&last| last != line_number) {
             recorder::record_arc(value, last, line_number);
         }
@@ -190,8 +224,14 @@ pub fn line_arcs(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> P
 /// PY_RETURN (branch measurement): the arc out of the code object, from the returning line;
 /// with dynamic contexts, a test function's context ends.
 #[pyfunction]
-pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, _value: &Bound<'_, PyAny>) -> Py<PyAny> {
-    let keep_firing = crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::is_test_name(code);
+pub fn py_return(
+    py: Python<'_>,
+    code: &Bound<'_, PyAny>,
+    offset: usize,
+    _value: &Bound<'_, PyAny>,
+) -> Py<PyAny> {
+    let keep_firing =
+        crate::dynamic::ENABLED.load(Ordering::Relaxed) && crate::dynamic::is_test_name(code);
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return py.None();
     }
@@ -204,7 +244,9 @@ pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, _value:
             state.last_line = None;
             let line = match &state.trail {
                 Some(trail) => trail.line(offset),
-                None => crate::branches::byte_lines(code).ok().and_then(|lines| crate::branches::line_at(&lines, offset)),
+                None => crate::branches::byte_lines(code)
+                    .ok()
+                    .and_then(|lines| crate::branches::line_at(&lines, offset)),
             };
             if let Some(line) = line {
                 recorder::record_arc(value, line, -first_line);
@@ -223,7 +265,12 @@ pub fn py_return(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, _value:
 /// serves both ways, and DISABLE would silence the way not yet taken: a branch keeps firing
 /// until it has gone two ways (almost every branch does, soon), then is disabled.
 #[pyfunction]
-pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destination: usize) -> Py<PyAny> {
+pub fn branch(
+    py: Python<'_>,
+    code: &Bound<'_, PyAny>,
+    offset: usize,
+    destination: usize,
+) -> Py<PyAny> {
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return py.None();
     }
@@ -249,17 +296,24 @@ pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destinatio
             Some(state) => {
                 if state.trail.is_none() {
                     let multiline = multiline_map(py, &state.path);
-                    state.trail = crate::branches::Trail::new(code, multiline).ok().map(Box::new);
+                    state.trail = crate::branches::Trail::new(code, multiline)
+                        .ok()
+                        .map(Box::new);
                 }
                 let first_line = state.first_line;
-                let arc = state.trail.as_ref().and_then(|trail| trail.arc(offset, destination, first_line));
+                let arc = state
+                    .trail
+                    .as_ref()
+                    .and_then(|trail| trail.arc(offset, destination, first_line));
                 #[cfg(not(Py_3_14))]
                 if !state.branch_first.contains_key(&offset) {
                     // The first way this branch goes. If the other way would record nothing
                     // new (no arc, this very arc, or one already stored), there is nothing
                     // left to learn here: disable it now rather than at its second way.
                     let other = state.trail.as_ref().and_then(|trail| {
-                        trail.other_way(offset, destination).map(|way| trail.arc(offset, way, first_line))
+                        trail
+                            .other_way(offset, destination)
+                            .map(|way| trail.arc(offset, way, first_line))
                     });
                     both_ways = match other {
                         Some(None) => true,
@@ -270,7 +324,9 @@ pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destinatio
                         both_ways = true;
                     }
                     if !both_ways {
-                        state.branch_first.insert(offset, (destination, other.flatten()));
+                        state
+                            .branch_first
+                            .insert(offset, (destination, other.flatten()));
                     }
                 }
                 arc
@@ -297,23 +353,52 @@ pub fn branch(py: Python<'_>, code: &Bound<'_, PyAny>, offset: usize, destinatio
 /// a generator (whose resumption enters lines too). Then the arc is stored when that line first
 /// runs, and the branch can be disabled now.
 #[cfg(not(Py_3_14))]
-fn watch_other_way(py: Python<'_>, code: &Bound<'_, PyAny>, state: &mut recorder::ArcState, offset: usize, destination: usize) -> bool {
+fn watch_other_way(
+    py: Python<'_>,
+    code: &Bound<'_, PyAny>,
+    state: &mut recorder::ArcState,
+    offset: usize,
+    destination: usize,
+) -> bool {
     if state.generator_code.is_some() {
         return false;
     }
     let first_line = state.first_line;
-    let Some(trail) = state.trail.as_mut() else { return false };
-    let Some(other) = trail.other_way(offset, destination) else { return false };
-    let Some(((from, to), Some(at))) = trail.resolve_to(offset, other, first_line) else { return false };
-    let Some(raw) = trail.raw_line(at) else { return false };
+    let Some(trail) = state.trail.as_mut() else {
+        return false;
+    };
+    let Some(other) = trail.other_way(offset, destination) else {
+        return false;
+    };
+    let Some(((from, to), Some(at))) = trail.resolve_to(offset, other, first_line) else {
+        return false;
+    };
+    let Some(raw) = trail.raw_line(at) else {
+        return false;
+    };
     if to <= 0 || trail.statement_of(raw) != to {
         return false;
     }
     let handlers = || -> Option<Vec<usize>> {
-        let entries = py.import("dis").ok()?.getattr("Bytecode").ok()?.call1((code,)).ok()?.getattr("exception_entries").ok()?;
+        let entries = py
+            .import("dis")
+            .ok()?
+            .getattr("Bytecode")
+            .ok()?
+            .call1((code,))
+            .ok()?
+            .getattr("exception_entries")
+            .ok()?;
         let mut targets = Vec::new();
         for entry in entries.try_iter().ok()? {
-            targets.push(entry.ok()?.getattr("target").ok()?.extract::<usize>().ok()?);
+            targets.push(
+                entry
+                    .ok()?
+                    .getattr("target")
+                    .ok()?
+                    .extract::<usize>()
+                    .ok()?,
+            );
         }
         Some(targets)
     };
@@ -333,7 +418,8 @@ fn watch_other_way(py: Python<'_>, code: &Bound<'_, PyAny>, state: &mut recorder
 type MultilineMap = Arc<HashMap<i32, i32>>;
 
 /// Per file, its multi-line statements (computed once per process, by `ferrocov._source`).
-static MULTILINE: std::sync::Mutex<Option<HashMap<String, MultilineMap>>> = std::sync::Mutex::new(None);
+static MULTILINE: std::sync::Mutex<Option<HashMap<String, MultilineMap>>> =
+    std::sync::Mutex::new(None);
 
 fn multiline_map(py: Python<'_>, path: &str) -> MultilineMap {
     let mut guard = match MULTILINE.lock() {
@@ -369,7 +455,9 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
         }
     }
     let Some(tool) = chosen else {
-        return Err(pyo3::exceptions::PyRuntimeError::new_err("sys.monitoring tool ids 1, 4 and 3 are all in use"));
+        return Err(pyo3::exceptions::PyRuntimeError::new_err(
+            "sys.monitoring tool ids 1, 4 and 3 are all in use",
+        ));
     };
     TOOL_ID.store(tool, Ordering::Relaxed);
     let mut callbacks = vec![(EVENT_PY_START, "_py_start")];
@@ -395,7 +483,10 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
     let mut global_events = EVENT_PY_START;
     if crate::dynamic::ENABLED.load(Ordering::Relaxed) {
         // Test functions' returns and unwinds end their contexts.
-        let unwind: i32 = monitoring.getattr("events")?.getattr("PY_UNWIND")?.extract()?;
+        let unwind: i32 = monitoring
+            .getattr("events")?
+            .getattr("PY_UNWIND")?
+            .extract()?;
         if !callbacks.iter().any(|(event, _)| *event == EVENT_PY_RETURN) {
             callbacks.push((EVENT_PY_RETURN, "_py_return"));
         }
@@ -426,7 +517,10 @@ pub fn uninstall(py: Python<'_>) -> PyResult<()> {
     monitoring.call_method1("set_events", (tool, 0))?;
     let registered = REGISTERED.swap(0, Ordering::Relaxed);
     let unwind = PY_UNWIND.swap(0, Ordering::Relaxed);
-    for event in ALL_EVENTS.into_iter().chain((unwind != 0).then_some(unwind)) {
+    for event in ALL_EVENTS
+        .into_iter()
+        .chain((unwind != 0).then_some(unwind))
+    {
         if registered & event != 0 {
             monitoring.call_method1("register_callback", (tool, event, py.None()))?;
         }
@@ -438,7 +532,9 @@ pub fn uninstall(py: Python<'_>) -> PyResult<()> {
 /// After a fork: lines the parent disabled must fire again for the child's own file.
 pub fn restart(py: Python<'_>) -> PyResult<()> {
     if TOOL_ID.load(Ordering::Relaxed) >= 0 {
-        py.import("sys")?.getattr("monitoring")?.call_method0("restart_events")?;
+        py.import("sys")?
+            .getattr("monitoring")?
+            .call_method0("restart_events")?;
     }
     Ok(())
 }

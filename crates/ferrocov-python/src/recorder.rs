@@ -163,7 +163,10 @@ pub fn random_nonce() -> u64 {
     if ok {
         return u64::from_le_bytes(bytes);
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
     now ^ ((std::process::id() as u64) << 32)
 }
 
@@ -239,39 +242,34 @@ pub unsafe fn register(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void 
 /// frame running `code` (found on the current thread's stack), `__name__` unless it is
 /// `__main__`, then `__spec__.name`, then the loader's name; else the file's base name.
 fn module_name(code: &Bound<'_, PyAny>, filename: &str) -> Option<String> {
-    let named = |value: Option<Bound<'_, PyAny>>| -> Option<String> {
-        value.and_then(|v| v.extract::<String>().ok()).filter(|name| name != "__main__")
-    };
     let py = code.py();
     let mut dunder_name = None;
-    let mut frame = py.import("sys").ok()?.getattr("_getframe").ok()?.call0().ok();
+    let mut frame = py
+        .import("sys")
+        .ok()?
+        .getattr("_getframe")
+        .ok()?
+        .call0()
+        .ok();
     let mut depth = 0;
     while let Some(current) = frame.filter(|f| !f.is_none()) {
         if depth > 100 {
             break;
         }
         depth += 1;
-        let same = current.getattr("f_code").map(|c| c.is(code)).unwrap_or(false);
+        let same = current
+            .getattr("f_code")
+            .map(|c| c.is(code))
+            .unwrap_or(false);
         if !same {
             frame = current.getattr("f_back").ok();
             continue;
         }
         let globals = current.getattr("f_globals").ok()?;
         let globals = globals.cast::<pyo3::types::PyDict>().ok()?;
-        let item = |key: &str| globals.get_item(key).ok().flatten();
-        if let Some(name) = named(item("__name__")) {
-            return Some(name);
-        }
-        dunder_name = item("__name__").and_then(|v| v.extract::<String>().ok());
-        if let Some(name) = named(item("__spec__").filter(|s| !s.is_none()).and_then(|s| s.getattr("name").ok())) {
-            return Some(name);
-        }
-        if let Some(loader) = item("__loader__").filter(|l| !l.is_none()) {
-            for attribute in ["fullname", "name"] {
-                if let Some(name) = named(loader.getattr(attribute).ok()) {
-                    return Some(name);
-                }
-            }
+        match module_in_globals(globals) {
+            Ok(name) => return Some(name),
+            Err(name) => dunder_name = name,
         }
         break;
     }
@@ -284,6 +282,78 @@ fn module_name(code: &Bound<'_, PyAny>, filename: &str) -> Option<String> {
         }
     }
     dunder_name
+}
+
+/// The module a namespace is: `Ok(name)` from `__name__` (unless `__main__`), `__spec__.name`
+/// or the loader's name; else `Err` with `__name__` as it is.
+fn module_in_globals(globals: &Bound<'_, pyo3::types::PyDict>) -> Result<String, Option<String>> {
+    let named = |value: Option<Bound<'_, PyAny>>| -> Option<String> {
+        value
+            .and_then(|v| v.extract::<String>().ok())
+            .filter(|name| name != "__main__")
+    };
+    let item = |key: &str| globals.get_item(key).ok().flatten();
+    if let Some(name) = named(item("__name__")) {
+        return Ok(name);
+    }
+    if let Some(name) = named(
+        item("__spec__")
+            .filter(|s| !s.is_none())
+            .and_then(|s| s.getattr("name").ok()),
+    ) {
+        return Ok(name);
+    }
+    if let Some(loader) = item("__loader__").filter(|l| !l.is_none()) {
+        for attribute in ["fullname", "name"] {
+            if let Some(name) = named(loader.getattr(attribute).ok()) {
+                return Ok(name);
+            }
+        }
+    }
+    Err(item("__name__").and_then(|v| v.extract::<String>().ok()))
+}
+
+/// Would code from `filename`, run in the namespace `globals` (None: not known yet), be
+/// measured? Asked before the code runs (the probes core rewrites only what is measured);
+/// nothing is recorded or remembered.
+#[cfg_attr(not(all(Py_3_11, not(Py_3_12))), allow(dead_code))]
+pub fn would_measure(filename: &str, globals: Option<&Bound<'_, pyo3::types::PyDict>>) -> bool {
+    if filename.starts_with('<') {
+        return false;
+    }
+    let path = canonical_path(filename);
+    let needs_module = {
+        let guard = match STATE.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let Some(state) = guard.as_ref() else {
+            return false;
+        };
+        if let Some(decision) = state.decisions.get(filename) {
+            return decision.is_some();
+        }
+        state.filter.needs_module_name(&path)
+    };
+    let module = match (needs_module, globals) {
+        (false, _) => None,
+        // Not known before it runs: let the first probe decide.
+        (true, None) => return true,
+        (true, Some(globals)) => match module_in_globals(globals) {
+            Ok(name) => Some(name),
+            Err(_) => {
+                let base = path.rsplit('/').next().unwrap_or(&path);
+                base.strip_suffix(".py").map(str::to_string)
+            }
+        },
+    };
+    let guard = match STATE.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    guard
+        .as_ref()
+        .is_some_and(|state| state.filter.should_measure_module(&path, module.as_deref()))
 }
 
 fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
@@ -301,31 +371,48 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let Some(state) = guard.as_ref() else { return Ok(None) };
-        !state.decisions.contains_key(&filename) && state.filter.needs_module_name(&canonical_path(&filename))
+        let Some(state) = guard.as_ref() else {
+            return Ok(None);
+        };
+        !state.decisions.contains_key(&filename)
+            && state.filter.needs_module_name(&canonical_path(&filename))
     };
-    let module = if module { module_name(code, &filename) } else { None };
+    let module = if module {
+        module_name(code, &filename)
+    } else {
+        None
+    };
     let mut guard = match STATE.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     };
-    let Some(state) = guard.as_mut() else { return Ok(None) };
+    let Some(state) = guard.as_mut() else {
+        return Ok(None);
+    };
     let decision = match state.decisions.get(&filename) {
         Some(decision) => decision.clone(),
         None => {
             let path = canonical_path(&filename);
-            let decision = state.filter.should_measure_module(&path, module.as_deref()).then_some(path);
+            let decision = state
+                .filter
+                .should_measure_module(&path, module.as_deref())
+                .then_some(path);
             state.decisions.insert(filename.clone(), decision.clone());
             decision
         }
     };
-    let Some(path) = decision else { return Ok(None) };
+    let Some(path) = decision else {
+        return Ok(None);
+    };
     if state.failed {
         return Ok(None);
     }
     let (first_line, last_line, expected) = line_span(code)?;
     if state.writer.is_none() {
-        let process = ProcessId { pid: std::process::id(), nonce: random_nonce() };
+        let process = ProcessId {
+            pid: std::process::id(),
+            nonce: random_nonce(),
+        };
         let flags = if state.branch { FLAG_BRANCH } else { 0 };
         match Writer::create_with_flags(&state.data_directory, process, parent_pid(), flags) {
             Ok(mut writer) => {
@@ -341,8 +428,15 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
             }
         }
     }
-    let Some(writer) = state.writer.as_mut() else { return Ok(None) };
-    match writer.register_lines(&path, &state.context, first_line, last_line - first_line + 1) {
+    let Some(writer) = state.writer.as_mut() else {
+        return Ok(None);
+    };
+    match writer.register_lines(
+        &path,
+        &state.context,
+        first_line,
+        last_line - first_line + 1,
+    ) {
         Ok(slot) => {
             let mut pending = vec![0u8; slot.n_lines as usize];
             for line in &expected {
@@ -379,7 +473,13 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
             } else {
                 None
             };
-            Ok(Some(CodeSlot { generation: GENERATION.load(Ordering::Relaxed), slot, pending, remaining, arcs }))
+            Ok(Some(CodeSlot {
+                generation: GENERATION.load(Ordering::Relaxed),
+                slot,
+                pending,
+                remaining,
+                arcs,
+            }))
         }
         Err(error) => {
             state.failed = true;
@@ -410,7 +510,9 @@ pub unsafe fn record_arc(value: *mut c_void, from: i32, to: i32) {
     }
     // SAFETY: every other value is a live Box<CodeSlot>; the GIL serializes access.
     let slot = unsafe { &mut *(value as *mut CodeSlot) };
-    let Some(arcs) = slot.arcs.as_mut() else { return };
+    let Some(arcs) = slot.arcs.as_mut() else {
+        return;
+    };
     let key = (from as u32 as u64) | ((to as u32 as u64) << 32);
     if !arcs.seen.insert(key) {
         return;
@@ -427,7 +529,8 @@ impl ArcState {
     /// Has the arc `from -> to` been stored for this code object in this generation?
     #[cfg(all(Py_3_12, not(Py_3_14)))]
     pub fn has_arc(&self, from: i32, to: i32) -> bool {
-        self.seen.contains(&((from as u32 as u64) | ((to as u32 as u64) << 32)))
+        self.seen
+            .contains(&((from as u32 as u64) | ((to as u32 as u64) << 32)))
     }
 }
 
@@ -438,11 +541,20 @@ fn grow_arcs(arcs: &mut ArcState) -> bool {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     };
-    let Some(state) = guard.as_mut() else { return false };
+    let Some(state) = guard.as_mut() else {
+        return false;
+    };
     let context = state.context.clone();
-    let Some(writer) = state.writer.as_mut() else { return false };
+    let Some(writer) = state.writer.as_mut() else {
+        return false;
+    };
     let capacity = arcs.slot.capacity.saturating_mul(2).min(1 << 20);
-    match writer.register_arcs(&arcs.path, &context, arcs.first_line.max(0) as u32, capacity) {
+    match writer.register_arcs(
+        &arcs.path,
+        &context,
+        arcs.first_line.max(0) as u32,
+        capacity,
+    ) {
         Ok(slot) => {
             arcs.slot = slot;
             arcs.used = 0;
@@ -611,7 +723,9 @@ pub fn set_context(context: &str) -> bool {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     };
-    let Some(state) = guard.as_mut() else { return false };
+    let Some(state) = guard.as_mut() else {
+        return false;
+    };
     if state.context == context {
         return false;
     }

@@ -18,7 +18,13 @@ pub type RegionTuple = (String, String, u32, Vec<u32>);
 
 /// (possible arcs, executed arcs, exit counts by line, no-branch lines, (from, to, action,
 /// description) of each arc from a branch line).
-pub type BranchTuple = (Vec<(i32, i32)>, Vec<(i32, i32)>, Vec<(i32, u32)>, Vec<i32>, Vec<(i32, i32, String, String)>);
+pub type BranchTuple = (
+    Vec<(i32, i32)>,
+    Vec<(i32, i32)>,
+    Vec<(i32, u32)>,
+    Vec<i32>,
+    Vec<(i32, i32, String, String)>,
+);
 
 /// What a source file says, before any data: its statements, excluded lines, multi-line
 /// statements (each line of one mapped to its first line), function and class regions.
@@ -35,16 +41,46 @@ pub struct PyAnalysis {
 }
 
 pub fn regions_from(regions: Vec<RegionTuple>) -> Vec<Region> {
-    regions.into_iter().map(|(kind, name, start, lines)| Region { kind, name, start, lines: lines.into_iter().collect() }).collect()
+    regions
+        .into_iter()
+        .map(|(kind, name, start, lines)| Region {
+            kind,
+            name,
+            start,
+            lines: lines.into_iter().collect(),
+        })
+        .collect()
 }
 
 fn regions_to(regions: &[Region]) -> Vec<RegionTuple> {
-    regions.iter().map(|r| (r.kind.clone(), r.name.clone(), r.start, r.lines.iter().copied().collect())).collect()
+    regions
+        .iter()
+        .map(|r| {
+            (
+                r.kind.clone(),
+                r.name.clone(),
+                r.start,
+                r.lines.iter().copied().collect(),
+            )
+        })
+        .collect()
 }
 
 impl PyAnalysis {
-    pub fn from_core(result: ferrocov_core::analysis::FileAnalysis, regions: Vec<Region>, n_lines: u32, empty: bool) -> Self {
-        PyAnalysis { statements: result.statements, excluded: result.excluded, multiline: result.multiline, regions, n_lines, empty }
+    pub fn from_core(
+        result: ferrocov_core::analysis::FileAnalysis,
+        regions: Vec<Region>,
+        n_lines: u32,
+        empty: bool,
+    ) -> Self {
+        PyAnalysis {
+            statements: result.statements,
+            excluded: result.excluded,
+            multiline: result.multiline,
+            regions,
+            n_lines,
+            empty,
+        }
     }
 
     /// `line` as the data records it, on the first line of its statement.
@@ -77,7 +113,10 @@ impl PyAnalysis {
 
     /// The same analysis with other regions (3.10's, worked out from the syntax tree).
     fn with_regions(&self, regions: Vec<RegionTuple>) -> Self {
-        PyAnalysis { regions: regions_from(regions), ..self.clone() }
+        PyAnalysis {
+            regions: regions_from(regions),
+            ..self.clone()
+        }
     }
 
     #[getter]
@@ -112,14 +151,27 @@ impl PyAnalysis {
 
     /// Measured line numbers on the first lines of their statements.
     fn translate(&self, lines: Vec<u32>) -> BTreeSet<u32> {
-        lines.into_iter().map(|line| self.first_line(line)).collect()
+        lines
+            .into_iter()
+            .map(|line| self.first_line(line))
+            .collect()
     }
 
     /// For pickle (report workers send analyses to the reporting process).
     #[allow(clippy::type_complexity)]
     fn __reduce__<'py>(
         slf: &Bound<'py, Self>,
-    ) -> (Bound<'py, PyType>, (Vec<u32>, Vec<u32>, Vec<(u32, u32)>, Vec<RegionTuple>, u32, bool)) {
+    ) -> (
+        Bound<'py, PyType>,
+        (
+            Vec<u32>,
+            Vec<u32>,
+            Vec<(u32, u32)>,
+            Vec<RegionTuple>,
+            u32,
+            bool,
+        ),
+    ) {
         let this = slf.get();
         (
             slf.get_type(),
@@ -190,14 +242,25 @@ impl PyFileResult {
             .collect();
         let missing = analysis.statements.difference(&executed).copied().collect();
         let branches = match arcs {
-            Some(arcs) => Some(branch_facts(&arcs.inner, data, &path, &analysis.excluded, no_branch)),
-            None => branches.map(|(possible, executed, exit_counts, no_branch, descriptions)| Branches {
-                possible: possible.into_iter().collect(),
-                executed: executed.into_iter().collect(),
-                exit_counts: exit_counts.into_iter().collect(),
-                no_branch: no_branch.into_iter().collect(),
-                descriptions: descriptions.into_iter().map(|(a, b, action, missing)| ((a, b), (action, missing))).collect(),
-            }),
+            Some(arcs) => Some(branch_facts(
+                &arcs.inner,
+                data,
+                &path,
+                &analysis.excluded,
+                no_branch,
+            )),
+            None => branches.map(
+                |(possible, executed, exit_counts, no_branch, descriptions)| Branches {
+                    possible: possible.into_iter().collect(),
+                    executed: executed.into_iter().collect(),
+                    exit_counts: exit_counts.into_iter().collect(),
+                    no_branch: no_branch.into_iter().collect(),
+                    descriptions: descriptions
+                        .into_iter()
+                        .map(|(a, b, action, missing)| ((a, b), (action, missing)))
+                        .collect(),
+                },
+            ),
         };
         PyFileResult {
             inner: FileResult {
@@ -274,7 +337,13 @@ impl PyFileResult {
 
 /// A file's branch facts: its possible arcs, the measured ones translated as reports use them,
 /// exit counts, and what each arc from a branch line does and says when missed.
-fn branch_facts(arcs: &ArcAnalysis, data: &PyData, path: &str, excluded: &BTreeSet<u32>, no_branch: Vec<i32>) -> Branches {
+fn branch_facts(
+    arcs: &ArcAnalysis,
+    data: &PyData,
+    path: &str,
+    excluded: &BTreeSet<u32>,
+    no_branch: Vec<i32>,
+) -> Branches {
     let exit_counts = arcs.exit_counts(excluded);
     let descriptions = arcs
         .possible
@@ -329,7 +398,11 @@ impl PyArcAnalysis {
             inner.possible.iter().copied().collect(),
             inner.fixers.iter().map(|(k, v)| (*k, *v)).collect(),
             inner.old_fixers.iter().map(|(k, v)| (*k, *v)).collect(),
-            inner.fragments.iter().map(|(k, v)| (*k, v.clone())).collect(),
+            inner
+                .fragments
+                .iter()
+                .map(|(k, v)| (*k, v.clone()))
+                .collect(),
             inner.multiline.iter().map(|(k, v)| (*k, *v)).collect(),
         );
         (slf.get_type(), (state,))
@@ -374,12 +447,26 @@ impl PyArcAnalysis {
 /// this interpreter's version. None when ruff's parser does not read the text: the caller takes
 /// the interpreter's tree then.
 #[pyfunction]
-pub fn analyze_arcs(py: Python<'_>, text: &str, code_lines: Vec<u32>, analysis: &PyAnalysis) -> Option<PyArcAnalysis> {
+pub fn analyze_arcs(
+    py: Python<'_>,
+    text: &str,
+    code_lines: Vec<u32>,
+    analysis: &PyAnalysis,
+) -> Option<PyArcAnalysis> {
     let info = py.version_info();
-    let version = PythonVersion { major: info.major, minor: info.minor, micro: info.patch };
-    let code_lines = if analysis.empty { Vec::new() } else { code_lines };
+    let version = PythonVersion {
+        major: info.major,
+        minor: info.minor,
+        micro: info.patch,
+    };
+    let code_lines = if analysis.empty {
+        Vec::new()
+    } else {
+        code_lines
+    };
     let multiline = &analysis.multiline;
-    py.detach(|| arcs::analyze(text, &code_lines, multiline, version)).map(|inner| PyArcAnalysis { inner })
+    py.detach(|| arcs::analyze(text, &code_lines, multiline, version))
+        .map(|inner| PyArcAnalysis { inner })
 }
 
 /// The results the reports read, borrowed where they are.

@@ -22,7 +22,11 @@ use crate::recorder;
 #[cfg(not(Py_3_12))]
 extern "C" {
     // CPython 3.9-3.11 export this (Include/cpython/ceval.h): PyEval_SetTrace for any thread.
-    fn _PyEval_SetTrace(tstate: *mut ffi::PyThreadState, func: Option<ffi::Py_tracefunc>, arg: *mut ffi::PyObject) -> c_int;
+    fn _PyEval_SetTrace(
+        tstate: *mut ffi::PyThreadState,
+        func: Option<ffi::Py_tracefunc>,
+        arg: *mut ffi::PyObject,
+    ) -> c_int;
 }
 
 /// Opcodes the arc tracer looks at, from `dis.opmap` (0 when this version has none).
@@ -37,7 +41,12 @@ static BRANCH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::ne
 pub fn configure(py: Python<'_>, branch: bool) -> PyResult<()> {
     BRANCH.store(branch, Ordering::Relaxed);
     let opmap = py.import("opcode")?.getattr("opmap")?;
-    let get = |name: &str| -> u8 { opmap.get_item(name).and_then(|v| v.extract::<u8>()).unwrap_or(0) };
+    let get = |name: &str| -> u8 {
+        opmap
+            .get_item(name)
+            .and_then(|v| v.extract::<u8>())
+            .unwrap_or(0)
+    };
     OP_RESUME.store(get("RESUME"), Ordering::Relaxed);
     OP_YIELD_VALUE.store(get("YIELD_VALUE"), Ordering::Relaxed);
     OP_YIELD_FROM.store(get("YIELD_FROM"), Ordering::Relaxed);
@@ -100,7 +109,10 @@ unsafe fn is_real_call(code: Option<&[u8]>, frame: *mut ffi::PyFrameObject) -> b
     let resume = OP_RESUME.load(Ordering::Relaxed);
     if resume != 0 {
         // The current instruction is RESUME; its argument is 0 at the start of the code.
-        usize::try_from(lasti + 1).ok().and_then(|i| code.get(i)).is_none_or(|&arg| arg == 0)
+        usize::try_from(lasti + 1)
+            .ok()
+            .and_then(|i| code.get(i))
+            .is_none_or(|&arg| arg == 0)
     } else {
         lasti < 0
     }
@@ -111,7 +123,9 @@ unsafe fn is_real_return(code: Option<&[u8]>, frame: *mut ffi::PyFrameObject) ->
     let Some(code) = code else { return true };
     // SAFETY: as for last_instruction.
     let lasti = unsafe { last_instruction(frame) };
-    let Ok(lasti) = usize::try_from(lasti) else { return true };
+    let Ok(lasti) = usize::try_from(lasti) else {
+        return true;
+    };
     let resume = OP_RESUME.load(Ordering::Relaxed);
     if resume != 0 {
         if lasti + 2 == code.len() {
@@ -119,10 +133,14 @@ unsafe fn is_real_return(code: Option<&[u8]>, frame: *mut ffi::PyFrameObject) ->
         }
         // A yield is followed by the RESUME it continues at; 3.13 reports the RESUME itself
         // as the last instruction (python/cpython#113728).
-        code.get(lasti).is_none_or(|&op| op != resume) && code.get(lasti + 2).is_none_or(|&op| op != resume)
+        code.get(lasti).is_none_or(|&op| op != resume)
+            && code.get(lasti + 2).is_none_or(|&op| op != resume)
     } else {
-        let is_yield = code.get(lasti).is_some_and(|&op| op == OP_YIELD_VALUE.load(Ordering::Relaxed));
-        let is_yield_from = lasti + 2 < code.len() && code[lasti + 2] == OP_YIELD_FROM.load(Ordering::Relaxed);
+        let is_yield = code
+            .get(lasti)
+            .is_some_and(|&op| op == OP_YIELD_VALUE.load(Ordering::Relaxed));
+        let is_yield_from =
+            lasti + 2 < code.len() && code[lasti + 2] == OP_YIELD_FROM.load(Ordering::Relaxed);
         !(is_yield || is_yield_from)
     }
 }
@@ -163,7 +181,12 @@ unsafe fn dynamic_event(frame: *mut ffi::PyFrameObject, what: c_int) {
 }
 
 /// The arc tracer. Never raises: it always returns 0.
-unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObject, what: c_int, _arg: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn trace_arcs(
+    _obj: *mut ffi::PyObject,
+    frame: *mut ffi::PyFrameObject,
+    what: c_int,
+    _arg: *mut ffi::PyObject,
+) -> c_int {
     if crate::dynamic::ENABLED.load(Ordering::Relaxed) {
         // SAFETY: as this function's own caller guarantees.
         unsafe { dynamic_event(frame, what) };
@@ -176,7 +199,9 @@ unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFra
     let key = frame as usize;
     if what == ffi::PyTrace_RETURN {
         let last_line = STACK.with(|stack| match stack.try_borrow_mut() {
-            Ok(mut stack) if stack.last().is_some_and(|top| top.frame == key) => stack.pop().map(|top| top.last_line),
+            Ok(mut stack) if stack.last().is_some_and(|top| top.frame == key) => {
+                stack.pop().map(|top| top.last_line)
+            }
             _ => None,
         });
         let Some(last_line) = last_line else { return 0 };
@@ -209,7 +234,10 @@ unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFra
             };
             STACK.with(|stack| {
                 if let Ok(mut stack) = stack.try_borrow_mut() {
-                    stack.push(Running { frame: key, last_line });
+                    stack.push(Running {
+                        frame: key,
+                        last_line,
+                    });
                 }
             });
             return 0;
@@ -217,12 +245,17 @@ unsafe extern "C" fn trace_arcs(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFra
         let line = ffi::PyFrame_GetLineNumber(frame);
         recorder::record(value, line);
         let from = STACK.with(|stack| {
-            let Ok(mut stack) = stack.try_borrow_mut() else { return None };
+            let Ok(mut stack) = stack.try_borrow_mut() else {
+                return None;
+            };
             match stack.last_mut() {
                 Some(top) if top.frame == key => Some(std::mem::replace(&mut top.last_line, line)),
                 _ => {
                     // A frame that was running before measurement started: no arc into it.
-                    stack.push(Running { frame: key, last_line: line });
+                    stack.push(Running {
+                        frame: key,
+                        last_line: line,
+                    });
                     None
                 }
             }
@@ -322,7 +355,12 @@ unsafe fn stop_line_events(frame: *mut ffi::PyFrameObject) {
         // SAFETY: GIL held by the interpreter calling us.
         unsafe {
             let name = c"f_trace_lines";
-            if ffi::PyObject_SetAttrString(frame as *mut ffi::PyObject, name.as_ptr(), ffi::Py_False()) != 0 {
+            if ffi::PyObject_SetAttrString(
+                frame as *mut ffi::PyObject,
+                name.as_ptr(),
+                ffi::Py_False(),
+            ) != 0
+            {
                 ffi::PyErr_Clear();
             }
         }
@@ -330,19 +368,28 @@ unsafe fn stop_line_events(frame: *mut ffi::PyFrameObject) {
 }
 
 /// The trace function. Never raises: it always returns 0.
-unsafe extern "C" fn trace(_obj: *mut ffi::PyObject, frame: *mut ffi::PyFrameObject, what: c_int, _arg: *mut ffi::PyObject) -> c_int {
+unsafe extern "C" fn trace(
+    _obj: *mut ffi::PyObject,
+    frame: *mut ffi::PyFrameObject,
+    what: c_int,
+    _arg: *mut ffi::PyObject,
+) -> c_int {
     if crate::dynamic::ENABLED.load(Ordering::Relaxed) {
         // SAFETY: as this function's own caller guarantees.
         unsafe { dynamic_event(frame, what) };
     }
-    if (what != ffi::PyTrace_LINE && what != ffi::PyTrace_CALL) || recorder::PAUSED.load(std::sync::atomic::Ordering::Relaxed) {
+    if (what != ffi::PyTrace_LINE && what != ffi::PyTrace_CALL)
+        || recorder::PAUSED.load(std::sync::atomic::Ordering::Relaxed)
+    {
         return 0;
     }
     // SAFETY: the interpreter calls us with the GIL held and a live frame.
     unsafe {
         let value = frame_value(frame);
         if what == ffi::PyTrace_LINE {
-            if value == recorder::not_measured() || recorder::record(value, ffi::PyFrame_GetLineNumber(frame)) {
+            if value == recorder::not_measured()
+                || recorder::record(value, ffi::PyFrame_GetLineNumber(frame))
+            {
                 // Every line of this code has now been seen: this frame needs no more events.
                 stop_line_events(frame);
             }
@@ -365,7 +412,12 @@ pub struct TraceHook;
 
 #[pymethods]
 impl TraceHook {
-    fn __call__(slf: &Bound<'_, Self>, frame: &Bound<'_, PyAny>, event: &str, arg: &Bound<'_, PyAny>) -> Py<PyAny> {
+    fn __call__(
+        slf: &Bound<'_, Self>,
+        frame: &Bound<'_, PyAny>,
+        event: &str,
+        arg: &Bound<'_, PyAny>,
+    ) -> Py<PyAny> {
         if !ACTIVE.load(Ordering::Relaxed) {
             // Measurement has stopped: leave whatever tracer the program has alone.
             return slf.py().None();
@@ -379,7 +431,14 @@ impl TraceHook {
         };
         if what >= 0 && frame.is_instance_of::<pyo3::types::PyFrame>() {
             // SAFETY: GIL held; `frame` is a live frame object; the trace functions never raise.
-            unsafe { tracer()(slf.as_ptr(), frame.as_ptr() as *mut ffi::PyFrameObject, what, arg.as_ptr()) };
+            unsafe {
+                tracer()(
+                    slf.as_ptr(),
+                    frame.as_ptr() as *mut ffi::PyFrameObject,
+                    what,
+                    arg.as_ptr(),
+                )
+            };
         }
         if what == ffi::PyTrace_CALL {
             // New trace functions take effect at call events: back to the C function.
@@ -409,7 +468,8 @@ pub fn create_hook(py: Python<'_>) -> PyResult<()> {
 fn hook_pointer() -> *mut ffi::PyObject {
     // SAFETY: only called with the GIL held (from the interpreter or our bindings).
     let py = unsafe { Python::assume_attached() };
-    HOOK.get(py).map_or(std::ptr::null_mut(), |hook| hook.as_ptr())
+    HOOK.get(py)
+        .map_or(std::ptr::null_mut(), |hook| hook.as_ptr())
 }
 
 /// Install the trace function in the calling thread.
@@ -426,7 +486,14 @@ pub fn replay_call(frame: &Bound<'_, PyAny>) {
         return;
     }
     // SAFETY: a live frame object of this thread, the GIL held; the trace function never fails.
-    unsafe { tracer()(hook_pointer(), frame.as_ptr() as *mut ffi::PyFrameObject, ffi::PyTrace_CALL, std::ptr::null_mut()) };
+    unsafe {
+        tracer()(
+            hook_pointer(),
+            frame.as_ptr() as *mut ffi::PyFrameObject,
+            ffi::PyTrace_CALL,
+            std::ptr::null_mut(),
+        )
+    };
 }
 
 /// Install the trace function in every thread of the interpreter that exists now.

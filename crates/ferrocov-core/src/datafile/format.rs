@@ -92,12 +92,18 @@ pub fn align8(n: usize) -> usize {
 /// The checksum of a header: every field but the magic (written last) and the state (which
 /// changes at a clean close).
 pub fn header_checksum(header: &[u8]) -> u32 {
-    crc32(&[&header[OFFSET_VERSION..OFFSET_STATE], &header[OFFSET_NONCE..OFFSET_HEADER_CHECKSUM]])
+    crc32(&[
+        &header[OFFSET_VERSION..OFFSET_STATE],
+        &header[OFFSET_NONCE..OFFSET_HEADER_CHECKSUM],
+    ])
 }
 
 /// The checksum of a record: its fixed fields after the tag, and its names.
 pub fn record_checksum(record: &[u8], names_end: usize) -> u32 {
-    crc32(&[&record[4..OFFSET_RECORD_CHECKSUM], &record[OFFSET_RECORD_CHECKSUM + 4..names_end]])
+    crc32(&[
+        &record[4..OFFSET_RECORD_CHECKSUM],
+        &record[OFFSET_RECORD_CHECKSUM + 4..names_end],
+    ])
 }
 
 /// Can `line` be stored in an arc cell?
@@ -155,7 +161,17 @@ mod tests {
     #[test]
     fn arcs_round_trip_at_the_limits() {
         let max = MAX_LINE as i32;
-        for arc in [(-1, 1), (1, 2), (2, -1), (max, -max), (-max, max), (17, 17), (0, 5), (5, 0), (0, 0)] {
+        for arc in [
+            (-1, 1),
+            (1, 2),
+            (2, -1),
+            (max, -max),
+            (-max, max),
+            (17, 17),
+            (0, 5),
+            (5, 0),
+            (0, 0),
+        ] {
             assert_eq!(decode_arc(encode_arc(arc.0, arc.1)), Some(arc), "{arc:?}");
             assert_ne!(encode_arc(arc.0, arc.1), 0);
         }
@@ -176,7 +192,10 @@ mod tests {
                     changed[position] = value;
                     let changed = u64::from_le_bytes(changed);
                     // Either it reads as damage, or (from an empty cell) it is still not an arc.
-                    assert!(changed != 0 && decode_arc(changed).is_none(), "{cell:#x} -> {changed:#x}");
+                    assert!(
+                        changed != 0 && decode_arc(changed).is_none(),
+                        "{cell:#x} -> {changed:#x}"
+                    );
                 }
             }
         }

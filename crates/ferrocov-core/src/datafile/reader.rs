@@ -50,7 +50,10 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
         if bytes.iter().all(|&b| b == 0) {
             return Err(Unreadable::NeverStarted);
         }
-        return Err(Unreadable::Foreign(format!("too short for a header ({} bytes)", bytes.len())));
+        return Err(Unreadable::Foreign(format!(
+            "too short for a header ({} bytes)",
+            bytes.len()
+        )));
     }
     let header = &bytes[..HEADER_LEN];
     if header.iter().all(|&b| b == 0) {
@@ -61,7 +64,9 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
     let mut damage = Vec::new();
     if &header[..8] != MAGIC {
         if !(header_intact && version == FORMAT_VERSION) {
-            return Err(Unreadable::Foreign("not a ferrocov data file (bad magic)".to_string()));
+            return Err(Unreadable::Foreign(
+                "not a ferrocov data file (bad magic)".to_string(),
+            ));
         }
         damage.push("its magic number is damaged".to_string());
     }
@@ -83,14 +88,23 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
     if header_intact {
         let capacity = read_u64(header, OFFSET_CAPACITY);
         if (bytes.len() as u64) < capacity {
-            damage.push(format!("it is truncated: {} of its {capacity} bytes are there", bytes.len()));
+            damage.push(format!(
+                "it is truncated: {} of its {capacity} bytes are there",
+                bytes.len()
+            ));
         } else if (bytes.len() as u64) > capacity {
-            damage.push(format!("it is longer ({} bytes) than its header says ({capacity})", bytes.len()));
+            damage.push(format!(
+                "it is longer ({} bytes) than its header says ({capacity})",
+                bytes.len()
+            ));
             limit = capacity as usize;
         }
     }
     let mut contents = FileContents {
-        process: Some(ProcessId { pid: read_u32(header, OFFSET_PID), nonce: read_u64(header, OFFSET_NONCE) }),
+        process: Some(ProcessId {
+            pid: read_u32(header, OFFSET_PID),
+            nonce: read_u64(header, OFFSET_NONCE),
+        }),
         parent_pid: read_u32(header, OFFSET_PARENT_PID),
         segment: read_u32(header, OFFSET_SEGMENT),
         ending,
@@ -122,32 +136,53 @@ fn record_at(bytes: &[u8], offset: usize) -> Result<Record<'_>, String> {
         return Err(format!("unknown record tag {tag:#x}"));
     }
     let record_len = read_u32(bytes, offset + 4) as usize;
-    if record_len < RECORD_HEADER_LEN || !record_len.is_multiple_of(8) || record_len > bytes.len() - offset {
+    if record_len < RECORD_HEADER_LEN
+        || !record_len.is_multiple_of(8)
+        || record_len > bytes.len() - offset
+    {
         return Err(format!("bad record length {record_len}"));
     }
     let record = &bytes[offset..offset + record_len];
     let path_len = read_u32(record, 16) as usize;
     let context_len = read_u32(record, 20) as usize;
-    let names_end = RECORD_HEADER_LEN.checked_add(path_len).and_then(|n| n.checked_add(context_len));
+    let names_end = RECORD_HEADER_LEN
+        .checked_add(path_len)
+        .and_then(|n| n.checked_add(context_len));
     let Some(names_end) = names_end.filter(|&end| end <= record_len) else {
         return Err("its names exceed the record".to_string());
     };
     if read_u32(record, OFFSET_RECORD_CHECKSUM) != record_checksum(record, names_end) {
         return Err("checksum mismatch".to_string());
     }
-    let path = std::str::from_utf8(&record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len]).map_err(|_| "path is not UTF-8".to_string())?;
-    let context = std::str::from_utf8(&record[RECORD_HEADER_LEN + path_len..names_end]).map_err(|_| "context is not UTF-8".to_string())?;
+    let path = std::str::from_utf8(&record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len])
+        .map_err(|_| "path is not UTF-8".to_string())?;
+    let context = std::str::from_utf8(&record[RECORD_HEADER_LEN + path_len..names_end])
+        .map_err(|_| "context is not UTF-8".to_string())?;
     let first_line = read_u32(record, 8);
     let count = read_u32(record, 12) as usize;
     let payload_offset = align8(names_end);
     let cell_size = if tag == TAG_LINES { 2 } else { 8 };
-    if count.checked_mul(cell_size).and_then(|n| n.checked_add(payload_offset)).is_none_or(|end| end > record_len) {
+    if count
+        .checked_mul(cell_size)
+        .and_then(|n| n.checked_add(payload_offset))
+        .is_none_or(|end| end > record_len)
+    {
         return Err("its cells exceed the record".to_string());
     }
     if tag == TAG_LINES && (first_line as u64 + count as u64) > MAX_LINE as u64 + 1 {
-        return Err(format!("absurd line numbers (from {first_line}, {count} lines)"));
+        return Err(format!(
+            "absurd line numbers (from {first_line}, {count} lines)"
+        ));
     }
-    Ok(Record { tag, bytes: record, path, context, first_line, count, payload_offset })
+    Ok(Record {
+        tag,
+        bytes: record,
+        path,
+        context,
+        first_line,
+        count,
+        payload_offset,
+    })
 }
 
 /// The next offset from `start` (8-aligned) where an intact record begins.
@@ -169,9 +204,15 @@ fn read_records(bytes: &[u8], data: &mut CoverageData, damage: &mut Vec<String>)
         if read_u32(bytes, offset) == 0 {
             // The end of what was published. A record being written when the process died may
             // follow (a torn tail, not damage); an intact record after it means damage.
-            let next = bytes[offset..].chunks(8).position(|word| word.iter().any(|&b| b != 0));
-            let Some(next) = next.and_then(|words| resync(bytes, offset + 8 * words)) else { return };
-            damage.push(format!("records after an empty slot at offset {offset}: read from offset {next} on"));
+            let next = bytes[offset..]
+                .chunks(8)
+                .position(|word| word.iter().any(|&b| b != 0));
+            let Some(next) = next.and_then(|words| resync(bytes, offset + 8 * words)) else {
+                return;
+            };
+            damage.push(format!(
+                "records after an empty slot at offset {offset}: read from offset {next} on"
+            ));
             offset = next;
             continue;
         }
@@ -180,21 +221,28 @@ fn read_records(bytes: &[u8], data: &mut CoverageData, damage: &mut Vec<String>)
                 read_payload(&record, offset, data, damage);
                 offset += record.bytes.len();
             }
-            Err(problem) => match resync(bytes, offset + 8) {
-                Some(next) => {
-                    damage.push(format!("damaged record at offset {offset} ({problem}); read on from offset {next}"));
-                    offset = next;
+            Err(problem) => {
+                match resync(bytes, offset + 8) {
+                    Some(next) => {
+                        damage.push(format!("damaged record at offset {offset} ({problem}); read on from offset {next}"));
+                        offset = next;
+                    }
+                    None => {
+                        damage.push(format!("damaged record at offset {offset} ({problem}); nothing readable after it"));
+                        return;
+                    }
                 }
-                None => {
-                    damage.push(format!("damaged record at offset {offset} ({problem}); nothing readable after it"));
-                    return;
-                }
-            },
+            }
         }
     }
 }
 
-fn read_payload(record: &Record<'_>, offset: usize, data: &mut CoverageData, damage: &mut Vec<String>) {
+fn read_payload(
+    record: &Record<'_>,
+    offset: usize,
+    data: &mut CoverageData,
+    damage: &mut Vec<String>,
+) {
     let cells = &record.bytes[record.payload_offset..];
     let mut bad = 0usize;
     if record.tag == TAG_LINES {
@@ -222,6 +270,9 @@ fn read_payload(record: &Record<'_>, offset: usize, data: &mut CoverageData, dam
         data.add_context_arcs(record.path, record.context, arcs);
     }
     if bad > 0 {
-        damage.push(format!("{bad} damaged cell(s) in the record at offset {offset} ({}) were skipped", record.path));
+        damage.push(format!(
+            "{bad} damaged cell(s) in the record at offset {offset} ({}) were skipped",
+            record.path
+        ));
     }
 }

@@ -6,8 +6,12 @@ use super::*;
 
 fn write_sample(dir: &Path) -> PathBuf {
     let mut writer = Writer::create(dir, ProcessId { pid: 42, nonce: 7 }, 1).expect("create");
-    let slot = writer.register_lines("/src/a.py", "", 3, 4).expect("register");
-    let other = writer.register_lines("/src/a.py", "test|run", 3, 4).expect("register");
+    let slot = writer
+        .register_lines("/src/a.py", "", 3, 4)
+        .expect("register");
+    let other = writer
+        .register_lines("/src/a.py", "test|run", 3, 4)
+        .expect("register");
     // SAFETY: the slots are live.
     unsafe {
         other.hit(3);
@@ -28,8 +32,14 @@ fn round_trip() {
     let contents = parse(&bytes).expect("parse");
     assert_eq!(contents.process, Some(ProcessId { pid: 42, nonce: 7 }));
     assert!(!contents.closed_cleanly());
-    assert_eq!(contents.data.lines("/src/a.py"), Some(BTreeSet::from([3, 5, 6])));
-    assert_eq!(contents.data.files["/src/a.py"]["test|run"], BTreeSet::from([6]));
+    assert_eq!(
+        contents.data.lines("/src/a.py"),
+        Some(BTreeSet::from([3, 5, 6]))
+    );
+    assert_eq!(
+        contents.data.files["/src/a.py"]["test|run"],
+        BTreeSet::from([6])
+    );
     assert!(contents.damage.is_empty(), "{:?}", contents.damage);
 }
 
@@ -41,9 +51,17 @@ fn the_first_segment_is_small_and_fully_allocated() {
     assert_eq!(metadata.len(), 32 << 10);
     use std::os::unix::fs::MetadataExt;
     // posix_fallocate reserved every block: the file is not sparse.
-    assert!(metadata.blocks() * 512 >= metadata.len(), "{} blocks", metadata.blocks());
+    assert!(
+        metadata.blocks() * 512 >= metadata.len(),
+        "{} blocks",
+        metadata.blocks()
+    );
     // Nothing but the segment is left in the directory (no file being created).
-    let names: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
     assert_eq!(names.len(), 1, "{names:?}");
 }
 
@@ -81,7 +99,10 @@ impl ChildWriter {
         drop(ready_write);
         let mut byte = [0u8; 1];
         std::io::Read::read_exact(&mut ready_read, &mut byte).expect("child ready");
-        ChildWriter { pid: pid as u32, release: go_write }
+        ChildWriter {
+            pid: pid as u32,
+            release: go_write,
+        }
     }
 
     /// Let the child exit, and reap it.
@@ -100,14 +121,24 @@ fn pipe() -> (std::fs::File, std::fs::File) {
     // SAFETY: pipe writes two descriptors into the array, which we then own.
     assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
     // SAFETY: both descriptors were just created and are owned by nothing else.
-    unsafe { (std::fs::File::from_raw_fd(fds[0]), std::fs::File::from_raw_fd(fds[1])) }
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(fds[0]),
+            std::fs::File::from_raw_fd(fds[1]),
+        )
+    }
 }
 
 #[test]
 fn the_lock_tells_a_live_writer_from_a_finished_one() {
     let dir = tempfile::tempdir().expect("tempdir");
     let child = ChildWriter::start(dir.path());
-    let path = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.path()).next().expect("a file");
+    let path = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .expect("a file");
     assert_eq!(pid_from_name(&path), Some(child.pid));
     let file = std::fs::File::open(&path).expect("open");
     assert_eq!(lock_state(&file), LockState::Live);
@@ -115,7 +146,10 @@ fn the_lock_tells_a_live_writer_from_a_finished_one() {
     assert_eq!(lock_state(&file), LockState::Free);
     // Its own files never count as live to the process that writes them.
     let writer = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
-    assert_eq!(lock_state(&std::fs::File::open(writer.path()).expect("open")), LockState::Free);
+    assert_eq!(
+        lock_state(&std::fs::File::open(writer.path()).expect("open")),
+        LockState::Free
+    );
 }
 
 #[test]
@@ -130,7 +164,14 @@ fn closing_is_recorded() {
 
 #[test]
 fn every_ending_reads_back_and_no_other_word_does() {
-    let endings = [Ending::Open, Ending::Closed, Ending::Exit(0), Ending::Exit(255), Ending::Signal(9), Ending::Signal(11)];
+    let endings = [
+        Ending::Open,
+        Ending::Closed,
+        Ending::Exit(0),
+        Ending::Exit(255),
+        Ending::Signal(9),
+        Ending::Signal(11),
+    ];
     for ending in endings {
         assert_eq!(Ending::from_state(ending.state()), Some(ending));
     }
@@ -141,7 +182,11 @@ fn every_ending_reads_back_and_no_other_word_does() {
             for value in 1..=255u8 {
                 let mut word = ending.state().to_le_bytes();
                 word[byte] ^= value;
-                assert_eq!(Ending::from_state(u32::from_le_bytes(word)), None, "{ending:?} {word:?}");
+                assert_eq!(
+                    Ending::from_state(u32::from_le_bytes(word)),
+                    None,
+                    "{ending:?} {word:?}"
+                );
             }
         }
     }
@@ -154,7 +199,10 @@ fn an_ending_in_the_first_segment_is_read() {
     let mut writer = Writer::create(dir.path(), ProcessId { pid: 4, nonce: 4 }, 0).expect("create");
     let cell = writer.ending_cell().expect("a first segment");
     // SAFETY: the mapping lives as long as the writer, which outlives this use.
-    unsafe { &*cell }.store(Ending::Signal(15).state(), std::sync::atomic::Ordering::Release);
+    unsafe { &*cell }.store(
+        Ending::Signal(15).state(),
+        std::sync::atomic::Ordering::Release,
+    );
     let contents = parse(&std::fs::read(writer.path()).expect("read")).expect("parse");
     assert_eq!(contents.ending, Ending::Signal(15));
     assert!(!contents.closed_cleanly());
@@ -169,12 +217,18 @@ fn segments_grow_and_each_is_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut writer = Writer::create(dir.path(), ProcessId { pid: 3, nonce: 3 }, 0).expect("create");
     for index in 0..400u32 {
-        let slot = writer.register_lines(&format!("/src/m{index}.py"), "", 1, 200).expect("register");
+        let slot = writer
+            .register_lines(&format!("/src/m{index}.py"), "", 1, 200)
+            .expect("register");
         // SAFETY: the slot is live.
         unsafe { slot.hit(index % 200) };
     }
     std::mem::forget(writer);
-    let mut files: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
     assert!(files.len() >= 3, "{files:?}");
     let mut seen = 0;
@@ -190,7 +244,9 @@ fn segments_grow_and_each_is_read() {
 fn absurd_line_numbers_are_not_recorded_or_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut writer = Writer::create(dir.path(), ProcessId { pid: 1, nonce: 1 }, 0).expect("create");
-    let slot = writer.register_lines("/big.py", "", u32::MAX - 2, 5).expect("register");
+    let slot = writer
+        .register_lines("/big.py", "", u32::MAX - 2, 5)
+        .expect("register");
     // SAFETY: an empty slot ignores every hit.
     unsafe { slot.hit(1) };
     let path = writer.path();
@@ -206,17 +262,29 @@ fn unpublished_record_is_not_read() {
     let mut bytes = std::fs::read(path).expect("read");
     let first_record_len = read_u32(&bytes, HEADER_LEN + 4) as usize;
     // The second record was being written when the process died: its tag is still zero.
-    bytes[HEADER_LEN + first_record_len..HEADER_LEN + first_record_len + 4].copy_from_slice(&[0, 0, 0, 0]);
+    bytes[HEADER_LEN + first_record_len..HEADER_LEN + first_record_len + 4]
+        .copy_from_slice(&[0, 0, 0, 0]);
     let contents = parse(&bytes).expect("parse");
-    assert_eq!(contents.data.lines("/src/a.py"), Some(BTreeSet::from([3, 5])));
-    assert!(contents.damage.is_empty(), "a torn tail is not damage: {:?}", contents.damage);
+    assert_eq!(
+        contents.data.lines("/src/a.py"),
+        Some(BTreeSet::from([3, 5]))
+    );
+    assert!(
+        contents.damage.is_empty(),
+        "a torn tail is not damage: {:?}",
+        contents.damage
+    );
 }
 
 #[test]
 fn arcs_round_trip() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut writer = Writer::create_with_flags(dir.path(), ProcessId { pid: 5, nonce: 1 }, 1, FLAG_BRANCH).expect("create");
-    let slot = writer.register_arcs("/src/b.py", "", 1, 4).expect("register");
+    let mut writer =
+        Writer::create_with_flags(dir.path(), ProcessId { pid: 5, nonce: 1 }, 1, FLAG_BRANCH)
+            .expect("create");
+    let slot = writer
+        .register_arcs("/src/b.py", "", 1, 4)
+        .expect("register");
     // SAFETY: the slot is live; indexes are below its capacity.
     unsafe {
         slot.store(0, (-1, 1));
@@ -229,8 +297,14 @@ fn arcs_round_trip() {
     std::mem::forget(writer);
     let contents = parse(&std::fs::read(path).expect("read")).expect("parse");
     assert!(contents.branch && contents.data.has_arcs);
-    assert_eq!(contents.data.file_arcs("/src/b.py"), BTreeSet::from([(-1, 1), (1, 2), (2, -1)]));
-    assert_eq!(contents.data.lines("/src/b.py"), Some(BTreeSet::from([1, 2])));
+    assert_eq!(
+        contents.data.file_arcs("/src/b.py"),
+        BTreeSet::from([(-1, 1), (1, 2), (2, -1)])
+    );
+    assert_eq!(
+        contents.data.lines("/src/b.py"),
+        Some(BTreeSet::from([1, 2]))
+    );
     assert!(contents.damage.is_empty());
 }
 
@@ -249,14 +323,28 @@ fn a_crafted_first_line_is_damage_not_a_huge_allocation() {
     // Rewrite the first record's first line as 2^30 and fix its checksum, as a crafted file would.
     let record = HEADER_LEN;
     bytes[record + 8..record + 12].copy_from_slice(&(1u32 << 30).to_le_bytes());
-    let names_end = RECORD_HEADER_LEN + read_u32(&bytes, record + 16) as usize + read_u32(&bytes, record + 20) as usize;
+    let names_end = RECORD_HEADER_LEN
+        + read_u32(&bytes, record + 16) as usize
+        + read_u32(&bytes, record + 20) as usize;
     let checksum = record_checksum(&bytes[record..], names_end);
     bytes[record + 24..record + 28].copy_from_slice(&checksum.to_le_bytes());
     let contents = parse(&bytes).expect("parse");
-    assert!(contents.damage.iter().any(|d| d.contains("absurd line numbers")), "{:?}", contents.damage);
+    assert!(
+        contents
+            .damage
+            .iter()
+            .any(|d| d.contains("absurd line numbers")),
+        "{:?}",
+        contents.damage
+    );
     // The next record is still read.
-    assert_eq!(contents.data.files["/src/a.py"]["test|run"], BTreeSet::from([6]));
-    assert!(contents.data.files["/src/a.py"].get("").is_none_or(|lines| lines.is_empty()));
+    assert_eq!(
+        contents.data.files["/src/a.py"]["test|run"],
+        BTreeSet::from([6])
+    );
+    assert!(contents.data.files["/src/a.py"]
+        .get("")
+        .is_none_or(|lines| lines.is_empty()));
 }
 
 #[test]
@@ -265,5 +353,9 @@ fn truncation_is_named() {
     let path = write_sample(dir.path());
     let bytes = std::fs::read(path).expect("read");
     let contents = parse(&bytes[..bytes.len() / 2]).expect("parse");
-    assert!(contents.damage.iter().any(|d| d.contains("truncated")), "{:?}", contents.damage);
+    assert!(
+        contents.damage.iter().any(|d| d.contains("truncated")),
+        "{:?}",
+        contents.damage
+    );
 }

@@ -39,7 +39,11 @@ pub struct HitSlot {
 impl HitSlot {
     /// A slot with no cells: every hit is ignored.
     pub fn empty() -> HitSlot {
-        HitSlot { cells: std::ptr::null_mut(), first_line: 0, n_lines: 0 }
+        HitSlot {
+            cells: std::ptr::null_mut(),
+            first_line: 0,
+            n_lines: 0,
+        }
     }
 
     /// Record that line `first_line + index` ran (an index out of range is ignored).
@@ -110,7 +114,12 @@ impl Writer {
     }
 
     /// Like [`Writer::create`], with header flags ([`FLAG_BRANCH`]).
-    pub fn create_with_flags(directory: &Path, process: ProcessId, parent_pid: u32, flags: u32) -> Result<Writer> {
+    pub fn create_with_flags(
+        directory: &Path,
+        process: ProcessId,
+        parent_pid: u32,
+        flags: u32,
+    ) -> Result<Writer> {
         std::fs::create_dir_all(directory).map_err(|e| Error::io(directory, e))?;
         let host = hostname();
         let stem = format!("{host}.{}.{:016x}", process.pid, process.nonce);
@@ -120,7 +129,10 @@ impl Writer {
             process,
             parent_pid,
             flags,
-            started: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_micros() as u64).unwrap_or(0),
+            started: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_micros() as u64)
+                .unwrap_or(0),
             segments: Vec::new(),
         };
         writer.add_segment(0)?;
@@ -133,16 +145,22 @@ impl Writer {
     }
 
     fn segment_path(&self, index: usize) -> PathBuf {
-        self.directory.join(format!("{}.{index}.{EXTENSION}", self.stem))
+        self.directory
+            .join(format!("{}.{index}.{EXTENSION}", self.stem))
     }
 
     fn add_segment(&mut self, minimum: usize) -> Result<()> {
         let index = self.segments.len();
         let previous = self.segments.last().map_or(0, |s| s.map.len() * 2);
-        let len = previous.clamp(FIRST_SEGMENT_LEN, MAX_SEGMENT_LEN).max(align8(minimum + HEADER_LEN));
+        let len = previous
+            .clamp(FIRST_SEGMENT_LEN, MAX_SEGMENT_LEN)
+            .max(align8(minimum + HEADER_LEN));
         let path = self.segment_path(index);
         check_file_size_limit(&path, len)?;
-        let creating = self.directory.join(format!(".{}.{index}.{EXTENSION}{CREATING_SUFFIX}", self.stem));
+        let creating = self.directory.join(format!(
+            ".{}.{index}.{EXTENSION}{CREATING_SUFFIX}",
+            self.stem
+        ));
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -153,7 +171,11 @@ impl Writer {
         let result = self.set_up(&file, &creating, &path, index, len);
         match result {
             Ok(map) => {
-                self.segments.push(Segment { map, cursor: HEADER_LEN, file: Some(file) });
+                self.segments.push(Segment {
+                    map,
+                    cursor: HEADER_LEN,
+                    file: Some(file),
+                });
                 Ok(())
             }
             Err(error) => {
@@ -165,7 +187,14 @@ impl Writer {
 
     /// Lock, reserve, map and fill in the header of a segment being created, then give it its
     /// real name.
-    fn set_up(&self, file: &File, creating: &Path, path: &Path, index: usize, len: usize) -> Result<MmapMut> {
+    fn set_up(
+        &self,
+        file: &File,
+        creating: &Path,
+        path: &Path,
+        index: usize,
+        len: usize,
+    ) -> Result<MmapMut> {
         // A filesystem without locks still records: readers then cannot tell live files.
         let _ = super::lock_for_writing(file);
         let fd = file.as_raw_fd();
@@ -179,20 +208,26 @@ impl Writer {
         // allocated on disk, and it is never truncated while mapped; other processes only read it.
         let mut map = unsafe { MmapMut::map_mut(file) }.map_err(|e| Error::io(path, e))?;
         if map.len() != len {
-            return Err(Error::Data { path: path.to_path_buf(), message: format!("mapped {} bytes, expected {len}", map.len()) });
+            return Err(Error::Data {
+                path: path.to_path_buf(),
+                message: format!("mapped {} bytes, expected {len}", map.len()),
+            });
         }
         let header = &mut map[..HEADER_LEN];
         header[OFFSET_VERSION..OFFSET_VERSION + 4].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-        header[OFFSET_HEADER_LEN..OFFSET_HEADER_LEN + 4].copy_from_slice(&(HEADER_LEN as u32).to_le_bytes());
+        header[OFFSET_HEADER_LEN..OFFSET_HEADER_LEN + 4]
+            .copy_from_slice(&(HEADER_LEN as u32).to_le_bytes());
         header[OFFSET_PID..OFFSET_PID + 4].copy_from_slice(&self.process.pid.to_le_bytes());
         header[OFFSET_NONCE..OFFSET_NONCE + 8].copy_from_slice(&self.process.nonce.to_le_bytes());
         header[OFFSET_SEGMENT..OFFSET_SEGMENT + 4].copy_from_slice(&(index as u32).to_le_bytes());
-        header[OFFSET_PARENT_PID..OFFSET_PARENT_PID + 4].copy_from_slice(&self.parent_pid.to_le_bytes());
+        header[OFFSET_PARENT_PID..OFFSET_PARENT_PID + 4]
+            .copy_from_slice(&self.parent_pid.to_le_bytes());
         header[OFFSET_CAPACITY..OFFSET_CAPACITY + 8].copy_from_slice(&(len as u64).to_le_bytes());
         header[OFFSET_FLAGS..OFFSET_FLAGS + 4].copy_from_slice(&self.flags.to_le_bytes());
         header[OFFSET_STARTED..OFFSET_STARTED + 8].copy_from_slice(&self.started.to_le_bytes());
         let checksum = header_checksum(header);
-        header[OFFSET_HEADER_CHECKSUM..OFFSET_HEADER_CHECKSUM + 4].copy_from_slice(&checksum.to_le_bytes());
+        header[OFFSET_HEADER_CHECKSUM..OFFSET_HEADER_CHECKSUM + 4]
+            .copy_from_slice(&checksum.to_le_bytes());
         std::sync::atomic::fence(Ordering::Release);
         header[..8].copy_from_slice(MAGIC);
         std::fs::rename(creating, path).map_err(|e| Error::io(path, e))?;
@@ -217,13 +252,24 @@ impl Writer {
     /// Append and publish a record: the header (`count` in the field after the first line),
     /// the path and context names, and `payload_len` zeroed bytes after them (8-aligned).
     /// Returns a pointer to the payload, inside a mapping that is never unmapped.
-    fn append_record(&mut self, tag: u32, path: &str, context: &str, first_line: u32, count: u32, payload_len: usize) -> Result<*mut u8> {
+    fn append_record(
+        &mut self,
+        tag: u32,
+        path: &str,
+        context: &str,
+        first_line: u32,
+        count: u32,
+        payload_len: usize,
+    ) -> Result<*mut u8> {
         let (path_len, context_len) = (path.len(), context.len());
         let names_end = RECORD_HEADER_LEN + path_len + context_len;
         let payload_offset = align8(names_end);
         let record_len = align8(payload_offset + payload_len);
         if record_len > u32::MAX as usize {
-            return Err(Error::Data { path: PathBuf::from(path), message: "record too large".to_string() });
+            return Err(Error::Data {
+                path: PathBuf::from(path),
+                message: "record too large".to_string(),
+            });
         }
         let (index, offset) = self.allocate(record_len)?;
         let map = &mut self.segments[index].map;
@@ -236,7 +282,8 @@ impl Writer {
         record[RECORD_HEADER_LEN..RECORD_HEADER_LEN + path_len].copy_from_slice(path.as_bytes());
         record[RECORD_HEADER_LEN + path_len..names_end].copy_from_slice(context.as_bytes());
         let checksum = record_checksum(record, names_end);
-        record[OFFSET_RECORD_CHECKSUM..OFFSET_RECORD_CHECKSUM + 4].copy_from_slice(&checksum.to_le_bytes());
+        record[OFFSET_RECORD_CHECKSUM..OFFSET_RECORD_CHECKSUM + 4]
+            .copy_from_slice(&checksum.to_le_bytes());
         publish(record, tag);
         // SAFETY: `payload_offset + payload_len <= record_len`, inside the mapping, which lives
         // as long as the writer; the writer is leaked rather than dropped while slots are used.
@@ -246,18 +293,54 @@ impl Writer {
     /// Append a record for a code object of `path` spanning `n_lines` lines from `first_line`,
     /// run in `context` ("" for the default), and return the slot the tracer writes hits into.
     /// Code beyond [`MAX_LINE`] gets an empty slot (nothing recorded, nothing written).
-    pub fn register_lines(&mut self, path: &str, context: &str, first_line: u32, n_lines: u32) -> Result<HitSlot> {
-        if first_line.checked_add(n_lines).is_none_or(|end| end > MAX_LINE + 1) {
+    pub fn register_lines(
+        &mut self,
+        path: &str,
+        context: &str,
+        first_line: u32,
+        n_lines: u32,
+    ) -> Result<HitSlot> {
+        if first_line
+            .checked_add(n_lines)
+            .is_none_or(|end| end > MAX_LINE + 1)
+        {
             return Ok(HitSlot::empty());
         }
-        let cells = self.append_record(TAG_LINES, path, context, first_line, n_lines, 2 * n_lines as usize)?;
-        Ok(HitSlot { cells: cells as *mut u16, first_line, n_lines })
+        let cells = self.append_record(
+            TAG_LINES,
+            path,
+            context,
+            first_line,
+            n_lines,
+            2 * n_lines as usize,
+        )?;
+        Ok(HitSlot {
+            cells: cells as *mut u16,
+            first_line,
+            n_lines,
+        })
     }
 
     /// Append an arc record for code of `path` run in `context`, with room for `capacity` arcs.
-    pub fn register_arcs(&mut self, path: &str, context: &str, first_line: u32, capacity: u32) -> Result<ArcSlot> {
-        let cells = self.append_record(TAG_ARCS, path, context, first_line.min(MAX_LINE), capacity, 8 * capacity as usize)?;
-        Ok(ArcSlot { cells: cells as *mut u64, capacity })
+    pub fn register_arcs(
+        &mut self,
+        path: &str,
+        context: &str,
+        first_line: u32,
+        capacity: u32,
+    ) -> Result<ArcSlot> {
+        let cells = self.append_record(
+            TAG_ARCS,
+            path,
+            context,
+            first_line.min(MAX_LINE),
+            capacity,
+            8 * capacity as usize,
+        )?;
+        Ok(ArcSlot {
+            cells: cells as *mut u64,
+            capacity,
+        })
     }
 
     /// The state cell of the first segment, where a process that ends by `os._exit` or a
@@ -289,7 +372,10 @@ impl Writer {
 /// Refuse a segment that the process's file-size limit would cut short: writing past the
 /// limit raises SIGXFSZ, and a mapping past the end of a file raises SIGBUS.
 fn check_file_size_limit(path: &Path, len: usize) -> Result<()> {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit writes one rlimit into the struct we own.
     if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut limit) } != 0 {
         return Ok(());
@@ -297,7 +383,10 @@ fn check_file_size_limit(path: &Path, len: usize) -> Result<()> {
     if limit.rlim_cur != libc::RLIM_INFINITY && (len as u64) > limit.rlim_cur {
         return Err(Error::Data {
             path: path.to_path_buf(),
-            message: format!("a {len}-byte segment would exceed the file size limit (RLIMIT_FSIZE) of {} bytes", limit.rlim_cur),
+            message: format!(
+                "a {len}-byte segment would exceed the file size limit (RLIMIT_FSIZE) of {} bytes",
+                limit.rlim_cur
+            ),
         });
     }
     Ok(())
@@ -320,14 +409,25 @@ fn publish(record: &mut [u8], tag: u32) {
 fn hostname() -> String {
     let mut buffer = [0u8; 256];
     // SAFETY: the buffer is valid for its whole length, and gethostname writes at most that.
-    let status = unsafe { libc::gethostname(buffer.as_mut_ptr() as *mut libc::c_char, buffer.len()) };
+    let status =
+        unsafe { libc::gethostname(buffer.as_mut_ptr() as *mut libc::c_char, buffer.len()) };
     if status != 0 {
         return "localhost".to_string();
     }
     let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
     let name: String = String::from_utf8_lossy(&buffer[..end])
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if name.is_empty() { "localhost".to_string() } else { name }
+    if name.is_empty() {
+        "localhost".to_string()
+    } else {
+        name
+    }
 }

@@ -12,9 +12,10 @@ pub struct Token {
 }
 
 const KEYWORDS: &[&str] = &[
-    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif", "else",
-    "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise",
-    "return", "try", "while", "with", "yield",
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue",
+    "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if", "import",
+    "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+    "with", "yield",
 ];
 
 /// Soft keywords: keywords only at the start of a statement (`match x:`, `case 1:`, `type X = ...`).
@@ -31,7 +32,10 @@ enum Open {
 /// The tokens of each line of `source` (lines as `str::lines` splits them).
 pub fn lines(source: &str) -> Vec<Vec<Token>> {
     let mut open = Open::None;
-    source.lines().map(|line| line_tokens(line, &mut open)).collect()
+    source
+        .lines()
+        .map(|line| line_tokens(line, &mut open))
+        .collect()
 }
 
 fn push(tokens: &mut Vec<Token>, class: &'static str, text: &str) {
@@ -39,12 +43,17 @@ fn push(tokens: &mut Vec<Token>, class: &'static str, text: &str) {
         return;
     }
     if let Some(last) = tokens.last_mut() {
-        if last.class == class && (class == "ws" || class == "str" || class == "com" || class == "txt") {
+        if last.class == class
+            && (class == "ws" || class == "str" || class == "com" || class == "txt")
+        {
             last.text.push_str(text);
             return;
         }
     }
-    tokens.push(Token { class, text: text.to_string() });
+    tokens.push(Token {
+        class,
+        text: text.to_string(),
+    });
 }
 
 /// Where a string that starts at `start` (after its prefix) ends on this line, or None if it
@@ -72,7 +81,8 @@ fn string_end(chars: &[char], start: usize, quote: char, triple: bool) -> Option
 
 fn line_tokens(line: &str, open: &mut Open) -> Vec<Token> {
     let chars: Vec<char> = line.chars().collect();
-    let text = |from: usize, to: usize| -> String { chars[from..to.min(chars.len())].iter().collect() };
+    let text =
+        |from: usize, to: usize| -> String { chars[from..to.min(chars.len())].iter().collect() };
     let mut tokens = Vec::new();
     let mut index = 0;
     // A string continued from the line before.
@@ -113,12 +123,17 @@ fn line_tokens(line: &str, open: &mut Open) -> Vec<Token> {
         }
         // A string, with any prefix (r, b, f, u, t and their combinations).
         let mut prefix_end = index;
-        while prefix_end < chars.len() && prefix_end - index < 2 && "rRbBfFuUtT".contains(chars[prefix_end]) {
+        while prefix_end < chars.len()
+            && prefix_end - index < 2
+            && "rRbBfFuUtT".contains(chars[prefix_end])
+        {
             prefix_end += 1;
         }
         if prefix_end < chars.len() && (chars[prefix_end] == '"' || chars[prefix_end] == '\'') {
             let quote = chars[prefix_end];
-            let triple = prefix_end + 2 < chars.len() && chars[prefix_end + 1] == quote && chars[prefix_end + 2] == quote;
+            let triple = prefix_end + 2 < chars.len()
+                && chars[prefix_end + 1] == quote
+                && chars[prefix_end + 2] == quote;
             let body = prefix_end + if triple { 3 } else { 1 };
             match string_end(&chars, body, quote, triple) {
                 Some(end) => {
@@ -144,8 +159,22 @@ fn line_tokens(line: &str, open: &mut Open) -> Vec<Token> {
                 index += 1;
             }
             let word = text(start, index);
-            let rest_is_code = chars[index..].iter().find(|c| !c.is_whitespace()).is_some_and(|&c| c.is_alphanumeric() || c == '_' || c == '(' || c == '[' || c == '-' || c == '{' || c == '"' || c == '\'');
-            let class = if KEYWORDS.contains(&word.as_str()) || (statement_start && SOFT_KEYWORDS.contains(&word.as_str()) && rest_is_code) {
+            let rest_is_code = chars[index..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|&c| {
+                    c.is_alphanumeric()
+                        || c == '_'
+                        || c == '('
+                        || c == '['
+                        || c == '-'
+                        || c == '{'
+                        || c == '"'
+                        || c == '\''
+                });
+            let class = if KEYWORDS.contains(&word.as_str())
+                || (statement_start && SOFT_KEYWORDS.contains(&word.as_str()) && rest_is_code)
+            {
                 "key"
             } else {
                 "nam"
@@ -154,12 +183,16 @@ fn line_tokens(line: &str, open: &mut Open) -> Vec<Token> {
             statement_start = false;
             continue;
         }
-        if c.is_ascii_digit() || (c == '.' && chars.get(index + 1).is_some_and(|d| d.is_ascii_digit())) {
+        if c.is_ascii_digit()
+            || (c == '.' && chars.get(index + 1).is_some_and(|d| d.is_ascii_digit()))
+        {
             let start = index;
             index += 1;
             while index < chars.len() {
                 let d = chars[index];
-                let exponent_sign = (d == '+' || d == '-') && matches!(chars[index - 1], 'e' | 'E') && !text(start, index).starts_with("0x");
+                let exponent_sign = (d == '+' || d == '-')
+                    && matches!(chars[index - 1], 'e' | 'E')
+                    && !text(start, index).starts_with("0x");
                 if d.is_ascii_alphanumeric() || d == '_' || d == '.' || exponent_sign {
                     index += 1;
                 } else {
@@ -174,7 +207,11 @@ fn line_tokens(line: &str, open: &mut Open) -> Vec<Token> {
             let start = index;
             index += 1;
             // Operators of two or three characters stay one token.
-            while index < chars.len() && index - start < 3 && "=<>*/-!:".contains(chars[index]) && !"()[]{},;".contains(c) {
+            while index < chars.len()
+                && index - start < 3
+                && "=<>*/-!:".contains(chars[index])
+                && !"()[]{},;".contains(c)
+            {
                 index += 1;
             }
             push(&mut tokens, "op", &text(start, index));
@@ -192,7 +229,10 @@ mod tests {
     use super::*;
 
     fn classes(source: &str) -> Vec<Vec<(&'static str, String)>> {
-        lines(source).into_iter().map(|line| line.into_iter().map(|t| (t.class, t.text)).collect()).collect()
+        lines(source)
+            .into_iter()
+            .map(|line| line.into_iter().map(|t| (t.class, t.text)).collect())
+            .collect()
     }
 
     #[test]
@@ -218,7 +258,8 @@ mod tests {
 
     #[test]
     fn strings_across_lines_and_prefixes() {
-        let found = classes("x = '''one\ntwo # not a comment\nthree''' + rb'\\'' + f\"{y}\"\nz = 1\n");
+        let found =
+            classes("x = '''one\ntwo # not a comment\nthree''' + rb'\\'' + f\"{y}\"\nz = 1\n");
         assert_eq!(found[1], vec![("str", "two # not a comment".into())]);
         assert_eq!(found[2][0], ("str", "three'''".into()));
         assert!(found[2].contains(&("str", "rb'\\''".into())));
@@ -236,8 +277,18 @@ mod tests {
 
     #[test]
     fn never_fails_and_keeps_every_character() {
-        for source in ["'unterminated\n", "\"\"\"\n", "x = \\\n  1\n", "é = 'ü' # ☃\n", "@decorator\n", "0x1F + 1_000 + .5j\n"] {
-            let rebuilt: String = lines(source).iter().map(|line| line.iter().map(|t| t.text.as_str()).collect::<String>() + "\n").collect();
+        for source in [
+            "'unterminated\n",
+            "\"\"\"\n",
+            "x = \\\n  1\n",
+            "é = 'ü' # ☃\n",
+            "@decorator\n",
+            "0x1F + 1_000 + .5j\n",
+        ] {
+            let rebuilt: String = lines(source)
+                .iter()
+                .map(|line| line.iter().map(|t| t.text.as_str()).collect::<String>() + "\n")
+                .collect();
             assert_eq!(rebuilt, source, "{source:?}");
         }
     }

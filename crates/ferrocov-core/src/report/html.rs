@@ -84,7 +84,14 @@ struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn new(file: &'a str, page: &'a str, region: String, anchor: String, numbers: &Numbers, precision: usize) -> Row<'a> {
+    fn new(
+        file: &'a str,
+        page: &'a str,
+        region: String,
+        anchor: String,
+        numbers: &Numbers,
+        precision: usize,
+    ) -> Row<'a> {
         Row {
             file,
             page,
@@ -203,8 +210,13 @@ struct Status {
 }
 
 fn read_status(directory: &Path) -> Status {
-    let Ok(text) = std::fs::read_to_string(directory.join(STATUS_FILE)) else { return Status::default() };
-    serde_json::from_str::<Status>(&text).ok().filter(|status| status.format == STATUS_FORMAT).unwrap_or_default()
+    let Ok(text) = std::fs::read_to_string(directory.join(STATUS_FILE)) else {
+        return Status::default();
+    };
+    serde_json::from_str::<Status>(&text)
+        .ok()
+        .filter(|status| status.format == STATUS_FORMAT)
+        .unwrap_or_default()
 }
 
 fn escape_into(out: &mut String, text: &str) {
@@ -246,7 +258,9 @@ fn environment() -> Result<Environment<'static>> {
         ("file.html", FILE_TEMPLATE),
         ("processes.html", PROCESSES_TEMPLATE),
     ] {
-        environment.add_template(name, text).map_err(|e| Error::Config(format!("{name} template: {e}")))?;
+        environment
+            .add_template(name, text)
+            .map_err(|e| Error::Config(format!("{name} template: {e}")))?;
     }
     Ok(environment)
 }
@@ -259,13 +273,23 @@ fn utc(microseconds: u64) -> String {
     let z = days as i64 + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC", rest / 3600, rest % 3600 / 60, rest % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
 }
 
 /// Write the report into `options.directory`. Returns what was written and the total.
@@ -279,7 +303,10 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
     write(&directory.join(".gitignore"), "# Created by ferrocov.\n*\n")?;
     let extra_css = match &options.extra_css {
         Some(path) => {
-            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "extra.css".into());
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "extra.css".into());
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             write(&directory.join(&name), &text)?;
             Some(name)
@@ -311,12 +338,21 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
         .add(options.version.as_bytes())
         .add(options.title.as_bytes())
         .add(extra_css.as_deref().unwrap_or("").as_bytes())
-        .add(&[options.show_contexts as u8, options.precision as u8, show_processes as u8])
+        .add(&[
+            options.show_contexts as u8,
+            options.precision as u8,
+            show_processes as u8,
+        ])
         .add(LAYOUT_TEMPLATE.as_bytes())
         .add(FILE_TEMPLATE.as_bytes());
     let old_status = read_status(directory);
     let global_same = old_status.globals == global.hex() && old_status.version == options.version;
-    let mut new_status = Status { format: STATUS_FORMAT.into(), version: options.version.into(), globals: global.hex(), files: BTreeMap::new() };
+    let mut new_status = Status {
+        format: STATUS_FORMAT.into(),
+        version: options.version.into(),
+        globals: global.hex(),
+        files: BTreeMap::new(),
+    };
 
     let common = context! {
         title => options.title,
@@ -331,10 +367,22 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
     let mut file_rows = Vec::new();
     let mut function_rows = Vec::new();
     let mut class_rows = Vec::new();
-    let file_template = environment.get_template("file.html").map_err(|e| Error::Config(e.to_string()))?;
-    let page = Page { directory, options, shown: &shown, common: &common, template: &file_template, global_same, old_status: &old_status };
+    let file_template = environment
+        .get_template("file.html")
+        .map_err(|e| Error::Config(e.to_string()))?;
+    let page = Page {
+        directory,
+        options,
+        shown: &shown,
+        common: &common,
+        template: &file_template,
+        global_same,
+        old_status: &old_status,
+    };
     // Pages are independent: rendered and written on several threads when there are many.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
     let rendered: Vec<Result<(String, bool)>> = if threads > 1 && shown.len() >= 64 {
         let chunk = shown.len().div_ceil(threads);
         std::thread::scope(|scope| {
@@ -343,16 +391,30 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
                 .enumerate()
                 .map(|(index, files)| {
                     let page = &page;
-                    scope.spawn(move || files.iter().enumerate().map(|(k, file)| page.render(index * chunk + k, file)).collect::<Vec<_>>())
+                    scope.spawn(move || {
+                        files
+                            .iter()
+                            .enumerate()
+                            .map(|(k, file)| page.render(index * chunk + k, file))
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .collect();
             handles
                 .into_iter()
-                .flat_map(|handle| handle.join().unwrap_or_else(|_| vec![Err(Error::Config("an HTML page's thread panicked".into()))]))
+                .flat_map(|handle| {
+                    handle.join().unwrap_or_else(|_| {
+                        vec![Err(Error::Config("an HTML page's thread panicked".into()))]
+                    })
+                })
                 .collect()
         })
     } else {
-        shown.iter().enumerate().map(|(position, file)| page.render(position, file)).collect()
+        shown
+            .iter()
+            .enumerate()
+            .map(|(position, file)| page.render(position, file))
+            .collect()
     };
     for (file, done) in shown.iter().zip(rendered) {
         let (fingerprint, written) = done?;
@@ -364,13 +426,38 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
         }
         let result = file.result;
         let numbers = Numbers::of(result);
-        file_rows.push(Row::new(&result.name, &file.page, String::new(), String::new(), &numbers, options.precision));
-        region_rows(file, "function", "(no function)", options.precision, &mut function_rows);
-        region_rows(file, "class", "(no class)", options.precision, &mut class_rows);
+        file_rows.push(Row::new(
+            &result.name,
+            &file.page,
+            String::new(),
+            String::new(),
+            &numbers,
+            options.precision,
+        ));
+        region_rows(
+            file,
+            "function",
+            "(no function)",
+            options.precision,
+            &mut function_rows,
+        );
+        region_rows(
+            file,
+            "class",
+            "(no class)",
+            options.precision,
+            &mut class_rows,
+        );
     }
 
-    let index_template = environment.get_template("index.html").map_err(|e| Error::Config(e.to_string()))?;
-    for (page, kind, rows) in [("index.html", "file", &file_rows), ("function_index.html", "function", &function_rows), ("class_index.html", "class", &class_rows)] {
+    let index_template = environment
+        .get_template("index.html")
+        .map_err(|e| Error::Config(e.to_string()))?;
+    for (page, kind, rows) in [
+        ("index.html", "file", &file_rows),
+        ("function_index.html", "function", &function_rows),
+        ("class_index.html", "class", &class_rows),
+    ] {
         let html = index_template
             .render(context! {
                 ..common.clone(),
@@ -388,8 +475,14 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
         write(&directory.join(page), &html)?;
     }
     if show_processes {
-        let pages: BTreeMap<&str, &str> = shown.iter().map(|f| (f.result.path.as_str(), f.page.as_str())).collect();
-        let names: BTreeMap<&str, &str> = files.iter().map(|f| (f.result.path.as_str(), f.result.name.as_str())).collect();
+        let pages: BTreeMap<&str, &str> = shown
+            .iter()
+            .map(|f| (f.result.path.as_str(), f.page.as_str()))
+            .collect();
+        let names: BTreeMap<&str, &str> = files
+            .iter()
+            .map(|f| (f.result.path.as_str(), f.result.name.as_str()))
+            .collect();
         let rows: Vec<ProcessRow<'_>> = options
             .process_records
             .iter()
@@ -400,7 +493,16 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
                 ended: record.ending_in_words(),
                 kind: record.ending_kind().replace("._", "-"),
                 clean: record.ended == "clean",
-                files: record.files.iter().map(|path| (names.get(path.as_str()).copied().unwrap_or(path.as_str()), pages.get(path.as_str()).copied())).collect(),
+                files: record
+                    .files
+                    .iter()
+                    .map(|path| {
+                        (
+                            names.get(path.as_str()).copied().unwrap_or(path.as_str()),
+                            pages.get(path.as_str()).copied(),
+                        )
+                    })
+                    .collect(),
             })
             .collect();
         let html = environment
@@ -409,9 +511,14 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
             .map_err(template_error("the processes page"))?;
         write(&directory.join("processes.html"), &html)?;
     }
-    let status = serde_json::to_string_pretty(&new_status).map_err(|e| Error::Config(e.to_string()))?;
+    let status =
+        serde_json::to_string_pretty(&new_status).map_err(|e| Error::Config(e.to_string()))?;
     write(&directory.join(STATUS_FILE), &status)?;
-    let percent = if total.n_statements == 0 { 100.0 } else { total.pc_covered() };
+    let percent = if total.n_statements == 0 {
+        100.0
+    } else {
+        total.pc_covered()
+    };
     Ok((outcome, percent))
 }
 
@@ -441,7 +548,10 @@ impl Page<'_> {
             .add_lines(&result.statements)
             .add_lines(&result.missing)
             .add_lines(&result.excluded);
-        for neighbour in [position.checked_sub(1).and_then(|p| page.shown.get(p)), page.shown.get(position + 1)] {
+        for neighbour in [
+            position.checked_sub(1).and_then(|p| page.shown.get(p)),
+            page.shown.get(position + 1),
+        ] {
             fingerprint.add(neighbour.map_or("", |n| n.page.as_str()).as_bytes());
         }
         for (line, exits) in &missing_branches {
@@ -459,7 +569,9 @@ impl Page<'_> {
             }
         }
         let page_path = page.directory.join(&file.page);
-        let unchanged = page.global_same && page.old_status.files.get(&file.page) == Some(&fingerprint.hex()) && page_path.exists();
+        let unchanged = page.global_same
+            && page.old_status.files.get(&file.page) == Some(&fingerprint.hex())
+            && page_path.exists();
         if !unchanged {
             let highlighted = highlight::lines(&file.source);
             let lines: Vec<Line> = highlighted
@@ -467,7 +579,9 @@ impl Page<'_> {
                 .enumerate()
                 .map(|(index, tokens)| {
                     let number = index as u32 + 1;
-                    let partial = missing_branches.get(&(number as i32)).filter(|_| !result.missing.contains(&number));
+                    let partial = missing_branches
+                        .get(&(number as i32))
+                        .filter(|_| !result.missing.contains(&number));
                     let kind = if result.excluded.contains(&number) {
                         "exc"
                     } else if result.missing.contains(&number) {
@@ -479,23 +593,53 @@ impl Page<'_> {
                     } else {
                         "pln"
                     };
-                    let contexts = if page.options.show_contexts { file.contexts.get(&number).cloned().unwrap_or_default() } else { Vec::new() };
+                    let contexts = if page.options.show_contexts {
+                        file.contexts.get(&number).cloned().unwrap_or_default()
+                    } else {
+                        Vec::new()
+                    };
                     let (annotation, title) = match (partial, &result.branches) {
                         (Some(exits), Some(facts)) => {
-                            let targets: Vec<String> = exits.iter().map(|&e| if e < 0 { "exit".to_string() } else { e.to_string() }).collect();
-                            let reasons: Vec<String> = exits.iter().map(|&e| facts.missing_description((number as i32, e))).collect();
-                            (format!("{number} \u{219b} {}", targets.join(", ")), reasons.join("\n"))
+                            let targets: Vec<String> = exits
+                                .iter()
+                                .map(|&e| {
+                                    if e < 0 {
+                                        "exit".to_string()
+                                    } else {
+                                        e.to_string()
+                                    }
+                                })
+                                .collect();
+                            let reasons: Vec<String> = exits
+                                .iter()
+                                .map(|&e| facts.missing_description((number as i32, e)))
+                                .collect();
+                            (
+                                format!("{number} \u{219b} {}", targets.join(", ")),
+                                reasons.join("\n"),
+                            )
                         }
                         _ => (String::new(), String::new()),
                     };
-                    Line { number, kind, html: line_html(tokens), contexts, annotation, title }
+                    Line {
+                        number,
+                        kind,
+                        html: line_html(tokens),
+                        contexts,
+                        annotation,
+                        title,
+                    }
                 })
                 .collect();
             let neighbour = |offset: isize| -> Option<(&str, &str)> {
                 let index = position as isize + offset;
-                (index >= 0).then(|| page.shown.get(index as usize)).flatten().map(|n| (n.page.as_str(), n.result.name.as_str()))
+                (index >= 0)
+                    .then(|| page.shown.get(index as usize))
+                    .flatten()
+                    .map(|n| (n.page.as_str(), n.result.name.as_str()))
             };
-            let html = page.template
+            let html = page
+                .template
                 .render(context! {
                     ..page.common.clone(),
                     ..context! {
@@ -522,20 +666,41 @@ impl Page<'_> {
 
 /// The rows of a file's functions (or classes), and one for the code outside them all, as
 /// coverage.py's function and class indexes list them.
-fn region_rows<'a>(file: &'a HtmlFile<'a>, kind: &str, outside_name: &str, precision: usize, rows: &mut Vec<Row<'a>>) {
+fn region_rows<'a>(
+    file: &'a HtmlFile<'a>,
+    kind: &str,
+    outside_name: &str,
+    precision: usize,
+    rows: &mut Vec<Row<'a>>,
+) {
     let result = file.result;
     let mut outside: BTreeSet<u32> = (1..=result.n_source_lines.max(1)).collect();
-    let mut regions: Vec<&super::Region> = result.regions.iter().filter(|r| r.kind == kind).collect();
+    let mut regions: Vec<&super::Region> =
+        result.regions.iter().filter(|r| r.kind == kind).collect();
     regions.sort_by_key(|r| r.start);
     for region in &regions {
         for line in &region.lines {
             outside.remove(line);
         }
         let numbers = Numbers::of(&result.narrow(&region.lines));
-        rows.push(Row::new(&result.name, &file.page, region.name.clone(), format!("#t{}", region.start), &numbers, precision));
+        rows.push(Row::new(
+            &result.name,
+            &file.page,
+            region.name.clone(),
+            format!("#t{}", region.start),
+            &numbers,
+            precision,
+        ));
     }
     let numbers = Numbers::of(&result.narrow(&outside));
-    rows.push(Row::new(&result.name, &file.page, outside_name.to_string(), String::new(), &numbers, precision));
+    rows.push(Row::new(
+        &result.name,
+        &file.page,
+        outside_name.to_string(),
+        String::new(),
+        &numbers,
+        precision,
+    ));
 }
 
 #[cfg(test)]
@@ -570,19 +735,45 @@ mod tests {
             n_source_lines: 2,
             ..FileResult::default()
         };
-        let files = vec![HtmlFile { result: &result, page: "a_py.html".into(), source: "x = 1\ny = <2>\n".into(), contexts: BTreeMap::new() }];
+        let files = vec![HtmlFile {
+            result: &result,
+            page: "a_py.html".into(),
+            source: "x = 1\ny = <2>\n".into(),
+            contexts: BTreeMap::new(),
+        }];
         let options = options(dir.path());
         let (first, percent) = render(&files, &options).expect("render");
-        assert_eq!(first, HtmlOutcome { pages_written: 1, pages_unchanged: 0 });
+        assert_eq!(
+            first,
+            HtmlOutcome {
+                pages_written: 1,
+                pages_unchanged: 0
+            }
+        );
         assert_eq!(percent, 50.0);
         let page = std::fs::read_to_string(dir.path().join("a_py.html")).expect("page");
         assert!(page.contains("<tr id=\"t2\" class=\"mis\">"), "{page}");
-        assert!(page.contains("<span class=\"op\">&lt;</span><span class=\"num\">2</span>"), "source is highlighted and escaped");
-        for name in ["index.html", "function_index.html", "class_index.html", "status.json", "favicon.svg"] {
+        assert!(
+            page.contains("<span class=\"op\">&lt;</span><span class=\"num\">2</span>"),
+            "source is highlighted and escaped"
+        );
+        for name in [
+            "index.html",
+            "function_index.html",
+            "class_index.html",
+            "status.json",
+            "favicon.svg",
+        ] {
             assert!(dir.path().join(name).exists(), "{name}");
         }
         let (second, _) = render(&files, &options).expect("render");
-        assert_eq!(second, HtmlOutcome { pages_written: 0, pages_unchanged: 1 });
+        assert_eq!(
+            second,
+            HtmlOutcome {
+                pages_written: 0,
+                pages_unchanged: 1
+            }
+        );
     }
 
     #[test]

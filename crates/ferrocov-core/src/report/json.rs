@@ -22,7 +22,11 @@ fn python_float(x: f64) -> String {
     } else {
         // Rust's shortest round-trip digits are Python's repr digits.
         let text = format!("{x}");
-        if text.contains('e') { text.replace("e-", "e-0").replace("e-00", "e-0") } else { text }
+        if text.contains('e') {
+            text.replace("e-", "e-0").replace("e-00", "e-0")
+        } else {
+            text
+        }
     }
 }
 
@@ -124,24 +128,54 @@ fn summary(numbers: &Numbers, precision: usize, branches: bool) -> Value {
     let pc = numbers.pc_covered();
     let pc_statements = numbers.pc_statements();
     let mut entries = vec![
-        ("covered_lines".into(), Value::Int((numbers.n_statements - numbers.n_missing) as i64)),
-        ("num_statements".into(), Value::Int(numbers.n_statements as i64)),
+        (
+            "covered_lines".into(),
+            Value::Int((numbers.n_statements - numbers.n_missing) as i64),
+        ),
+        (
+            "num_statements".into(),
+            Value::Int(numbers.n_statements as i64),
+        ),
         ("percent_covered".into(), Value::Float(pc)),
-        ("percent_covered_display".into(), Value::Str(display_covered(pc, precision))),
+        (
+            "percent_covered_display".into(),
+            Value::Str(display_covered(pc, precision)),
+        ),
         ("missing_lines".into(), Value::Int(numbers.n_missing as i64)),
-        ("excluded_lines".into(), Value::Int(numbers.n_excluded as i64)),
-        ("percent_statements_covered".into(), Value::Float(pc_statements)),
-        ("percent_statements_covered_display".into(), Value::Str(display_covered(pc_statements, precision))),
+        (
+            "excluded_lines".into(),
+            Value::Int(numbers.n_excluded as i64),
+        ),
+        (
+            "percent_statements_covered".into(),
+            Value::Float(pc_statements),
+        ),
+        (
+            "percent_statements_covered_display".into(),
+            Value::Str(display_covered(pc_statements, precision)),
+        ),
     ];
     if branches {
         let pc_branches = numbers.pc_branches();
         entries.extend([
             ("num_branches".into(), Value::Int(numbers.n_branches as i64)),
-            ("num_partial_branches".into(), Value::Int(numbers.n_partial_branches as i64)),
-            ("covered_branches".into(), Value::Int(numbers.n_executed_branches() as i64)),
-            ("missing_branches".into(), Value::Int(numbers.n_missing_branches as i64)),
+            (
+                "num_partial_branches".into(),
+                Value::Int(numbers.n_partial_branches as i64),
+            ),
+            (
+                "covered_branches".into(),
+                Value::Int(numbers.n_executed_branches() as i64),
+            ),
+            (
+                "missing_branches".into(),
+                Value::Int(numbers.n_missing_branches as i64),
+            ),
             ("percent_branches_covered".into(), Value::Float(pc_branches)),
-            ("percent_branches_covered_display".into(), Value::Str(display_covered(pc_branches, precision))),
+            (
+                "percent_branches_covered_display".into(),
+                Value::Str(display_covered(pc_branches, precision)),
+            ),
         ]);
     }
     Value::Object(entries)
@@ -150,7 +184,11 @@ fn summary(numbers: &Numbers, precision: usize, branches: bool) -> Value {
 fn branch_arcs(arcs: &std::collections::BTreeMap<i32, Vec<i32>>) -> Value {
     Value::List(
         arcs.iter()
-            .flat_map(|(&from, tos)| tos.iter().map(move |&to| Value::List(vec![Value::Int(from as i64), Value::Int(to as i64)])))
+            .flat_map(|(&from, tos)| {
+                tos.iter().map(move |&to| {
+                    Value::List(vec![Value::Int(from as i64), Value::Int(to as i64)])
+                })
+            })
             .collect(),
     )
 }
@@ -159,16 +197,29 @@ fn contexts_value(contexts: &[(u32, Vec<String>)]) -> Value {
     Value::Object(
         contexts
             .iter()
-            .map(|(line, names)| (line.to_string(), Value::List(names.iter().map(|n| Value::Str(n.clone())).collect())))
+            .map(|(line, names)| {
+                (
+                    line.to_string(),
+                    Value::List(names.iter().map(|n| Value::Str(n.clone())).collect()),
+                )
+            })
             .collect(),
     )
 }
 
-fn region_data(result: &FileResult, start_line: u32, precision: usize, contexts: Option<&[(u32, Vec<String>)]>) -> Value {
+fn region_data(
+    result: &FileResult,
+    start_line: u32,
+    precision: usize,
+    contexts: Option<&[(u32, Vec<String>)]>,
+) -> Value {
     let branches = result.branches.is_some();
     let mut entries = vec![
         ("executed_lines".into(), lines(&result.executed)),
-        ("summary".into(), summary(&Numbers::of(result), precision, branches)),
+        (
+            "summary".into(),
+            summary(&Numbers::of(result), precision, branches),
+        ),
         ("missing_lines".into(), lines(&result.missing)),
         ("excluded_lines".into(), lines(&result.excluded)),
         ("start_line".into(), Value::Int(start_line as i64)),
@@ -177,14 +228,25 @@ fn region_data(result: &FileResult, start_line: u32, precision: usize, contexts:
         entries.push(("contexts".into(), contexts_value(contexts)));
     }
     if branches {
-        entries.push(("executed_branches".into(), branch_arcs(&result.executed_branch_arcs())));
-        entries.push(("missing_branches".into(), branch_arcs(&result.missing_branch_arcs())));
+        entries.push((
+            "executed_branches".into(),
+            branch_arcs(&result.executed_branch_arcs()),
+        ));
+        entries.push((
+            "missing_branches".into(),
+            branch_arcs(&result.missing_branch_arcs()),
+        ));
     }
     Value::Object(entries)
 }
 
 /// The per-region breakdown (`functions` or `classes`) of one file.
-fn regions(file: &FileResult, kind: &str, precision: usize, contexts: Option<&[(u32, Vec<String>)]>) -> Value {
+fn regions(
+    file: &FileResult,
+    kind: &str,
+    precision: usize,
+    contexts: Option<&[(u32, Vec<String>)]>,
+) -> Value {
     let mut outside: BTreeSet<u32> = (1..=file.n_source_lines).collect();
     let mut of_kind: Vec<&super::Region> = file.regions.iter().filter(|r| r.kind == kind).collect();
     for region in &of_kind {
@@ -193,13 +255,21 @@ fn regions(file: &FileResult, kind: &str, precision: usize, contexts: Option<&[(
         }
     }
     of_kind.sort_by_key(|r| r.start);
-    let narrowed: Vec<(&super::Region, FileResult)> = of_kind.iter().map(|r| (*r, file.narrow(&r.lines))).collect();
-    let with_statements: BTreeSet<&str> =
-        narrowed.iter().filter(|(_, n)| !n.statements.is_empty()).map(|(r, _)| r.name.as_str()).collect();
+    let narrowed: Vec<(&super::Region, FileResult)> = of_kind
+        .iter()
+        .map(|r| (*r, file.narrow(&r.lines)))
+        .collect();
+    let with_statements: BTreeSet<&str> = narrowed
+        .iter()
+        .filter(|(_, n)| !n.statements.is_empty())
+        .map(|(r, _)| r.name.as_str())
+        .collect();
     let mut entries: Vec<(String, Value)> = Vec::new();
     for (region, result) in &narrowed {
         let mut name = region.name.clone();
-        if entries.iter().any(|(n, _)| *n == name) || (with_statements.contains(name.as_str()) && result.statements.is_empty()) {
+        if entries.iter().any(|(n, _)| *n == name)
+            || (with_statements.contains(name.as_str()) && result.statements.is_empty())
+        {
             name = format!("{name}@{}", region.start);
         }
         let data = region_data(result, region.start, precision, contexts);
@@ -255,10 +325,19 @@ pub fn render_into(
     let branches = files.iter().any(|f| f.branches.is_some());
     let mut meta = vec![
         ("format".to_string(), Value::Int(3)),
-        ("version".to_string(), Value::Str(options.version.to_string())),
-        ("timestamp".to_string(), Value::Str(options.timestamp.to_string())),
+        (
+            "version".to_string(),
+            Value::Str(options.version.to_string()),
+        ),
+        (
+            "timestamp".to_string(),
+            Value::Str(options.timestamp.to_string()),
+        ),
         ("branch_coverage".to_string(), Value::Bool(branches)),
-        ("show_contexts".to_string(), Value::Bool(options.contexts.is_some())),
+        (
+            "show_contexts".to_string(),
+            Value::Bool(options.contexts.is_some()),
+        ),
     ];
     if let Some((processes, unclean)) = options.processes {
         meta.push((
@@ -286,10 +365,16 @@ pub fn render_into(
     for (index, file) in files.iter().enumerate() {
         let numbers = Numbers::of(file);
         total.add(&numbers);
-        let contexts = options.contexts.as_ref().map(|all| all.get(index).map(Vec::as_slice).unwrap_or(&[]));
+        let contexts = options
+            .contexts
+            .as_ref()
+            .map(|all| all.get(index).map(Vec::as_slice).unwrap_or(&[]));
         let mut data = vec![
             ("executed_lines".into(), lines(&file.executed)),
-            ("summary".into(), summary(&numbers, options.precision, branches)),
+            (
+                "summary".into(),
+                summary(&numbers, options.precision, branches),
+            ),
             ("missing_lines".into(), lines(&file.missing)),
             ("excluded_lines".into(), lines(&file.excluded)),
         ];
@@ -297,11 +382,23 @@ pub fn render_into(
             data.push(("contexts".into(), contexts_value(contexts)));
         }
         if branches {
-            data.push(("executed_branches".into(), branch_arcs(&file.executed_branch_arcs())));
-            data.push(("missing_branches".into(), branch_arcs(&file.missing_branch_arcs())));
+            data.push((
+                "executed_branches".into(),
+                branch_arcs(&file.executed_branch_arcs()),
+            ));
+            data.push((
+                "missing_branches".into(),
+                branch_arcs(&file.missing_branch_arcs()),
+            ));
         }
-        data.push(("functions".into(), regions(file, "function", options.precision, contexts)));
-        data.push(("classes".into(), regions(file, "class", options.precision, contexts)));
+        data.push((
+            "functions".into(),
+            regions(file, "function", options.precision, contexts),
+        ));
+        data.push((
+            "classes".into(),
+            regions(file, "class", options.precision, contexts),
+        ));
         separator(&mut out, pretty, 2, index == 0);
         python_string(&file.name, &mut out);
         out.push_str(": ");
@@ -322,7 +419,11 @@ pub fn render_into(
     closing(&mut out, pretty, 0);
     out.push('}');
     sink(&out)?;
-    Ok(if total.n_statements == 0 { 0.0 } else { total.pc_covered() })
+    Ok(if total.n_statements == 0 {
+        0.0
+    } else {
+        total.pc_covered()
+    })
 }
 
 #[cfg(test)]
@@ -338,8 +439,14 @@ mod tests {
 
     #[test]
     fn dumps_like_python() {
-        let value = Value::Object(vec![("a".into(), Value::List(vec![Value::Int(1), Value::Int(2)])), ("é".into(), Value::Object(vec![]))]);
+        let value = Value::Object(vec![
+            ("a".into(), Value::List(vec![Value::Int(1), Value::Int(2)])),
+            ("é".into(), Value::Object(vec![])),
+        ]);
         assert_eq!(value.dump(false), r#"{"a": [1, 2], "\u00e9": {}}"#);
-        assert_eq!(value.dump(true), "{\n    \"a\": [\n        1,\n        2\n    ],\n    \"\\u00e9\": {}\n}");
+        assert_eq!(
+            value.dump(true),
+            "{\n    \"a\": [\n        1,\n        2\n    ],\n    \"\\u00e9\": {}\n}"
+        );
     }
 }

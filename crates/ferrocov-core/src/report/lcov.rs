@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use super::FileResult;
 
 fn field(text: &str) -> String {
-    text.chars().map(|c| if c.is_control() { '?' } else { c }).collect()
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// Per file path, the checksum of each statement line (`[lcov] line_checksums`).
@@ -18,11 +20,19 @@ pub fn total_percent(files: &[&FileResult]) -> f64 {
     for file in files {
         total.add(&super::Numbers::of(file));
     }
-    if total.n_statements == 0 { 0.0 } else { total.pc_covered() }
+    if total.n_statements == 0 {
+        0.0
+    } else {
+        total.pc_covered()
+    }
 }
 
 /// The LCOV text for `files` (sorted by relative name, as coverage.py sorts them).
-pub fn render(files: &[&FileResult], skip_empty: bool, checksums: Option<&LineChecksums>) -> String {
+pub fn render(
+    files: &[&FileResult],
+    skip_empty: bool,
+    checksums: Option<&LineChecksums>,
+) -> String {
     let mut sorted: Vec<&FileResult> = files.to_vec();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
     let mut out = String::new();
@@ -99,7 +109,9 @@ fn branches(file: &FileResult, out: &mut String) {
     let missing = file.missing_branch_arcs();
     for line in &file.statements {
         let key = *line as i32;
-        let Some(&(_, taken)) = stats.get(&key) else { continue };
+        let Some(&(_, taken)) = stats.get(&key) else {
+            continue;
+        };
         let mut destinations: Vec<(i32, &str)> = Vec::new();
         if taken == 0 {
             destinations.extend(missing.get(&key).into_iter().flatten().map(|&d| (d, "-")));
@@ -109,7 +121,11 @@ fn branches(file: &FileResult, out: &mut String) {
         }
         destinations.sort_by(|a, b| (a.0 < 0, a.0, a.1).cmp(&(b.0 < 0, b.0, b.1)));
         for (destination, hit) in destinations {
-            let _ = writeln!(out, "BRDA:{line},0,{},{hit}", field(&facts.action((key, destination))));
+            let _ = writeln!(
+                out,
+                "BRDA:{line},0,{},{hit}",
+                field(&facts.action((key, destination)))
+            );
         }
     }
     let total: u32 = stats.values().map(|&(t, _)| t).sum();

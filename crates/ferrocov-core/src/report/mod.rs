@@ -86,7 +86,9 @@ impl Branches {
 impl FileResult {
     /// Possible arcs not taken (from lines that may branch, to lines not excluded).
     pub fn arcs_missing(&self) -> Vec<Arc> {
-        let Some(b) = &self.branches else { return Vec::new() };
+        let Some(b) = &self.branches else {
+            return Vec::new();
+        };
         b.possible
             .iter()
             .filter(|arc| !b.executed.contains(arc) && !b.no_branch.contains(&arc.0))
@@ -96,8 +98,14 @@ impl FileResult {
     }
 
     fn branch_lines(&self) -> BTreeSet<i32> {
-        let Some(b) = &self.branches else { return BTreeSet::new() };
-        b.exit_counts.iter().filter(|(_, &count)| count > 1).map(|(&line, _)| line).collect()
+        let Some(b) = &self.branches else {
+            return BTreeSet::new();
+        };
+        b.exit_counts
+            .iter()
+            .filter(|(_, &count)| count > 1)
+            .map(|(&line, _)| line)
+            .collect()
     }
 
     /// For each line with more than one exit, the exits never taken.
@@ -114,7 +122,9 @@ impl FileResult {
 
     /// For each line with more than one exit, the possible exits taken.
     pub fn executed_branch_arcs(&self) -> BTreeMap<i32, Vec<i32>> {
-        let Some(b) = &self.branches else { return BTreeMap::new() };
+        let Some(b) = &self.branches else {
+            return BTreeMap::new();
+        };
         let branch_lines = self.branch_lines();
         let mut result: BTreeMap<i32, Vec<i32>> = BTreeMap::new();
         for &(from, to) in &b.executed {
@@ -127,7 +137,9 @@ impl FileResult {
 
     /// For each line with more than one exit: (exits, exits taken).
     pub fn branch_stats(&self) -> BTreeMap<i32, (u32, u32)> {
-        let Some(b) = &self.branches else { return BTreeMap::new() };
+        let Some(b) = &self.branches else {
+            return BTreeMap::new();
+        };
         let missing = self.missing_branch_arcs();
         self.branch_lines()
             .into_iter()
@@ -142,13 +154,34 @@ impl FileResult {
     /// The same file narrowed to `lines` (a function or class), as coverage.py's
     /// `AnalysisNarrower` does it.
     pub fn narrow(&self, lines: &BTreeSet<u32>) -> FileResult {
-        let keep = |set: &BTreeSet<u32>| -> BTreeSet<u32> { set.intersection(lines).copied().collect() };
+        let keep =
+            |set: &BTreeSet<u32>| -> BTreeSet<u32> { set.intersection(lines).copied().collect() };
         let inside = |line: i32| line > 0 && lines.contains(&(line as u32));
         let branches = self.branches.as_ref().map(|b| Branches {
-            possible: b.possible.iter().filter(|a| inside(a.0) || inside(a.1)).copied().collect(),
-            executed: b.executed.iter().filter(|a| inside(a.0) || inside(a.1)).copied().collect(),
-            exit_counts: b.exit_counts.iter().filter(|(&l, _)| inside(l)).map(|(&l, &c)| (l, c)).collect(),
-            no_branch: b.no_branch.iter().filter(|&&l| inside(l)).copied().collect(),
+            possible: b
+                .possible
+                .iter()
+                .filter(|a| inside(a.0) || inside(a.1))
+                .copied()
+                .collect(),
+            executed: b
+                .executed
+                .iter()
+                .filter(|a| inside(a.0) || inside(a.1))
+                .copied()
+                .collect(),
+            exit_counts: b
+                .exit_counts
+                .iter()
+                .filter(|(&l, _)| inside(l))
+                .map(|(&l, &c)| (l, c))
+                .collect(),
+            no_branch: b
+                .no_branch
+                .iter()
+                .filter(|&&l| inside(l))
+                .copied()
+                .collect(),
             descriptions: b.descriptions.clone(),
         });
         let excluded = keep(&self.excluded);
@@ -189,10 +222,20 @@ pub struct Numbers {
 
 impl Numbers {
     pub fn of(file: &FileResult) -> Numbers {
-        let mut numbers =
-            Numbers { n_files: 1, n_statements: file.statements.len(), n_excluded: file.n_excluded, n_missing: file.missing.len(), ..Numbers::default() };
+        let mut numbers = Numbers {
+            n_files: 1,
+            n_statements: file.statements.len(),
+            n_excluded: file.n_excluded,
+            n_missing: file.missing.len(),
+            ..Numbers::default()
+        };
         if let Some(b) = &file.branches {
-            numbers.n_branches = b.exit_counts.values().filter(|&&c| c > 1).map(|&c| c as usize).sum();
+            numbers.n_branches = b
+                .exit_counts
+                .values()
+                .filter(|&&c| c > 1)
+                .map(|&c| c as usize)
+                .sum();
             for (line, exits) in file.missing_branch_arcs() {
                 numbers.n_missing_branches += exits.len();
                 if line < 0 || !file.missing.contains(&(line as u32)) {
@@ -223,7 +266,10 @@ impl Numbers {
 
     /// The percentage covered (statements and branches together), 100 when there is nothing.
     pub fn pc_covered(&self) -> f64 {
-        percent(self.n_executed() + self.n_executed_branches(), self.n_statements + self.n_branches)
+        percent(
+            self.n_executed() + self.n_executed_branches(),
+            self.n_statements + self.n_branches,
+        )
     }
 
     pub fn pc_statements(&self) -> f64 {
@@ -244,10 +290,23 @@ fn percent(numerator: usize, denominator: usize) -> f64 {
 }
 
 /// [`format_lines`], then each never-taken branch whose ends both ran: "7->9", "12->exit".
-pub fn format_lines_with_arcs(statements: &BTreeSet<u32>, missing: &BTreeSet<u32>, arcs: &BTreeMap<i32, Vec<i32>>) -> String {
+pub fn format_lines_with_arcs(
+    statements: &BTreeSet<u32>,
+    missing: &BTreeSet<u32>,
+    arcs: &BTreeMap<i32, Vec<i32>>,
+) -> String {
     let mut items: Vec<(i64, String)> = line_ranges(statements, missing)
         .into_iter()
-        .map(|(a, b)| (a as i64, if a == b { a.to_string() } else { format!("{a}-{b}") }))
+        .map(|(a, b)| {
+            (
+                a as i64,
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}-{b}")
+                },
+            )
+        })
         .collect();
     let is_missing = |line: i32| line > 0 && missing.contains(&(line as u32));
     for (&line, exits) in arcs {
@@ -255,13 +314,21 @@ pub fn format_lines_with_arcs(statements: &BTreeSet<u32>, missing: &BTreeSet<u32
         exits.sort_unstable();
         for exit in exits {
             if !is_missing(line) && !is_missing(exit) {
-                let destination = if exit > 0 { exit.to_string() } else { "exit".to_string() };
+                let destination = if exit > 0 {
+                    exit.to_string()
+                } else {
+                    "exit".to_string()
+                };
                 items.push((line as i64, format!("{line}->{destination}")));
             }
         }
     }
     items.sort();
-    items.into_iter().map(|(_, text)| text).collect::<Vec<_>>().join(", ")
+    items
+        .into_iter()
+        .map(|(_, text)| text)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// coverage.py's display rule: never shows 0 or 100 unless the value is exactly that.
@@ -281,7 +348,13 @@ pub fn display_covered(pc: f64, precision: usize) -> String {
 pub fn format_lines(statements: &BTreeSet<u32>, lines: &BTreeSet<u32>) -> String {
     line_ranges(statements, lines)
         .iter()
-        .map(|&(a, b)| if a == b { a.to_string() } else { format!("{a}-{b}") })
+        .map(|&(a, b)| {
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -292,7 +365,9 @@ fn line_ranges(statements: &BTreeSet<u32>, lines: &BTreeSet<u32>) -> Vec<(u32, u
     let mut end = 0;
     let mut remaining = lines.iter().peekable();
     for &statement in statements {
-        let Some(&&next) = remaining.peek() else { break };
+        let Some(&&next) = remaining.peek() else {
+            break;
+        };
         if statement == next {
             remaining.next();
             if start.is_none() {
@@ -347,7 +422,6 @@ pub fn human_compare(a: &str, b: &str) -> Ordering {
     // unless one string starts with digits; numbers sort before text in that case.
     human_key(a).cmp(&human_key(b)).then_with(|| a.cmp(b))
 }
-
 
 #[cfg(test)]
 mod tests {

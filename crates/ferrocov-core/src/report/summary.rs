@@ -22,7 +22,10 @@ impl std::str::FromStr for Format {
             "text" => Ok(Format::Text),
             "markdown" => Ok(Format::Markdown),
             "total" => Ok(Format::Total),
-            other => Err(Error::Config(format!("Unknown report format choice: {}", python_repr(other)))),
+            other => Err(Error::Config(format!(
+                "Unknown report format choice: {}",
+                python_repr(other)
+            ))),
         }
     }
 }
@@ -80,48 +83,107 @@ pub fn summary(files: &[&FileResult], options: &Options) -> Result<Summary> {
     }
     let total_cover = display_covered(total.pc_covered(), options.precision);
     if options.format == Format::Total {
-        return Ok(Summary { text: format!("{total_cover}\n"), total });
+        return Ok(Summary {
+            text: format!("{total_cover}\n"),
+            total,
+        });
     }
 
-    let sort = options.sort.clone().unwrap_or_else(|| "name".to_string()).to_lowercase();
+    let sort = options
+        .sort
+        .clone()
+        .unwrap_or_else(|| "name".to_string())
+        .to_lowercase();
     let (reverse, key) = match sort.strip_prefix('-') {
         Some(rest) => (true, rest.to_string()),
         None => (false, sort.strip_prefix('+').unwrap_or(&sort).to_string()),
     };
     let compare: RowOrder = match key.as_str() {
         "name" => Box::new(|a: &Row, b: &Row| human_compare(&a.name, &b.name)),
-        "stmts" => Box::new(|a: &Row, b: &Row| a.numbers.n_statements.cmp(&b.numbers.n_statements).then_with(|| a.name.cmp(&b.name))),
-        "miss" => Box::new(|a: &Row, b: &Row| a.numbers.n_missing.cmp(&b.numbers.n_missing).then_with(|| a.name.cmp(&b.name))),
-        "branch" if branches => {
-            Box::new(|a: &Row, b: &Row| a.numbers.n_branches.cmp(&b.numbers.n_branches).then_with(|| a.name.cmp(&b.name)))
-        }
+        "stmts" => Box::new(|a: &Row, b: &Row| {
+            a.numbers
+                .n_statements
+                .cmp(&b.numbers.n_statements)
+                .then_with(|| a.name.cmp(&b.name))
+        }),
+        "miss" => Box::new(|a: &Row, b: &Row| {
+            a.numbers
+                .n_missing
+                .cmp(&b.numbers.n_missing)
+                .then_with(|| a.name.cmp(&b.name))
+        }),
+        "branch" if branches => Box::new(|a: &Row, b: &Row| {
+            a.numbers
+                .n_branches
+                .cmp(&b.numbers.n_branches)
+                .then_with(|| a.name.cmp(&b.name))
+        }),
         "brpart" if branches => Box::new(|a: &Row, b: &Row| {
-            a.numbers.n_partial_branches.cmp(&b.numbers.n_partial_branches).then_with(|| a.name.cmp(&b.name))
+            a.numbers
+                .n_partial_branches
+                .cmp(&b.numbers.n_partial_branches)
+                .then_with(|| a.name.cmp(&b.name))
         }),
         "cover" => Box::new(|a: &Row, b: &Row| {
-            a.numbers.pc_covered().partial_cmp(&b.numbers.pc_covered()).unwrap_or(Ordering::Equal).then_with(|| a.name.cmp(&b.name))
+            a.numbers
+                .pc_covered()
+                .partial_cmp(&b.numbers.pc_covered())
+                .unwrap_or(Ordering::Equal)
+                .then_with(|| a.name.cmp(&b.name))
         }),
-        _ => return Err(Error::Config(format!("Invalid sorting option: {}", python_repr(options.sort.as_deref().unwrap_or_default())))),
+        _ => {
+            return Err(Error::Config(format!(
+                "Invalid sorting option: {}",
+                python_repr(options.sort.as_deref().unwrap_or_default())
+            )))
+        }
     };
-    rows.sort_by(|a, b| if reverse { compare(b, a) } else { compare(a, b) });
+    rows.sort_by(|a, b| {
+        if reverse {
+            compare(b, a)
+        } else {
+            compare(a, b)
+        }
+    });
 
     let mut end_lines = Vec::new();
     if options.skip_covered && skipped > 0 {
-        end_lines.push(format!("\n{} skipped due to complete coverage.", plural(skipped, "file")));
+        end_lines.push(format!(
+            "\n{} skipped due to complete coverage.",
+            plural(skipped, "file")
+        ));
     }
     if options.skip_empty && empty > 0 {
         end_lines.push(format!("\n{} skipped.", plural(empty, "empty file")));
     }
     let text = match options.format {
-        Format::Markdown => markdown(&rows, &total, &total_cover, options.show_missing, branches, &end_lines),
-        _ => text(&rows, &total, &total_cover, options.show_missing, branches, &end_lines),
+        Format::Markdown => markdown(
+            &rows,
+            &total,
+            &total_cover,
+            options.show_missing,
+            branches,
+            &end_lines,
+        ),
+        _ => text(
+            &rows,
+            &total,
+            &total_cover,
+            options.show_missing,
+            branches,
+            &end_lines,
+        ),
     };
     Ok(Summary { text, total })
 }
 
 /// Python's `repr()` of a string, for messages worded as coverage.py words them.
 fn python_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') { '"' } else { '\'' };
+    let quote = if text.contains('\'') && !text.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::from(quote);
     for c in text.chars() {
         match c {
@@ -140,7 +202,11 @@ fn python_repr(text: &str) -> String {
 }
 
 fn plural(n: usize, thing: &str) -> String {
-    if n == 1 { format!("{n} {thing}") } else { format!("{n} {thing}s") }
+    if n == 1 {
+        format!("{n} {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
 }
 
 fn width(s: &str) -> usize {
@@ -166,13 +232,40 @@ fn push_line(out: &mut String, line: &str) {
     out.push('\n');
 }
 
-fn text(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, branches: bool, end_lines: &[String]) -> String {
-    let max_name = rows.iter().map(|r| width(&r.name)).chain([5]).max().unwrap_or(5) + 1;
+fn text(
+    rows: &[Row],
+    total: &Numbers,
+    total_cover: &str,
+    show_missing: bool,
+    branches: bool,
+    end_lines: &[String],
+) -> String {
+    let max_name = rows
+        .iter()
+        .map(|r| width(&r.name))
+        .chain([5])
+        .max()
+        .unwrap_or(5)
+        + 1;
     let mut max_n = (width(total_cover) + 2).max(width(" Cover")) + 1;
-    max_n = rows.iter().map(|r| width(&r.cover) + 2).chain([max_n]).max().unwrap_or(max_n);
-    let branch_header = if branches { format!("{}{}", pad_left("Branch", 7), pad_left("BrPart", 7)) } else { String::new() };
-    let mut header =
-        format!("{}{}{}{branch_header}{}", pad_right("Name", max_name), pad_left("Stmts", 7), pad_left("Miss", 7), pad_left("Cover", max_n));
+    max_n = rows
+        .iter()
+        .map(|r| width(&r.cover) + 2)
+        .chain([max_n])
+        .max()
+        .unwrap_or(max_n);
+    let branch_header = if branches {
+        format!("{}{}", pad_left("Branch", 7), pad_left("BrPart", 7))
+    } else {
+        String::new()
+    };
+    let mut header = format!(
+        "{}{}{}{branch_header}{}",
+        pad_right("Name", max_name),
+        pad_left("Stmts", 7),
+        pad_left("Miss", 7),
+        pad_left("Cover", max_n)
+    );
     if show_missing {
         header.push_str(&pad_left("Missing", 10));
     }
@@ -182,7 +275,11 @@ fn text(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, br
     push_line(&mut out, &rule);
     let row_line = |name: &str, numbers: &Numbers, cover: &str, missing: Option<&str>| {
         let branch_columns = if branches {
-            format!("{}{}", pad_left(&numbers.n_branches.to_string(), 7), pad_left(&numbers.n_partial_branches.to_string(), 7))
+            format!(
+                "{}{}",
+                pad_left(&numbers.n_branches.to_string(), 7),
+                pad_left(&numbers.n_partial_branches.to_string(), 7)
+            )
         } else {
             String::new()
         };
@@ -199,7 +296,12 @@ fn text(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, br
         line
     };
     for row in rows {
-        let line = row_line(&row.name, &row.numbers, &row.cover, show_missing.then_some(row.missing.as_str()));
+        let line = row_line(
+            &row.name,
+            &row.numbers,
+            &row.cover,
+            show_missing.then_some(row.missing.as_str()),
+        );
         push_line(&mut out, &line);
     }
     if !rows.is_empty() {
@@ -224,8 +326,21 @@ fn escape_markdown(s: &str) -> String {
     out
 }
 
-fn markdown(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool, branches: bool, end_lines: &[String]) -> String {
-    let max_name = rows.iter().map(|r| width(&escape_markdown(&r.name))).max().unwrap_or(0).max(width("**TOTAL**")) + 1;
+fn markdown(
+    rows: &[Row],
+    total: &Numbers,
+    total_cover: &str,
+    show_missing: bool,
+    branches: bool,
+    end_lines: &[String],
+) -> String {
+    let max_name = rows
+        .iter()
+        .map(|r| width(&escape_markdown(&r.name)))
+        .max()
+        .unwrap_or(0)
+        .max(width("**TOTAL**"))
+        + 1;
     let max_n = (width(total_cover) + 6).max(width(" Cover "));
     let mut header_items = vec![
         format!("| {}|", pad_right("Name", max_name)),
@@ -251,7 +366,11 @@ fn markdown(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool
     push_line(&mut out, &rule);
     for row in rows {
         let branch_columns = if branches {
-            format!("{} |{} |", pad_left(&row.numbers.n_branches.to_string(), 9), pad_left(&row.numbers.n_partial_branches.to_string(), 9))
+            format!(
+                "{} |{} |",
+                pad_left(&row.numbers.n_branches.to_string(), 9),
+                pad_left(&row.numbers.n_partial_branches.to_string(), 9)
+            )
         } else {
             String::new()
         };
@@ -292,4 +411,3 @@ fn markdown(rows: &[Row], total: &Numbers, total_cover: &str, show_missing: bool
     }
     out
 }
-

@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 
 use super::{human_compare, FileResult};
 
-const DTD_URL: &str = "https://raw.githubusercontent.com/cobertura/web/master/htdocs/xml/coverage-04.dtd";
+const DTD_URL: &str =
+    "https://raw.githubusercontent.com/cobertura/web/master/htdocs/xml/coverage-04.dtd";
 
 /// What the XML report needs besides the files.
 pub struct XmlOptions<'a> {
@@ -39,7 +40,10 @@ fn format_g4(x: f64) -> String {
     let decimals = (3 - exponent).max(0) as usize;
     let mut text = format!("{x:.decimals$}");
     // Rounding can carry into a new digit (0.99995 -> 1.0000); re-format with one fewer.
-    let digits = text.trim_start_matches("0.").trim_start_matches('0').trim_end_matches('0');
+    let digits = text
+        .trim_start_matches("0.")
+        .trim_start_matches('0')
+        .trim_end_matches('0');
     if digits.len() > 4 && decimals > 0 {
         text = format!("{x:.prec$}", prec = decimals - 1);
     }
@@ -50,11 +54,19 @@ fn format_g4(x: f64) -> String {
 }
 
 fn escape_attribute(value: &str) -> String {
-    value.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;").replace('>', "&gt;")
+    value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
+        .replace('>', "&gt;")
 }
 
 fn escape_text(value: &str) -> String {
-    value.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    value
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 struct Package {
@@ -76,7 +88,9 @@ fn relpath(path: &str, start: &str) -> String {
     if start == "." || start.is_empty() {
         return path.to_string();
     }
-    path.strip_prefix(&format!("{start}/")).unwrap_or(path).to_string()
+    path.strip_prefix(&format!("{start}/"))
+        .unwrap_or(path)
+        .to_string()
 }
 
 /// The whole XML document.
@@ -100,7 +114,9 @@ pub fn render(files: &[&FileResult], options: &XmlOptions<'_>) -> String {
             Some(r) => r,
             None => {
                 let r = file.name.replace('\\', "/");
-                let root = file.path[..file.path.len().saturating_sub(r.len())].trim_end_matches(['/', '\\']).to_string();
+                let root = file.path[..file.path.len().saturating_sub(r.len())]
+                    .trim_end_matches(['/', '\\'])
+                    .to_string();
                 if !source_paths.contains(&root) {
                     source_paths.push(root);
                 }
@@ -111,9 +127,19 @@ pub fn render(files: &[&FileResult], options: &XmlOptions<'_>) -> String {
             "" => ".".to_string(),
             d => d.to_string(),
         };
-        let directory: String = directory.split('/').take(options.package_depth).collect::<Vec<_>>().join("/");
+        let directory: String = directory
+            .split('/')
+            .take(options.package_depth)
+            .collect::<Vec<_>>()
+            .join("/");
         let package_name = directory.replace('/', ".");
-        let package = packages.entry(package_name).or_insert_with(|| Package { classes: BTreeMap::new(), hits: 0, lines: 0, branches: 0, branch_hits: 0 });
+        let package = packages.entry(package_name).or_insert_with(|| Package {
+            classes: BTreeMap::new(),
+            hits: 0,
+            lines: 0,
+            branches: 0,
+            branch_hits: 0,
+        });
         let class_lines = file.statements.len();
         let class_hits = class_lines - file.missing.len();
         let has_arcs = file.branches.is_some();
@@ -121,7 +147,11 @@ pub fn render(files: &[&FileResult], options: &XmlOptions<'_>) -> String {
         let missing_branch_arcs = file.missing_branch_arcs();
         let class_branches: usize = branch_stats.values().map(|&(t, _)| t as usize).sum();
         let class_branch_hits: usize = branch_stats.values().map(|&(_, k)| k as usize).sum();
-        let class_branch_rate = if has_arcs { rate(class_branch_hits, class_branches) } else { "0".to_string() };
+        let class_branch_rate = if has_arcs {
+            rate(class_branch_hits, class_branches)
+        } else {
+            "0".to_string()
+        };
         let mut element = String::new();
         let _ = write!(
             element,
@@ -136,14 +166,29 @@ pub fn render(files: &[&FileResult], options: &XmlOptions<'_>) -> String {
             element.push_str("\t\t\t\t\t<lines>\n");
             for line in &file.statements {
                 let hits = u8::from(!file.missing.contains(line));
-                let _ = write!(element, "\t\t\t\t\t\t<line number=\"{line}\" hits=\"{hits}\"");
+                let _ = write!(
+                    element,
+                    "\t\t\t\t\t\t<line number=\"{line}\" hits=\"{hits}\""
+                );
                 let key = *line as i32;
                 if let Some(&(total, taken)) = branch_stats.get(&key) {
                     let percent = (100 * taken).checked_div(total).unwrap_or(0);
-                    let _ = write!(element, " branch=\"true\" condition-coverage=\"{percent}% ({taken}/{total})\"");
+                    let _ = write!(
+                        element,
+                        " branch=\"true\" condition-coverage=\"{percent}% ({taken}/{total})\""
+                    );
                 }
                 if let Some(exits) = missing_branch_arcs.get(&key) {
-                    let names: Vec<String> = exits.iter().map(|&b| if b < 0 { "exit".to_string() } else { b.to_string() }).collect();
+                    let names: Vec<String> = exits
+                        .iter()
+                        .map(|&b| {
+                            if b < 0 {
+                                "exit".to_string()
+                            } else {
+                                b.to_string()
+                            }
+                        })
+                        .collect();
                     let _ = write!(element, " missing-branches=\"{}\"", names.join(","));
                 }
                 element.push_str("/>\n");
@@ -165,7 +210,11 @@ pub fn render(files: &[&FileResult], options: &XmlOptions<'_>) -> String {
     let mut body = String::new();
     for name in package_names {
         let package = &packages[name];
-        let package_branch_rate = if has_arcs { rate(package.branch_hits, package.branches) } else { "0".to_string() };
+        let package_branch_rate = if has_arcs {
+            rate(package.branch_hits, package.branches)
+        } else {
+            "0".to_string()
+        };
         let _ = writeln!(
             body,
             "\t\t<package name=\"{}\" line-rate=\"{}\" branch-rate=\"{package_branch_rate}\" complexity=\"0\">",
@@ -237,12 +286,22 @@ pub fn render(files: &[&FileResult], options: &XmlOptions<'_>) -> String {
 /// The total percentage the XML report returns (coverage.py: 0 when there are no lines).
 pub fn total_percent(files: &[&FileResult]) -> f64 {
     let lines: usize = files.iter().map(|f| f.statements.len()).sum();
-    let hits: usize = files.iter().map(|f| f.statements.len() - f.missing.len()).sum();
-    let stats: Vec<(u32, u32)> = files.iter().flat_map(|f| f.branch_stats().into_values()).collect();
+    let hits: usize = files
+        .iter()
+        .map(|f| f.statements.len() - f.missing.len())
+        .sum();
+    let stats: Vec<(u32, u32)> = files
+        .iter()
+        .flat_map(|f| f.branch_stats().into_values())
+        .collect();
     let branches: usize = stats.iter().map(|&(t, _)| t as usize).sum();
     let branch_hits: usize = stats.iter().map(|&(_, k)| k as usize).sum();
     let denominator = lines + branches;
-    if denominator == 0 { 0.0 } else { 100.0 * (hits + branch_hits) as f64 / denominator as f64 }
+    if denominator == 0 {
+        0.0
+    } else {
+        100.0 * (hits + branch_hits) as f64 / denominator as f64
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,726 @@
+//! Line probes for CPython 3.11 bytecode: a code object is rewritten so that, before the first
+//! instruction of each line (and before every jump or exception-handler target), a short call
+//! records the line. The interpreter then runs at full speed, specialised, with no trace
+//! function; once a probe has recorded its line the measurement core overwrites its first
+//! instruction with a jump over the rest, so a running loop stops paying for it.
+//!
+//! This module is the pure part: decode the code, the location table and the exception table
+//! of 3.11's format, insert the probes, and encode all three again with every jump, handler and
+//! location moved to match. The binding makes the code object and patches probes out.
+//!
+//! A probe is `PUSH_NULL; LOAD_CONST <probe>; LOAD_CONST <arg>; PRECALL 1; CACHE; CALL 1;
+//! CACHE x4; POP_TOP` (more `EXTENDED_ARG`s when the constant indexes need them): it leaves the
+//! stack as it found it, so it can stand anywhere between two instructions. Its argument
+//! is the line, plus (above bit 32) the distance in code units from the probe's first unit to
+//! its `CALL`, which the binding needs to find the unit to overwrite.
+
+use std::collections::BTreeSet;
+
+/// CPython 3.11's opcode numbers (`opcode.opmap`; a test holds them to the interpreter's).
+pub mod op {
+    pub const CACHE: u8 = 0;
+    pub const POP_TOP: u8 = 1;
+    pub const PUSH_NULL: u8 = 2;
+    pub const FOR_ITER: u8 = 93;
+    pub const LOAD_CONST: u8 = 100;
+    pub const JUMP_FORWARD: u8 = 110;
+    pub const JUMP_IF_FALSE_OR_POP: u8 = 111;
+    pub const JUMP_IF_TRUE_OR_POP: u8 = 112;
+    pub const POP_JUMP_FORWARD_IF_FALSE: u8 = 114;
+    pub const POP_JUMP_FORWARD_IF_TRUE: u8 = 115;
+    pub const SEND: u8 = 123;
+    pub const POP_JUMP_FORWARD_IF_NOT_NONE: u8 = 128;
+    pub const POP_JUMP_FORWARD_IF_NONE: u8 = 129;
+    pub const JUMP_BACKWARD_NO_INTERRUPT: u8 = 134;
+    pub const JUMP_BACKWARD: u8 = 140;
+    pub const EXTENDED_ARG: u8 = 144;
+    pub const RESUME: u8 = 151;
+    pub const PRECALL: u8 = 166;
+    pub const CALL: u8 = 171;
+    pub const POP_JUMP_BACKWARD_IF_NOT_NONE: u8 = 173;
+    pub const POP_JUMP_BACKWARD_IF_NONE: u8 = 174;
+    pub const POP_JUMP_BACKWARD_IF_FALSE: u8 = 175;
+    pub const POP_JUMP_BACKWARD_IF_TRUE: u8 = 176;
+}
+
+/// Where a probe's `CALL` stands from its first unit, in the argument's upper half.
+pub const DISTANCE_SHIFT: u32 = 32;
+
+/// One code unit's source position, as `co_positions()` gives it (`None`: no position).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub line: Option<i32>,
+    pub end_line: Option<i32>,
+    pub column: Option<i32>,
+    pub end_column: Option<i32>,
+}
+
+const NO_POSITION: Position = Position {
+    line: None,
+    end_line: None,
+    column: None,
+    end_column: None,
+};
+
+/// What the rewrite gives back.
+#[derive(Debug)]
+pub struct Instrumented {
+    pub code: Vec<u8>,
+    pub linetable: Vec<u8>,
+    pub exceptiontable: Vec<u8>,
+    /// Constants to append after the probe itself (which goes at index `n_consts`): the
+    /// arguments, in order.
+    pub arguments: Vec<i64>,
+    /// How much deeper the value stack may now go.
+    pub extra_stack: u32,
+    /// How many probes were inserted.
+    pub probes: usize,
+    /// Where each probe starts in the new code (code units).
+    pub starts: Vec<u32>,
+}
+
+fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let mut byte = *bytes.get(*at)?;
+    *at += 1;
+    let mut value = u32::from(byte & 63);
+    let mut shift = 0u32;
+    while byte & 64 != 0 {
+        byte = *bytes.get(*at)?;
+        *at += 1;
+        shift += 6;
+        if shift > 30 {
+            return None;
+        }
+        value |= u32::from(byte & 63) << shift;
+    }
+    Some(value)
+}
+
+fn read_svarint(bytes: &[u8], at: &mut usize) -> Option<i32> {
+    let value = read_varint(bytes, at)?;
+    let magnitude = (value >> 1) as i32;
+    Some(if value & 1 != 0 {
+        -magnitude
+    } else {
+        magnitude
+    })
+}
+
+fn write_varint(out: &mut Vec<u8>, mut value: u32) {
+    while value >= 64 {
+        out.push(64 | (value & 63) as u8);
+        value >>= 6;
+    }
+    out.push(value as u8);
+}
+
+fn write_svarint(out: &mut Vec<u8>, value: i32) {
+    let encoded = if value < 0 {
+        (value.unsigned_abs() << 1) | 1
+    } else {
+        (value as u32) << 1
+    };
+    write_varint(out, encoded);
+}
+
+/// Decode a 3.11 location table into one position per code unit.
+pub fn decode_positions(table: &[u8], first_line: i32, units: usize) -> Option<Vec<Position>> {
+    let mut out = Vec::with_capacity(units);
+    let mut at = 0;
+    let mut line = first_line;
+    while at < table.len() {
+        let first = table[at];
+        at += 1;
+        if first & 0x80 == 0 {
+            return None;
+        }
+        let code = (first >> 3) & 15;
+        let length = usize::from(first & 7) + 1;
+        let position = match code {
+            15 => NO_POSITION,
+            14 => {
+                line += read_svarint(table, &mut at)?;
+                let end_line = line + read_varint(table, &mut at)? as i32;
+                let column = read_varint(table, &mut at)? as i32 - 1;
+                let end_column = read_varint(table, &mut at)? as i32 - 1;
+                Position {
+                    line: Some(line),
+                    end_line: Some(end_line),
+                    column: (column >= 0).then_some(column),
+                    end_column: (end_column >= 0).then_some(end_column),
+                }
+            }
+            13 => {
+                line += read_svarint(table, &mut at)?;
+                Position {
+                    line: Some(line),
+                    end_line: Some(line),
+                    column: None,
+                    end_column: None,
+                }
+            }
+            10..=12 => {
+                line += i32::from(code) - 10;
+                let column = i32::from(*table.get(at)?);
+                let end_column = i32::from(*table.get(at + 1)?);
+                at += 2;
+                Position {
+                    line: Some(line),
+                    end_line: Some(line),
+                    column: Some(column),
+                    end_column: Some(end_column),
+                }
+            }
+            _ => {
+                let second = i32::from(*table.get(at)?);
+                at += 1;
+                let column = (i32::from(code) << 3) | (second >> 4);
+                Position {
+                    line: Some(line),
+                    end_line: Some(line),
+                    column: Some(column),
+                    end_column: Some(column + (second & 15)),
+                }
+            }
+        };
+        out.extend(std::iter::repeat_n(position, length));
+    }
+    if out.len() < units {
+        return None;
+    }
+    out.truncate(units);
+    Some(out)
+}
+
+/// Encode one position per code unit as a 3.11 location table (long and no-column forms only:
+/// what the interpreter reads back is the same).
+pub fn encode_positions(positions: &[Position], first_line: i32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut line = first_line;
+    let mut i = 0;
+    while i < positions.len() {
+        let position = positions[i];
+        let mut length = 1;
+        while length < 8 && i + length < positions.len() && positions[i + length] == position {
+            length += 1;
+        }
+        let size = (length - 1) as u8;
+        match position.line {
+            None => out.push(0x80 | (15 << 3) | size),
+            Some(start)
+                if position.column.is_none()
+                    && position.end_column.is_none()
+                    && position.end_line == Some(start) =>
+            {
+                out.push(0x80 | (13 << 3) | size);
+                write_svarint(&mut out, start - line);
+                line = start;
+            }
+            Some(start) => {
+                out.push(0x80 | (14 << 3) | size);
+                write_svarint(&mut out, start - line);
+                write_varint(
+                    &mut out,
+                    (position.end_line.unwrap_or(start) - start).max(0) as u32,
+                );
+                write_varint(&mut out, position.column.map_or(0, |c| c + 1) as u32);
+                write_varint(&mut out, position.end_column.map_or(0, |c| c + 1) as u32);
+                line = start;
+            }
+        }
+        i += length;
+    }
+    out
+}
+
+/// One exception-table entry, in code units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handler {
+    pub start: u32,
+    pub end: u32,
+    pub target: u32,
+    pub depth_lasti: u32,
+}
+
+fn read_exception_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
+    let mut byte = *bytes.get(*at)?;
+    *at += 1;
+    let mut value = u32::from(byte & 63);
+    while byte & 64 != 0 {
+        byte = *bytes.get(*at)?;
+        *at += 1;
+        value = value.checked_shl(6)? | u32::from(byte & 63);
+    }
+    Some(value)
+}
+
+fn write_exception_varint(out: &mut Vec<u8>, value: u32, start: bool) {
+    let mut chunks = vec![(value & 63) as u8];
+    let mut rest = value >> 6;
+    while rest > 0 {
+        chunks.push((rest & 63) as u8 | 64);
+        rest >>= 6;
+    }
+    chunks.reverse();
+    if start {
+        chunks[0] |= 0x80;
+    }
+    out.extend(chunks);
+}
+
+pub fn decode_exception_table(table: &[u8]) -> Option<Vec<Handler>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < table.len() {
+        if table[at] & 0x80 == 0 {
+            return None;
+        }
+        let start = read_exception_varint(table, &mut at)?;
+        let size = read_exception_varint(table, &mut at)?;
+        let target = read_exception_varint(table, &mut at)?;
+        let depth_lasti = read_exception_varint(table, &mut at)?;
+        out.push(Handler {
+            start,
+            end: start.checked_add(size)?,
+            target,
+            depth_lasti,
+        });
+    }
+    Some(out)
+}
+
+pub fn encode_exception_table(handlers: &[Handler]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for handler in handlers {
+        write_exception_varint(&mut out, handler.start, true);
+        write_exception_varint(&mut out, handler.end - handler.start, false);
+        write_exception_varint(&mut out, handler.target, false);
+        write_exception_varint(&mut out, handler.depth_lasti, false);
+    }
+    out
+}
+
+/// Is this a relative jump, and which way?
+fn jump_direction(opcode: u8) -> Option<bool> {
+    use op::*;
+    match opcode {
+        FOR_ITER
+        | JUMP_FORWARD
+        | JUMP_IF_FALSE_OR_POP
+        | JUMP_IF_TRUE_OR_POP
+        | POP_JUMP_FORWARD_IF_FALSE
+        | POP_JUMP_FORWARD_IF_TRUE
+        | SEND
+        | POP_JUMP_FORWARD_IF_NOT_NONE
+        | POP_JUMP_FORWARD_IF_NONE => Some(true),
+        JUMP_BACKWARD_NO_INTERRUPT
+        | JUMP_BACKWARD
+        | POP_JUMP_BACKWARD_IF_NOT_NONE
+        | POP_JUMP_BACKWARD_IF_NONE
+        | POP_JUMP_BACKWARD_IF_FALSE
+        | POP_JUMP_BACKWARD_IF_TRUE => Some(false),
+        _ => None,
+    }
+}
+
+/// One instruction: its `EXTENDED_ARG` prefixes, the operation, its inline caches.
+#[derive(Clone, Debug)]
+struct Instruction {
+    /// First unit (its first prefix), in the original code.
+    start: u32,
+    opcode: u8,
+    arg: u32,
+    prefixes: u32,
+    caches: u32,
+    /// The original unit a relative jump lands on.
+    target: Option<u32>,
+}
+
+impl Instruction {
+    /// Units between the first prefix and the operation.
+    fn units(&self) -> u32 {
+        self.prefixes + 1 + self.caches
+    }
+}
+
+fn decode_instructions(code: &[u8]) -> Option<Vec<Instruction>> {
+    if !code.len().is_multiple_of(2) {
+        return None;
+    }
+    let units: Vec<(u8, u8)> = code
+        .chunks_exact(2)
+        .map(|pair| (pair[0], pair[1]))
+        .collect();
+    let mut out: Vec<Instruction> = Vec::new();
+    let mut i = 0usize;
+    while i < units.len() {
+        let start = i;
+        let mut arg = 0u32;
+        while units[i].0 == op::EXTENDED_ARG {
+            arg = (arg << 8) | u32::from(units[i].1);
+            i += 1;
+            if i >= units.len() {
+                return None;
+            }
+        }
+        let (opcode, low) = units[i];
+        if opcode == op::CACHE {
+            // A cache unit belongs to the instruction before it.
+            let last = out.last_mut()?;
+            if start != i {
+                return None;
+            }
+            last.caches += 1;
+            i += 1;
+            continue;
+        }
+        arg = (arg << 8) | u32::from(low);
+        let prefixes = (i - start) as u32;
+        let next = i as u32 + 1;
+        let target = match jump_direction(opcode) {
+            Some(true) => Some(next.checked_add(arg)?),
+            Some(false) => Some(next.checked_sub(arg)?),
+            None => None,
+        };
+        out.push(Instruction {
+            start: start as u32,
+            opcode,
+            arg,
+            prefixes,
+            caches: 0,
+            target,
+        });
+        i += 1;
+    }
+    Some(out)
+}
+
+fn prefixes_for(arg: u32) -> u32 {
+    match arg {
+        0..=0xff => 0,
+        0x100..=0xffff => 1,
+        0x1_0000..=0xff_ffff => 2,
+        _ => 3,
+    }
+}
+
+fn emit(out: &mut Vec<u8>, opcode: u8, arg: u32, prefixes: u32) {
+    for k in (1..=prefixes).rev() {
+        out.push(op::EXTENDED_ARG);
+        out.push((arg >> (8 * k)) as u8);
+    }
+    out.push(opcode);
+    out.push(arg as u8);
+}
+
+/// The probe's code units for a constant pair, and where its CALL stands.
+fn probe_units(probe_const: u32, arg_const: u32) -> (u32, u32) {
+    let before_call = 1 + (prefixes_for(probe_const) + 1) + (prefixes_for(arg_const) + 1) + 2;
+    (before_call + 5 + 1, before_call)
+}
+
+fn emit_probe(out: &mut Vec<u8>, probe_const: u32, arg_const: u32) {
+    emit(out, op::PUSH_NULL, 0, 0);
+    emit(out, op::LOAD_CONST, probe_const, prefixes_for(probe_const));
+    emit(out, op::LOAD_CONST, arg_const, prefixes_for(arg_const));
+    emit(out, op::PRECALL, 1, 0);
+    out.extend([op::CACHE, 0]);
+    emit(out, op::CALL, 1, 0);
+    out.extend([op::CACHE, 0].repeat(4));
+    emit(out, op::POP_TOP, 0, 0);
+}
+
+/// Insert line probes into a 3.11 code object's code. `None`: a code object this does not
+/// rewrite (no `RESUME`, a table it cannot read); it then runs as it was, unmeasured by
+/// probes.
+pub fn instrument(
+    code: &[u8],
+    linetable: &[u8],
+    exceptiontable: &[u8],
+    first_line: i32,
+    n_consts: u32,
+) -> Option<Instrumented> {
+    let instructions = decode_instructions(code)?;
+    let units = code.len() / 2;
+    let positions = decode_positions(linetable, first_line, units)?;
+    let handlers = decode_exception_table(exceptiontable)?;
+    let first_traceable = instructions.iter().position(|i| i.opcode == op::RESUME)? + 1;
+
+    let mut targets: BTreeSet<u32> = instructions.iter().filter_map(|i| i.target).collect();
+    targets.extend(handlers.iter().map(|h| h.target));
+
+    // Which instructions get a probe, and for which line.
+    let line_of = |i: &Instruction| positions[(i.start + i.prefixes) as usize].line;
+    let mut probe_lines: Vec<Option<i32>> = vec![None; instructions.len()];
+    for (index, instruction) in instructions.iter().enumerate().skip(first_traceable) {
+        if instruction.opcode == op::RESUME {
+            continue;
+        }
+        let Some(line) = line_of(instruction) else {
+            continue;
+        };
+        let previous = line_of(&instructions[index - 1]);
+        // The interpreter reports the first line a frame runs even when it is the line of the
+        // RESUME before it (an empty module's line 0, a one-line function).
+        if index == first_traceable
+            || previous != Some(line)
+            || targets.contains(&instruction.start)
+        {
+            probe_lines[index] = Some(line);
+        }
+    }
+    let probe_const = n_consts;
+    let mut arguments: Vec<i64> = Vec::new();
+    let mut argument_index: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
+    let mut probe_consts: Vec<Option<u32>> = vec![None; instructions.len()];
+    let mut probe_len: Vec<u32> = vec![0; instructions.len()];
+    for (index, line) in probe_lines.iter().enumerate() {
+        let Some(line) = *line else { continue };
+        // The constant's index decides the probe's length, which the argument holds: reuse an
+        // argument already made when its index has as many prefixes as a new one would.
+        let next = n_consts + 1 + arguments.len() as u32;
+        let (length, call_at) = probe_units(probe_const, next);
+        let value = i64::from(line) | (i64::from(call_at) << DISTANCE_SHIFT);
+        let constant = match argument_index.get(&value) {
+            Some(&existing) if prefixes_for(existing) == prefixes_for(next) => existing,
+            _ => {
+                arguments.push(value);
+                argument_index.entry(value).or_insert(next);
+                next
+            }
+        };
+        probe_consts[index] = Some(constant);
+        probe_len[index] = length;
+    }
+
+    // Lay the code out again until every jump's argument fits its prefixes.
+    let mut prefixes: Vec<u32> = instructions.iter().map(|i| i.prefixes).collect();
+    let mut new_start: Vec<u32>;
+    let mut new_op: Vec<u32>;
+    loop {
+        new_start = Vec::with_capacity(instructions.len());
+        new_op = Vec::with_capacity(instructions.len());
+        let mut at = 0u32;
+        for (index, instruction) in instructions.iter().enumerate() {
+            new_start.push(at);
+            at += probe_len[index];
+            new_op.push(at + prefixes[index]);
+            at += prefixes[index] + 1 + instruction.caches;
+        }
+        let map = |unit: u32| -> Option<u32> { map_unit(&instructions, &new_start, unit, at) };
+        let mut grew = false;
+        for (index, instruction) in instructions.iter().enumerate() {
+            let Some(target) = instruction.target else {
+                continue;
+            };
+            let target = map(target)?;
+            let next = new_op[index] + 1;
+            let arg = target.abs_diff(next);
+            let needed = prefixes_for(arg);
+            if needed > prefixes[index] {
+                prefixes[index] = needed;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let total = instructions
+        .iter()
+        .enumerate()
+        .map(|(i, ins)| probe_len[i] + prefixes[i] + 1 + ins.caches)
+        .sum::<u32>();
+    let map = |unit: u32| -> Option<u32> { map_unit(&instructions, &new_start, unit, total) };
+
+    let mut out_code = Vec::with_capacity(total as usize * 2);
+    let mut out_positions = Vec::with_capacity(total as usize);
+    for (index, instruction) in instructions.iter().enumerate() {
+        let op_position = positions[(instruction.start + instruction.prefixes) as usize];
+        if let Some(arg_const) = probe_consts[index] {
+            emit_probe(&mut out_code, probe_const, arg_const);
+            out_positions.extend(std::iter::repeat_n(op_position, probe_len[index] as usize));
+        }
+        let arg = match instruction.target {
+            Some(target) => {
+                let target = map(target)?;
+                target.abs_diff(new_op[index] + 1)
+            }
+            None => instruction.arg,
+        };
+        emit(&mut out_code, instruction.opcode, arg, prefixes[index]);
+        out_positions.extend(std::iter::repeat_n(
+            op_position,
+            prefixes[index] as usize + 1,
+        ));
+        for k in 0..instruction.caches {
+            out_code.extend([op::CACHE, 0]);
+            out_positions
+                .push(positions[(instruction.start + instruction.prefixes + 1 + k) as usize]);
+        }
+    }
+    if out_code.len() != total as usize * 2 {
+        return None;
+    }
+    let mut new_handlers = Vec::with_capacity(handlers.len());
+    for handler in &handlers {
+        new_handlers.push(Handler {
+            start: map(handler.start)?,
+            end: map(handler.end)?,
+            target: map(handler.target)?,
+            depth_lasti: handler.depth_lasti,
+        });
+    }
+    let starts: Vec<u32> = (0..instructions.len())
+        .filter(|&i| probe_consts[i].is_some())
+        .map(|i| new_start[i])
+        .collect();
+    let probes = starts.len();
+    Some(Instrumented {
+        code: out_code,
+        linetable: encode_positions(&out_positions, first_line),
+        exceptiontable: encode_exception_table(&new_handlers),
+        arguments,
+        extra_stack: if probes > 0 { 3 } else { 0 },
+        probes,
+        starts,
+    })
+}
+
+/// Where an original instruction boundary (or the end) now stands: at the start of the probe
+/// before it, if it has one.
+fn map_unit(instructions: &[Instruction], new_start: &[u32], unit: u32, total: u32) -> Option<u32> {
+    match instructions.binary_search_by_key(&unit, |i| i.start) {
+        Ok(index) => Some(new_start[index]),
+        Err(index) if index == instructions.len() => {
+            let last = instructions.last()?;
+            (unit == last.start + last.units()).then_some(total)
+        }
+        Err(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_round_trip() {
+        for value in [0u32, 1, 63, 64, 4095, 4096, 1 << 20] {
+            let mut out = Vec::new();
+            write_varint(&mut out, value);
+            assert_eq!(read_varint(&out, &mut 0), Some(value));
+            let mut out = Vec::new();
+            write_exception_varint(&mut out, value, true);
+            assert_eq!(out[0] & 0x80, 0x80);
+            assert_eq!(read_exception_varint(&out, &mut 0), Some(value));
+        }
+        for value in [0i32, 1, -1, 100, -100, 70000] {
+            let mut out = Vec::new();
+            write_svarint(&mut out, value);
+            assert_eq!(read_svarint(&out, &mut 0), Some(value));
+        }
+    }
+
+    #[test]
+    fn positions_round_trip() {
+        let positions = vec![
+            NO_POSITION,
+            Position {
+                line: Some(3),
+                end_line: Some(3),
+                column: Some(0),
+                end_column: Some(5),
+            },
+            Position {
+                line: Some(3),
+                end_line: Some(3),
+                column: Some(0),
+                end_column: Some(5),
+            },
+            Position {
+                line: Some(2),
+                end_line: Some(4),
+                column: Some(7),
+                end_column: None,
+            },
+            Position {
+                line: Some(9),
+                end_line: Some(9),
+                column: None,
+                end_column: None,
+            },
+        ];
+        let table = encode_positions(&positions, 1);
+        assert_eq!(
+            decode_positions(&table, 1, positions.len()),
+            Some(positions)
+        );
+    }
+
+    #[test]
+    fn a_probe_leaves_jumps_landing_on_their_instruction() {
+        // RESUME 0; LOAD_CONST 0 (line 1); POP_JUMP_FORWARD_IF_FALSE +1; NOP (line 2); NOP (line 3)
+        let code = [
+            op::RESUME,
+            0,
+            op::LOAD_CONST,
+            0,
+            op::POP_JUMP_FORWARD_IF_FALSE,
+            1,
+            9,
+            0,
+            9,
+            0,
+        ];
+        let positions = vec![
+            Position {
+                line: Some(0),
+                end_line: Some(0),
+                column: None,
+                end_column: None,
+            },
+            Position {
+                line: Some(1),
+                end_line: Some(1),
+                column: None,
+                end_column: None,
+            },
+            Position {
+                line: Some(1),
+                end_line: Some(1),
+                column: None,
+                end_column: None,
+            },
+            Position {
+                line: Some(2),
+                end_line: Some(2),
+                column: None,
+                end_column: None,
+            },
+            Position {
+                line: Some(3),
+                end_line: Some(3),
+                column: None,
+                end_column: None,
+            },
+        ];
+        let table = encode_positions(&positions, 1);
+        let out = instrument(&code, &table, &[], 1, 1).expect("instrumented");
+        assert_eq!(out.probes, 3);
+        let (length, call_at) = probe_units(1, 2);
+        assert_eq!(
+            out.arguments,
+            vec![
+                1 | (i64::from(call_at) << 32),
+                2 | (i64::from(call_at) << 32),
+                3 | (i64::from(call_at) << 32)
+            ]
+        );
+        // The jump now skips the probe of line 2 and lands on line 3's probe.
+        let jump_at = 1 + length as usize + 1;
+        assert_eq!(out.code[jump_at * 2], op::POP_JUMP_FORWARD_IF_FALSE);
+        assert_eq!(out.code[jump_at * 2 + 1] as u32, length + 1);
+        assert_eq!(out.code.len() / 2, 5 + 3 * length as usize);
+    }
+}

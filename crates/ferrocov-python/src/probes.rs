@@ -1,0 +1,302 @@
+//! The line core for CPython 3.11: probes in the bytecode instead of a trace function.
+//!
+//! A trace function makes 3.11 leave its specialising fast path for every instruction of every
+//! frame, measured or not (about 3x). Here no trace function is set: each measured code object
+//! is rewritten (by `ferrocov_core::probes`) as `exec` is about to run it, with a call before
+//! each line's first instruction. The call records the line in the data file (the same slot
+//! and the same mapping as every core: the hit is on disk when it happens) and then overwrites
+//! the probe's first instruction with a jump over the rest of it, so the next pass costs one
+//! jump.
+//!
+//! Probes come back (the jumps are undone) whenever every line must be seen again: after
+//! `fork()` (the child's own data file), on a new context, on a new start.
+//!
+//! Code reaches the interpreter through `exec` when a module is imported (importlib, pytest's
+//! assertion rewriter, runpy, `ferrocov run`): `builtins.exec` is wrapped while measuring. Code
+//! that does not (a script the interpreter itself runs as `__main__`) is not rewritten, so the
+//! caller chooses the trace function for a process whose main script is measured.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use ferrocov_core::probes::{self as rewrite, op, DISTANCE_SHIFT};
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+
+use crate::recorder;
+
+/// Probes are in use in this process.
+pub static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Offset of `co_code_adaptive` in a code object (the code type's basic size), checked once.
+static CODE_OFFSET: AtomicUsize = AtomicUsize::new(0);
+
+/// Every code object made here that has probes, and where its probes start (code units).
+struct Armed {
+    code: Py<PyAny>,
+    starts: Vec<u32>,
+}
+
+static ARMED: Mutex<Vec<Armed>> = Mutex::new(Vec::new());
+
+/// The original `builtins.exec`, while the wrapper stands in for it.
+static ORIGINAL_EXEC: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
+
+/// The probe function object, put in every rewritten code object's constants.
+static PROBE: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
+
+/// The code units of a live code object, as the interpreter runs them.
+///
+/// # Safety
+/// `code` must be a live code object, the GIL held, and `CODE_OFFSET` checked.
+unsafe fn code_units<'a>(code: *mut ffi::PyObject) -> &'a mut [[u8; 2]] {
+    // SAFETY: a code object's co_code_adaptive holds Py_SIZE(code) code units from the type's
+    // basic size on (Objects/codeobject.c: the type is var-sized with 2-byte items).
+    unsafe {
+        let size = ffi::Py_SIZE(code) as usize;
+        let base = (code as *mut u8).add(CODE_OFFSET.load(Ordering::Relaxed)) as *mut [u8; 2];
+        std::slice::from_raw_parts_mut(base, size)
+    }
+}
+
+/// Can probes be patched in this interpreter? The code type must be laid out as 3.11's is:
+/// a fresh code object's units, read where this module will write them, are its `co_code`.
+fn check_layout(py: Python<'_>) -> PyResult<bool> {
+    let code = py.eval(
+        c"compile('x = 1\\nif x:\\n    y = [x]\\n', '<ferrocov>', 'exec')",
+        None,
+        None,
+    )?;
+    let expected: Vec<u8> = code.getattr("co_code")?.extract()?;
+    // SAFETY: the code type object is static; we only read its sizes.
+    let (basic, item) = unsafe {
+        let tp = ffi::Py_TYPE(code.as_ptr());
+        ((*tp).tp_basicsize, (*tp).tp_itemsize)
+    };
+    if item != 2 || basic <= 0 {
+        return Ok(false);
+    }
+    CODE_OFFSET.store(basic as usize, Ordering::Relaxed);
+    // SAFETY: a live code object, the GIL held, the offset just set from its type.
+    let units = unsafe { code_units(code.as_ptr()) };
+    let found: Vec<u8> = units.iter().flatten().copied().collect();
+    Ok(found == expected)
+}
+
+/// Rewrite `code` (and the code objects in its constants) with probes, if its file is
+/// measured. Returns `code` itself when there is nothing to do.
+fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let code_type = py.get_type::<pyo3::types::PyCode>();
+    let consts = code.getattr("co_consts")?.cast_into::<PyTuple>()?;
+    let mut new_consts: Vec<Bound<'py, PyAny>> = Vec::with_capacity(consts.len() + 8);
+    let probe = PROBE
+        .lock()
+        .ok()
+        .and_then(|p| p.as_ref().map(|p| p.clone_ref(py)))
+        .ok_or_else(|| PyRuntimeError::new_err("ferrocov: no probe function"))?;
+    if consts.iter().any(|c| c.is(probe.bind(py))) {
+        // Rewritten already (the same code object run again).
+        return Ok(code.clone());
+    }
+    let mut changed = false;
+    for constant in consts.iter() {
+        if constant.is_instance(&code_type)? {
+            let rewritten = instrument(py, &constant)?;
+            changed |= !rewritten.is(&constant);
+            new_consts.push(rewritten);
+        } else {
+            new_consts.push(constant);
+        }
+    }
+    let co_code: Vec<u8> = code.getattr("co_code")?.extract()?;
+    let linetable: Vec<u8> = code.getattr("co_linetable")?.extract()?;
+    let exceptiontable: Vec<u8> = code.getattr("co_exceptiontable")?.extract()?;
+    let first_line: i32 = code.getattr("co_firstlineno")?.extract()?;
+    let kwargs = PyDict::new(py);
+    let rewritten = rewrite::instrument(
+        &co_code,
+        &linetable,
+        &exceptiontable,
+        first_line,
+        new_consts.len() as u32,
+    )
+    .filter(|out| out.probes > 0);
+    let Some(out) = rewritten else {
+        if !changed {
+            return Ok(code.clone());
+        }
+        kwargs.set_item("co_consts", PyTuple::new(py, new_consts)?)?;
+        return code.call_method("replace", (), Some(&kwargs));
+    };
+    new_consts.push(probe.into_bound(py));
+    for argument in &out.arguments {
+        new_consts.push(argument.into_pyobject(py)?.into_any());
+    }
+    let stacksize: u32 = code.getattr("co_stacksize")?.extract()?;
+    kwargs.set_item("co_code", PyBytes::new(py, &out.code))?;
+    kwargs.set_item("co_linetable", PyBytes::new(py, &out.linetable))?;
+    kwargs.set_item("co_exceptiontable", PyBytes::new(py, &out.exceptiontable))?;
+    kwargs.set_item("co_consts", PyTuple::new(py, new_consts)?)?;
+    kwargs.set_item("co_stacksize", stacksize + out.extra_stack)?;
+    let new_code = code.call_method("replace", (), Some(&kwargs))?;
+    if let Ok(mut armed) = ARMED.lock() {
+        armed.push(Armed {
+            code: new_code.clone().unbind(),
+            starts: out.starts,
+        });
+    }
+    Ok(new_code)
+}
+
+/// What a probe calls: record the line, then jump over this probe from now on.
+#[pyfunction]
+pub fn _probe(py: Python<'_>, argument: i64) {
+    // While a no_cover test runs the probe stays, to record the line when it next runs.
+    if recorder::PAUSED.load(Ordering::Relaxed) {
+        return;
+    }
+    // After a stop the probe only takes itself out of the way.
+    let active = ACTIVE.load(Ordering::Relaxed);
+    let line = (argument & 0xffff_ffff) as i32;
+    let distance = (argument >> DISTANCE_SHIFT) as usize;
+    // SAFETY: the GIL is held (we were called from Python); PyEval_GetFrame returns a borrowed
+    // frame, the one whose CALL called us; PyFrame_GetCode returns a new reference, released
+    // below.
+    unsafe {
+        let frame = ffi::PyEval_GetFrame();
+        if frame.is_null() {
+            return;
+        }
+        let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
+        if active {
+            let value = recorder::slot_for(py, code);
+            recorder::record(value, line);
+        }
+        // The frame stands at the probe's CALL, or at its PRECALL when that was specialised
+        // for a builtin (it then makes the call itself and skips the CALL).
+        let at = (ffi::PyFrame_GetLasti(frame) / 2) as usize;
+        let units = code_units(code);
+        for call in [at, at + 2] {
+            let Some(start) = call.checked_sub(distance) else {
+                continue;
+            };
+            // Only ever over a probe this module wrote: PUSH_NULL, then POP_TOP after the CALL.
+            let is_probe = units.get(start).is_some_and(|u| u[0] == op::PUSH_NULL)
+                && units.get(call + 5).is_some_and(|u| u[0] == op::POP_TOP);
+            if is_probe {
+                units[start] = [op::JUMP_FORWARD, (distance + 5) as u8];
+                break;
+            }
+        }
+        ffi::Py_DECREF(code);
+    }
+}
+
+/// Put every probe back: each line records again on its next run.
+pub fn rearm(py: Python<'_>) {
+    let Ok(mut armed) = ARMED.lock() else { return };
+    armed.retain(|entry| {
+        let code = entry.code.bind(py);
+        // The registry's reference is the last one: the code is gone for everyone else.
+        // SAFETY: reading the reference count of a live object with the GIL held.
+        if unsafe { ffi::Py_REFCNT(code.as_ptr()) } <= 1 {
+            return false;
+        }
+        // SAFETY: a live code object this module made, the GIL held, the layout checked.
+        let units = unsafe { code_units(code.as_ptr()) };
+        for &start in &entry.starts {
+            if let Some(unit) = units.get_mut(start as usize) {
+                if unit[0] == op::JUMP_FORWARD {
+                    *unit = [op::PUSH_NULL, 0];
+                }
+            }
+        }
+        true
+    });
+}
+
+/// `builtins.exec` while probes measure: measured code gets its probes, then runs as before.
+#[pyfunction(name = "exec")]
+#[pyo3(signature = (source, globals = None, locals = None, /, **kwargs))]
+pub fn exec_with_probes<'py>(
+    py: Python<'py>,
+    source: Bound<'py, PyAny>,
+    globals: Option<Bound<'py, PyAny>>,
+    locals: Option<Bound<'py, PyAny>>,
+    kwargs: Option<Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let original = ORIGINAL_EXEC
+        .lock()
+        .ok()
+        .and_then(|o| o.as_ref().map(|o| o.clone_ref(py)))
+        .ok_or_else(|| PyRuntimeError::new_err("exec is not available"))?;
+    let mut source = source;
+    if ACTIVE.load(Ordering::Relaxed) && source.is_instance_of::<pyo3::types::PyCode>() {
+        // Never let measurement change what exec does: on any failure, run the code as it is.
+        let filename: String = source.getattr("co_filename")?.extract()?;
+        let namespace = globals.as_ref().and_then(|g| g.cast::<PyDict>().ok());
+        let rewritten = if recorder::would_measure(&filename, namespace) {
+            instrument(py, &source)
+        } else {
+            Ok(source.clone())
+        };
+        match rewritten {
+            Ok(rewritten) => source = rewritten,
+            Err(err) => {
+                if std::env::var_os("FERROCOV_DEBUG").is_some() {
+                    return Err(err);
+                }
+            }
+        }
+    }
+    let none = py.None().into_bound(py);
+    let args = PyTuple::new(
+        py,
+        [
+            source,
+            globals.unwrap_or_else(|| none.clone()),
+            locals.unwrap_or(none),
+        ],
+    )?;
+    original.bind(py).call(args, kwargs.as_ref())
+}
+
+/// Start measuring with probes: wrap `builtins.exec`. False when this interpreter's code
+/// objects are not laid out as expected (the caller then uses the trace function).
+pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<bool> {
+    if !check_layout(py)? {
+        return Ok(false);
+    }
+    if let Ok(mut probe) = PROBE.lock() {
+        if probe.is_none() {
+            *probe = Some(module.getattr("_probe")?.unbind());
+        }
+    }
+    let builtins = py.import("builtins")?;
+    let wrapper = module.getattr("_exec")?;
+    let current = builtins.getattr("exec")?;
+    if let Ok(mut original) = ORIGINAL_EXEC.lock() {
+        if !current.is(&wrapper) {
+            *original = Some(current.unbind());
+        }
+    }
+    builtins.setattr("exec", wrapper)?;
+    rearm(py);
+    ACTIVE.store(true, Ordering::Relaxed);
+    Ok(true)
+}
+
+/// Stop: `builtins.exec` is the original again; probes left in code do nothing.
+pub fn uninstall(py: Python<'_>) -> PyResult<()> {
+    ACTIVE.store(false, Ordering::Relaxed);
+    let original = ORIGINAL_EXEC
+        .lock()
+        .ok()
+        .and_then(|o| o.as_ref().map(|o| o.clone_ref(py)));
+    if let Some(original) = original {
+        py.import("builtins")?.setattr("exec", original)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,164 @@
+"""3.11's probe core: code objects get a call before each line, taken out after its first hit.
+
+Its results are held to coverage.py's by every differential test (they run under it on 3.11);
+these tests hold what is particular to it: when it is chosen, that probes really go away, come
+back after fork, leave tracebacks and ``exec`` as they were.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import coverage, ferrocov, read_lines, run
+
+pytestmark = pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="the probe core is 3.11's")
+
+MOD = textwrap.dedent(
+    """\
+    def work(n):
+        total = 0
+        for i in range(n):
+            if i % 3:
+                total += i
+            else:
+                total -= 1
+        return total
+    """
+)
+
+
+def _write(workdir: Path, name: str, text: str) -> None:
+    (workdir / name).write_text(textwrap.dedent(text))
+
+
+def test_the_probe_core_measures_ferrocov_run_and_takes_hit_probes_out(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(MOD)
+    _write(
+        tmp_path,
+        "main.py",
+        """\
+        import dis, ferrocov._core, mod
+        print(ferrocov._core.core_name().split(":")[0])
+        mod.work(10)
+        ops = [i.opname for i in dis.get_instructions(mod.work, adaptive=True)]
+        # Each line's probe, once hit, starts with a jump over the rest of it.
+        print(ops.count("JUMP_FORWARD"), ops.count("PUSH_NULL"))
+        """,
+    )
+    result = ferrocov("run", "--source=.", "main.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    core, counts = result.stdout.splitlines()
+    assert core == "probes"
+    jumps, calls = map(int, counts.split())
+    # Lines 2, 3 (twice: the loop's test is a jump target too), 4, 5, 7 and 8.
+    assert jumps == 7 and calls == 0, counts
+    theirs = coverage("run", "--source=.", "--data-file=.coverage.theirs", "main.py", cwd=tmp_path)
+    assert theirs.returncode == 0, theirs.stderr
+    assert read_lines(tmp_path / ".coverage") == read_lines(tmp_path / ".coverage.theirs")
+
+
+def test_ferrocov_core_trace_keeps_the_trace_function(tmp_path: Path) -> None:
+    _write(tmp_path, "main.py", "import ferrocov._core\nprint(ferrocov._core.core_name().split(':')[0])\n")
+    result = ferrocov("run", "--source=.", "main.py", cwd=tmp_path, FERROCOV_CORE="trace")
+    assert result.stdout.strip() == "ctrace", result.stderr
+
+
+def test_a_measured_script_the_interpreter_runs_is_traced(tmp_path: Path) -> None:
+    """A child ``python script.py`` whose script is measured: its module code never passes
+    through exec, so the trace function measures that process; a ``-c`` child gets probes."""
+    _write(
+        tmp_path,
+        "main.py",
+        """\
+        import subprocess, sys
+        for args in (["child.py"], ["-c", "import child"]):
+            subprocess.run([sys.executable, *args], check=True)
+        """,
+    )
+    _write(tmp_path, "child.py", "import ferrocov._core\nprint(ferrocov._core.core_name().split(':')[0])\n")
+    result = ferrocov("run", "--source=.", "main.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ctrace", "probes"]
+    theirs = coverage("run", "--source=.", "--parallel-mode", "main.py", cwd=tmp_path)
+    assert theirs.returncode == 0
+    lines = read_lines(tmp_path / ".coverage")
+    assert lines[str(tmp_path / "child.py")] == {1, 2}
+
+
+def test_probes_come_back_in_a_forked_child(tmp_path: Path) -> None:
+    (tmp_path / "mod.py").write_text(MOD)
+    _write(
+        tmp_path,
+        "main.py",
+        """\
+        import dis, os, mod
+        def calls():
+            # adaptive=True: the code as it runs now (co_code is a copy made once).
+            return [i.opname for i in dis.get_instructions(mod.work, adaptive=True)].count("PUSH_NULL")
+        mod.work(10)
+        before = calls()
+        pid = os.fork()
+        if pid == 0:
+            armed = calls()
+            mod.work(10)
+            print(before, armed, calls(), flush=True)
+            os._exit(0)
+        os.waitpid(pid, 0)
+        """,
+    )
+    result = ferrocov("run", "--source=.", "main.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    # Hit in the parent: out. In the child: back for every line, out again once run there.
+    assert result.stdout.split() == ["0", "7", "0"]
+
+
+def test_tracebacks_and_exec_are_unchanged(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        "mod.py",
+        """\
+        def fails(values):
+            total = (values[0]
+                     + values[1]
+                     / values[2])
+            return total
+        """,
+    )
+    _write(
+        tmp_path,
+        "main.py",
+        """\
+        import traceback, mod
+        x = 1
+        exec("y = x + 1")                   # no namespace: the caller's
+        ns = {"x": 5}
+        exec(compile("z = x * 2", "<s>", "exec"), ns)
+        code = compile("import mod\\nw = mod.fails([1, 1, 1])", "mod2.py", "exec")
+        exec(code, ns)
+        exec(code, ns)                      # the same code object again
+        print(ns["w"])
+        print(y, ns["z"], exec("1") is None)
+        def f():
+            q = 3
+            exec("print(q)")
+        f()
+        try:
+            exec(compile("def g(): return x\\n", "<t>", "exec"), {"x": 1}, {}, closure=None)
+        except TypeError as err:
+            print("TypeError", err)
+        try:
+            mod.fails([1, 2, 0])
+        except ZeroDivisionError:
+            print(traceback.format_exc().split("\\n", 3)[3])
+        """,
+    )
+    plain = run([sys.executable, "main.py"], cwd=tmp_path)
+    ours = ferrocov("run", "--source=.", "main.py", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == plain.stdout
+    assert "^^^^" in plain.stdout and "line 3, in fails" in plain.stdout

@@ -75,9 +75,9 @@ def _install_exit_hook() -> None:
 
 
 def _wants_probes(early: bool) -> bool:
-    """May 3.11's probe core measure this process? Only from its start: code imported before
-    is never rewritten. ``FERROCOV_CORE=trace`` keeps the trace function."""
-    return early and sys.version_info[:2] == (3, 11) and os.environ.get("FERROCOV_CORE") != "trace"
+    """May the probe core (3.10, 3.11) measure this process? Only from its start: code
+    imported before is never rewritten. ``FERROCOV_CORE=trace`` keeps the trace function."""
+    return early and sys.version_info[:2] in ((3, 10), (3, 11)) and os.environ.get("FERROCOV_CORE") != "trace"
 
 
 def start(settings: Settings, early: bool = False) -> None:

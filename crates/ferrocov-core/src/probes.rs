@@ -43,6 +43,71 @@ pub mod op {
     pub const POP_JUMP_BACKWARD_IF_TRUE: u8 = 176;
 }
 
+/// CPython 3.10's opcode numbers, where they differ (3.10 jumps: absolute ones in code units,
+/// no inline caches, no exception table: `SETUP_*` jump to their handlers).
+pub mod op310 {
+    pub const LOAD_CONST: u8 = 100;
+    pub const JUMP_FORWARD: u8 = 110;
+    pub const CALL_FUNCTION: u8 = 131;
+    pub const GEN_START: u8 = 129;
+    /// Relative jumps: FOR_ITER, JUMP_FORWARD, SETUP_FINALLY, SETUP_WITH, SETUP_ASYNC_WITH.
+    pub const RELATIVE: [u8; 5] = [93, 110, 122, 143, 154];
+    /// Absolute jumps: JUMP_IF_FALSE_OR_POP, JUMP_IF_TRUE_OR_POP, JUMP_ABSOLUTE,
+    /// POP_JUMP_IF_FALSE, POP_JUMP_IF_TRUE, JUMP_IF_NOT_EXC_MATCH.
+    pub const ABSOLUTE: [u8; 6] = [111, 112, 113, 114, 115, 121];
+}
+
+/// The bytecode dialect: 3.10's or 3.11's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    V310,
+    V311,
+}
+
+impl Version {
+    /// Where a jump at `next - 1` with `arg` lands (None: not a jump).
+    fn target(self, opcode: u8, arg: u32, next: u32) -> Option<Option<u32>> {
+        match self {
+            Version::V311 => match jump_direction(opcode) {
+                Some(true) => Some(next.checked_add(arg)),
+                Some(false) => Some(next.checked_sub(arg)),
+                None => None,
+            },
+            Version::V310 => {
+                if op310::RELATIVE.contains(&opcode) {
+                    Some(next.checked_add(arg))
+                } else if op310::ABSOLUTE.contains(&opcode) {
+                    Some(Some(arg))
+                } else {
+                    None
+                }
+            }
+        }
+    }
+
+    /// The argument that makes a jump at `next - 1` land on `target`.
+    fn jump_arg(self, opcode: u8, target: u32, next: u32) -> u32 {
+        if self == Version::V310 && op310::ABSOLUTE.contains(&opcode) {
+            target
+        } else {
+            target.abs_diff(next)
+        }
+    }
+
+    /// Units from the probe's CALL to the first unit after the probe.
+    pub fn after_call(self) -> u32 {
+        match self {
+            Version::V311 => 6,
+            Version::V310 => 2,
+        }
+    }
+
+    /// The opcode that follows the probe's CALL and its caches.
+    pub fn pop_top_after_call(self) -> u32 {
+        self.after_call() - 1
+    }
+}
+
 /// Where a probe's `CALL` stands from its first unit, in the argument's upper half.
 pub const DISTANCE_SHIFT: u32 = 32;
 
@@ -343,7 +408,7 @@ impl Instruction {
     }
 }
 
-fn decode_instructions(code: &[u8]) -> Option<Vec<Instruction>> {
+fn decode_instructions(code: &[u8], version: Version) -> Option<Vec<Instruction>> {
     if !code.len().is_multiple_of(2) {
         return None;
     }
@@ -364,7 +429,7 @@ fn decode_instructions(code: &[u8]) -> Option<Vec<Instruction>> {
             }
         }
         let (opcode, low) = units[i];
-        if opcode == op::CACHE {
+        if opcode == op::CACHE && version == Version::V311 {
             // A cache unit belongs to the instruction before it.
             let last = out.last_mut()?;
             if start != i {
@@ -377,9 +442,8 @@ fn decode_instructions(code: &[u8]) -> Option<Vec<Instruction>> {
         arg = (arg << 8) | u32::from(low);
         let prefixes = (i - start) as u32;
         let next = i as u32 + 1;
-        let target = match jump_direction(opcode) {
-            Some(true) => Some(next.checked_add(arg)?),
-            Some(false) => Some(next.checked_sub(arg)?),
+        let target = match version.target(opcode, arg, next) {
+            Some(target) => Some(target?),
             None => None,
         };
         out.push(Instruction {
@@ -413,38 +477,149 @@ fn emit(out: &mut Vec<u8>, opcode: u8, arg: u32, prefixes: u32) {
     out.push(arg as u8);
 }
 
-/// The probe's code units for a constant pair, and where its CALL stands.
-fn probe_units(probe_const: u32, arg_const: u32) -> (u32, u32) {
-    let before_call = 1 + (prefixes_for(probe_const) + 1) + (prefixes_for(arg_const) + 1) + 2;
-    (before_call + 5 + 1, before_call)
+/// The probe's length in code units for a constant pair, and where its CALL stands.
+fn probe_units(version: Version, probe_const: u32, arg_const: u32) -> (u32, u32) {
+    let loads = (prefixes_for(probe_const) + 1) + (prefixes_for(arg_const) + 1);
+    match version {
+        // PUSH_NULL, the loads, PRECALL and its cache.
+        Version::V311 => {
+            let before_call = 1 + loads + 2;
+            (before_call + version.after_call(), before_call)
+        }
+        Version::V310 => (loads + version.after_call(), loads),
+    }
 }
 
-fn emit_probe(out: &mut Vec<u8>, probe_const: u32, arg_const: u32) {
-    emit(out, op::PUSH_NULL, 0, 0);
-    emit(out, op::LOAD_CONST, probe_const, prefixes_for(probe_const));
-    emit(out, op::LOAD_CONST, arg_const, prefixes_for(arg_const));
-    emit(out, op::PRECALL, 1, 0);
-    out.extend([op::CACHE, 0]);
-    emit(out, op::CALL, 1, 0);
-    out.extend([op::CACHE, 0].repeat(4));
+fn emit_probe(out: &mut Vec<u8>, version: Version, probe_const: u32, arg_const: u32) {
+    match version {
+        Version::V311 => {
+            emit(out, op::PUSH_NULL, 0, 0);
+            emit(out, op::LOAD_CONST, probe_const, prefixes_for(probe_const));
+            emit(out, op::LOAD_CONST, arg_const, prefixes_for(arg_const));
+            emit(out, op::PRECALL, 1, 0);
+            out.extend([op::CACHE, 0]);
+            emit(out, op::CALL, 1, 0);
+            out.extend([op::CACHE, 0].repeat(4));
+        }
+        Version::V310 => {
+            emit(
+                out,
+                op310::LOAD_CONST,
+                probe_const,
+                prefixes_for(probe_const),
+            );
+            emit(out, op310::LOAD_CONST, arg_const, prefixes_for(arg_const));
+            emit(out, op310::CALL_FUNCTION, 1, 0);
+        }
+    }
     emit(out, op::POP_TOP, 0, 0);
+}
+
+/// Decode a 3.10 line table (`co_linetable`: byte-offset and line deltas) into one position
+/// per code unit.
+pub fn decode_lines_310(table: &[u8], first_line: i32, units: usize) -> Option<Vec<Position>> {
+    let mut out = Vec::with_capacity(units);
+    let mut line = first_line;
+    for pair in table.chunks_exact(2) {
+        let length = usize::from(pair[0]);
+        let delta = pair[1] as i8;
+        let position = if delta == -128 {
+            NO_POSITION
+        } else {
+            line += i32::from(delta);
+            Position {
+                line: Some(line),
+                end_line: Some(line),
+                column: None,
+                end_column: None,
+            }
+        };
+        if length % 2 != 0 {
+            return None;
+        }
+        out.extend(std::iter::repeat_n(position, length / 2));
+    }
+    if out.len() < units {
+        return None;
+    }
+    out.truncate(units);
+    Some(out)
+}
+
+/// Encode one line per code unit as a 3.10 line table.
+pub fn encode_lines_310(positions: &[Position], first_line: i32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut line = first_line;
+    let mut i = 0;
+    while i < positions.len() {
+        let current = positions[i].line;
+        let mut length = 1;
+        while i + length < positions.len() && positions[i + length].line == current {
+            length += 1;
+        }
+        let mut bytes = length * 2;
+        match current {
+            None => {
+                while bytes > 0 {
+                    let chunk = bytes.min(254);
+                    out.extend([chunk as u8, 0x80]);
+                    bytes -= chunk;
+                }
+            }
+            Some(target) => {
+                let mut delta = target - line;
+                while delta > 127 {
+                    out.extend([0, 127]);
+                    delta -= 127;
+                }
+                while delta < -127 {
+                    out.extend([0, (-127i8) as u8]);
+                    delta += 127;
+                }
+                let mut first = true;
+                while bytes > 0 {
+                    let chunk = bytes.min(254);
+                    out.extend([chunk as u8, if first { delta as i8 as u8 } else { 0 }]);
+                    first = false;
+                    bytes -= chunk;
+                }
+                line = target;
+            }
+        }
+        i += length;
+    }
+    out
 }
 
 /// Insert line probes into a 3.11 code object's code. `None`: a code object this does not
 /// rewrite (no `RESUME`, a table it cannot read); it then runs as it was, unmeasured by
 /// probes.
 pub fn instrument(
+    version: Version,
     code: &[u8],
     linetable: &[u8],
     exceptiontable: &[u8],
     first_line: i32,
     n_consts: u32,
 ) -> Option<Instrumented> {
-    let instructions = decode_instructions(code)?;
+    let instructions = decode_instructions(code, version)?;
     let units = code.len() / 2;
-    let positions = decode_positions(linetable, first_line, units)?;
-    let handlers = decode_exception_table(exceptiontable)?;
-    let first_traceable = instructions.iter().position(|i| i.opcode == op::RESUME)? + 1;
+    let (positions, handlers, first_traceable) = match version {
+        Version::V311 => (
+            decode_positions(linetable, first_line, units)?,
+            decode_exception_table(exceptiontable)?,
+            instructions.iter().position(|i| i.opcode == op::RESUME)? + 1,
+        ),
+        // 3.10 runs from the first instruction; a generator's GEN_START comes before.
+        Version::V310 => (
+            decode_lines_310(linetable, first_line, units)?,
+            Vec::new(),
+            usize::from(instructions.first()?.opcode == op310::GEN_START),
+        ),
+    };
+    if first_traceable >= instructions.len() {
+        return None;
+    }
 
     let mut targets: BTreeSet<u32> = instructions.iter().filter_map(|i| i.target).collect();
     targets.extend(handlers.iter().map(|h| h.target));
@@ -453,13 +628,13 @@ pub fn instrument(
     let line_of = |i: &Instruction| positions[(i.start + i.prefixes) as usize].line;
     let mut probe_lines: Vec<Option<i32>> = vec![None; instructions.len()];
     for (index, instruction) in instructions.iter().enumerate().skip(first_traceable) {
-        if instruction.opcode == op::RESUME {
+        if version == Version::V311 && instruction.opcode == op::RESUME {
             continue;
         }
         let Some(line) = line_of(instruction) else {
             continue;
         };
-        let previous = line_of(&instructions[index - 1]);
+        let previous = index.checked_sub(1).and_then(|i| line_of(&instructions[i]));
         // The interpreter reports the first line a frame runs even when it is the line of the
         // RESUME before it (an empty module's line 0, a one-line function).
         if index == first_traceable
@@ -479,7 +654,7 @@ pub fn instrument(
         // The constant's index decides the probe's length, which the argument holds: reuse an
         // argument already made when its index has as many prefixes as a new one would.
         let next = n_consts + 1 + arguments.len() as u32;
-        let (length, call_at) = probe_units(probe_const, next);
+        let (length, call_at) = probe_units(version, probe_const, next);
         let value = i64::from(line) | (i64::from(call_at) << DISTANCE_SHIFT);
         let constant = match argument_index.get(&value) {
             Some(&existing) if prefixes_for(existing) == prefixes_for(next) => existing,
@@ -514,8 +689,7 @@ pub fn instrument(
                 continue;
             };
             let target = map(target)?;
-            let next = new_op[index] + 1;
-            let arg = target.abs_diff(next);
+            let arg = version.jump_arg(instruction.opcode, target, new_op[index] + 1);
             let needed = prefixes_for(arg);
             if needed > prefixes[index] {
                 prefixes[index] = needed;
@@ -538,14 +712,11 @@ pub fn instrument(
     for (index, instruction) in instructions.iter().enumerate() {
         let op_position = positions[(instruction.start + instruction.prefixes) as usize];
         if let Some(arg_const) = probe_consts[index] {
-            emit_probe(&mut out_code, probe_const, arg_const);
+            emit_probe(&mut out_code, version, probe_const, arg_const);
             out_positions.extend(std::iter::repeat_n(op_position, probe_len[index] as usize));
         }
         let arg = match instruction.target {
-            Some(target) => {
-                let target = map(target)?;
-                target.abs_diff(new_op[index] + 1)
-            }
+            Some(target) => version.jump_arg(instruction.opcode, map(target)?, new_op[index] + 1),
             None => instruction.arg,
         };
         emit(&mut out_code, instruction.opcode, arg, prefixes[index]);
@@ -578,10 +749,18 @@ pub fn instrument(
     let probes = starts.len();
     Some(Instrumented {
         code: out_code,
-        linetable: encode_positions(&out_positions, first_line),
+        linetable: match version {
+            Version::V311 => encode_positions(&out_positions, first_line),
+            Version::V310 => encode_lines_310(&out_positions, first_line),
+        },
         exceptiontable: encode_exception_table(&new_handlers),
         arguments,
-        extra_stack: if probes > 0 { 3 } else { 0 },
+        // NULL, the probe and its argument (3.10: no NULL).
+        extra_stack: match (probes, version) {
+            (0, _) => 0,
+            (_, Version::V311) => 3,
+            (_, Version::V310) => 2,
+        },
         probes,
         starts,
     })
@@ -620,6 +799,23 @@ mod tests {
             write_svarint(&mut out, value);
             assert_eq!(read_svarint(&out, &mut 0), Some(value));
         }
+    }
+
+    #[test]
+    fn lines_310_round_trip() {
+        let line = |l| Position {
+            line: Some(l),
+            end_line: Some(l),
+            column: None,
+            end_column: None,
+        };
+        let mut positions = vec![line(5), line(5), NO_POSITION, line(400), line(2)];
+        positions.extend(std::iter::repeat_n(line(3), 300));
+        let table = encode_lines_310(&positions, 1);
+        assert_eq!(
+            decode_lines_310(&table, 1, positions.len()),
+            Some(positions)
+        );
     }
 
     #[test]
@@ -706,9 +902,9 @@ mod tests {
             },
         ];
         let table = encode_positions(&positions, 1);
-        let out = instrument(&code, &table, &[], 1, 1).expect("instrumented");
+        let out = instrument(Version::V311, &code, &table, &[], 1, 1).expect("instrumented");
         assert_eq!(out.probes, 3);
-        let (length, call_at) = probe_units(1, 2);
+        let (length, call_at) = probe_units(Version::V311, 1, 2);
         assert_eq!(
             out.arguments,
             vec![

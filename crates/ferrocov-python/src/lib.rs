@@ -7,7 +7,7 @@ mod dynamic;
 mod endings;
 #[cfg(Py_3_12)]
 mod monitoring;
-#[cfg(all(Py_3_11, not(Py_3_12)))]
+#[cfg(not(Py_3_12))]
 mod probes;
 mod recorder;
 mod results;
@@ -24,7 +24,7 @@ use pyo3::prelude::*;
 #[pyfunction]
 #[pyo3(signature = (branch = false))]
 fn core_name(branch: bool) -> &'static str {
-    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    #[cfg(not(Py_3_12))]
     if probes::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
         return "probes: a call before each line's first instruction, put into code objects as exec runs them and jumped over after its first hit (Rust); no trace function";
     }
@@ -116,7 +116,7 @@ fn install(
     branch: bool,
     use_probes: bool,
 ) -> PyResult<()> {
-    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    #[cfg(not(Py_3_12))]
     if use_probes && !branch && probes::install(py, module)? {
         return Ok(());
     }
@@ -165,7 +165,7 @@ fn _thread_bootstrap(args: &Bound<'_, pyo3::types::PyTuple>) -> Option<()> {
 /// Stop measuring: remove the tracer and mark the data file closed cleanly.
 #[pyfunction]
 fn stop(py: Python<'_>) -> PyResult<()> {
-    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    #[cfg(not(Py_3_12))]
     probes::uninstall(py)?;
     if settrace::is_active() {
         py.import("threading")?
@@ -230,11 +230,9 @@ fn set_context(py: Python<'_>, context: &str) -> PyResult<()> {
         // Lines disabled after their first hit must fire again for the new context.
         #[cfg(Py_3_12)]
         monitoring::restart(py)?;
-        #[cfg(all(Py_3_11, not(Py_3_12)))]
+        #[cfg(not(Py_3_12))]
         probes::rearm(py);
     }
-    #[cfg(not(Py_3_11))]
-    let _ = py;
     Ok(())
 }
 
@@ -244,10 +242,8 @@ fn after_fork_child(py: Python<'_>) -> PyResult<()> {
     recorder::after_fork_child();
     #[cfg(Py_3_12)]
     monitoring::restart(py)?;
-    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    #[cfg(not(Py_3_12))]
     probes::rearm(py);
-    #[cfg(not(Py_3_11))]
-    let _ = py;
     Ok(())
 }
 
@@ -285,7 +281,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module.add("_branch", module.getattr("branch")?)?;
     }
     module.add_function(wrap_pyfunction!(_thread_bootstrap, module)?)?;
-    #[cfg(all(Py_3_11, not(Py_3_12)))]
+    #[cfg(not(Py_3_12))]
     {
         module.add_function(wrap_pyfunction!(probes::_probe, module)?)?;
         module.add("_exec", wrap_pyfunction!(probes::exec_with_probes, module)?)?;

@@ -1,7 +1,7 @@
-//! The line core for CPython 3.11: probes in the bytecode instead of a trace function.
+//! The line core for CPython 3.10 and 3.11: probes in the bytecode instead of a trace function.
 //!
-//! A trace function makes 3.11 leave its specialising fast path for every instruction of every
-//! frame, measured or not (about 3x). Here no trace function is set: each measured code object
+//! A trace function makes these versions take their slow path for every instruction of every
+//! frame, measured or not (about 3x; 3.11 leaves its specialising interpreter). Here no trace function is set: each measured code object
 //! is rewritten (by `ferrocov_core::probes`) as `exec` is about to run it, with a call before
 //! each line's first instruction. The call records the line in the data file (the same slot
 //! and the same mapping as every core: the hit is on disk when it happens) and then overwrites
@@ -19,7 +19,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use ferrocov_core::probes::{self as rewrite, op, DISTANCE_SHIFT};
+use ferrocov_core::probes::{self as rewrite, op, Version, DISTANCE_SHIFT};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -30,13 +30,21 @@ use crate::recorder;
 /// Probes are in use in this process.
 pub static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-/// Offset of `co_code_adaptive` in a code object (the code type's basic size), checked once.
+#[cfg(Py_3_11)]
+const VERSION: Version = Version::V311;
+#[cfg(not(Py_3_11))]
+const VERSION: Version = Version::V310;
+
+/// 3.11: offset of `co_code_adaptive` in a code object (the code type's basic size), checked
+/// once.
+#[cfg_attr(not(Py_3_11), allow(dead_code))]
 static CODE_OFFSET: AtomicUsize = AtomicUsize::new(0);
 
-/// Every code object made here that has probes, and where its probes start (code units).
+/// Every code object made here that has probes, and where its probes start (code units), with
+/// each start's first unit as written.
 struct Armed {
     code: Py<PyAny>,
-    starts: Vec<u32>,
+    starts: Vec<(u32, [u8; 2])>,
 }
 
 static ARMED: Mutex<Vec<Armed>> = Mutex::new(Vec::new());
@@ -50,7 +58,9 @@ static PROBE: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
 /// The code units of a live code object, as the interpreter runs them.
 ///
 /// # Safety
-/// `code` must be a live code object, the GIL held, and `CODE_OFFSET` checked.
+/// `code` must be a live code object, the GIL held, and (3.11) `CODE_OFFSET` checked. The
+/// slice must not outlive the code object.
+#[cfg(Py_3_11)]
 unsafe fn code_units<'a>(code: *mut ffi::PyObject) -> &'a mut [[u8; 2]] {
     // SAFETY: a code object's co_code_adaptive holds Py_SIZE(code) code units from the type's
     // basic size on (Objects/codeobject.c: the type is var-sized with 2-byte items).
@@ -61,8 +71,64 @@ unsafe fn code_units<'a>(code: *mut ffi::PyObject) -> &'a mut [[u8; 2]] {
     }
 }
 
+/// 3.10 runs a code object's `co_code` bytes object itself: the units are its contents (made
+/// here, by `replace`, and referenced by this code object only).
+#[cfg(not(Py_3_11))]
+unsafe fn code_units<'a>(code: *mut ffi::PyObject) -> &'a mut [[u8; 2]] {
+    // SAFETY: the caller guarantees a live code object and the GIL; co_code is a bytes object
+    // the code object keeps alive as long as itself (the reference taken here is dropped at
+    // once, the code object's remains).
+    unsafe {
+        let bytes = ffi::PyObject_GetAttrString(code, c"co_code".as_ptr());
+        if bytes.is_null() {
+            ffi::PyErr_Clear();
+            return &mut [];
+        }
+        let data = ffi::PyBytes_AsString(bytes);
+        let size = ffi::PyBytes_Size(bytes);
+        ffi::Py_DECREF(bytes);
+        if data.is_null() || size < 0 {
+            ffi::PyErr_Clear();
+            return &mut [];
+        }
+        std::slice::from_raw_parts_mut(data as *mut [u8; 2], size as usize / 2)
+    }
+}
+
+/// The unit the frame stands at (its last instruction).
+///
+/// # Safety
+/// `frame` must be live and the GIL held.
+unsafe fn frame_unit(frame: *mut ffi::PyFrameObject) -> Option<usize> {
+    #[cfg(Py_3_11)]
+    // SAFETY: as the caller guarantees.
+    let lasti = unsafe { ffi::PyFrame_GetLasti(frame) as i64 };
+    #[cfg(not(Py_3_11))]
+    // SAFETY: as the caller guarantees; a failed lookup leaves no exception behind.
+    let lasti = unsafe {
+        let value = ffi::PyObject_GetAttrString(frame as *mut ffi::PyObject, c"f_lasti".as_ptr());
+        if value.is_null() {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        let lasti = ffi::PyLong_AsLong(value);
+        ffi::Py_DECREF(value);
+        if lasti == -1 {
+            ffi::PyErr_Clear();
+        }
+        lasti as i64
+    };
+    usize::try_from(lasti / 2).ok()
+}
+
 /// Can probes be patched in this interpreter? The code type must be laid out as 3.11's is:
 /// a fresh code object's units, read where this module will write them, are its `co_code`.
+#[cfg(not(Py_3_11))]
+fn check_layout(_py: Python<'_>) -> PyResult<bool> {
+    Ok(true)
+}
+
+#[cfg(Py_3_11)]
 fn check_layout(py: Python<'_>) -> PyResult<bool> {
     let code = py.eval(
         c"compile('x = 1\\nif x:\\n    y = [x]\\n', '<ferrocov>', 'exec')",
@@ -112,10 +178,14 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
     }
     let co_code: Vec<u8> = code.getattr("co_code")?.extract()?;
     let linetable: Vec<u8> = code.getattr("co_linetable")?.extract()?;
-    let exceptiontable: Vec<u8> = code.getattr("co_exceptiontable")?.extract()?;
+    let exceptiontable: Vec<u8> = match VERSION {
+        Version::V311 => code.getattr("co_exceptiontable")?.extract()?,
+        Version::V310 => Vec::new(),
+    };
     let first_line: i32 = code.getattr("co_firstlineno")?.extract()?;
     let kwargs = PyDict::new(py);
     let rewritten = rewrite::instrument(
+        VERSION,
         &co_code,
         &linetable,
         &exceptiontable,
@@ -137,14 +207,23 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
     let stacksize: u32 = code.getattr("co_stacksize")?.extract()?;
     kwargs.set_item("co_code", PyBytes::new(py, &out.code))?;
     kwargs.set_item("co_linetable", PyBytes::new(py, &out.linetable))?;
-    kwargs.set_item("co_exceptiontable", PyBytes::new(py, &out.exceptiontable))?;
+    if VERSION == Version::V311 {
+        kwargs.set_item("co_exceptiontable", PyBytes::new(py, &out.exceptiontable))?;
+    }
     kwargs.set_item("co_consts", PyTuple::new(py, new_consts)?)?;
     kwargs.set_item("co_stacksize", stacksize + out.extra_stack)?;
     let new_code = code.call_method("replace", (), Some(&kwargs))?;
     if let Ok(mut armed) = ARMED.lock() {
         armed.push(Armed {
             code: new_code.clone().unbind(),
-            starts: out.starts,
+            starts: out
+                .starts
+                .iter()
+                .map(|&start| {
+                    let at = start as usize * 2;
+                    (start, [out.code[at], out.code[at + 1]])
+                })
+                .collect(),
         });
     }
     Ok(new_code)
@@ -176,17 +255,33 @@ pub fn _probe(py: Python<'_>, argument: i64) {
         }
         // The frame stands at the probe's CALL, or at its PRECALL when that was specialised
         // for a builtin (it then makes the call itself and skips the CALL).
-        let at = (ffi::PyFrame_GetLasti(frame) / 2) as usize;
+        let Some(at) = frame_unit(frame) else {
+            ffi::Py_DECREF(code);
+            return;
+        };
         let units = code_units(code);
-        for call in [at, at + 2] {
+        // 3.11's PRECALL, specialised for a builtin, makes the call itself and skips the CALL.
+        let candidates: &[usize] = match VERSION {
+            Version::V311 => &[at, at + 2],
+            Version::V310 => &[at],
+        };
+        for &call in candidates {
             let Some(start) = call.checked_sub(distance) else {
                 continue;
             };
-            // Only ever over a probe this module wrote: PUSH_NULL, then POP_TOP after the CALL.
-            let is_probe = units.get(start).is_some_and(|u| u[0] == op::PUSH_NULL)
-                && units.get(call + 5).is_some_and(|u| u[0] == op::POP_TOP);
+            // Only ever over a probe this module wrote: its first unit, then POP_TOP after the
+            // CALL (and its caches).
+            let first_ok = units.get(start).is_some_and(|u| match VERSION {
+                Version::V311 => u[0] == op::PUSH_NULL,
+                Version::V310 => u[0] == op::EXTENDED_ARG || u[0] == rewrite::op310::LOAD_CONST,
+            });
+            let after = VERSION.after_call() as usize;
+            let is_probe = first_ok
+                && units
+                    .get(call + after - 1)
+                    .is_some_and(|u| u[0] == op::POP_TOP);
             if is_probe {
-                units[start] = [op::JUMP_FORWARD, (distance + 5) as u8];
+                units[start] = [op::JUMP_FORWARD, (distance + after - 1) as u8];
                 break;
             }
         }
@@ -206,10 +301,10 @@ pub fn rearm(py: Python<'_>) {
         }
         // SAFETY: a live code object this module made, the GIL held, the layout checked.
         let units = unsafe { code_units(code.as_ptr()) };
-        for &start in &entry.starts {
+        for &(start, first) in &entry.starts {
             if let Some(unit) = units.get_mut(start as usize) {
                 if unit[0] == op::JUMP_FORWARD {
-                    *unit = [op::PUSH_NULL, 0];
+                    *unit = first;
                 }
             }
         }

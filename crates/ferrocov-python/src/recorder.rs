@@ -316,7 +316,7 @@ fn module_in_globals(globals: &Bound<'_, pyo3::types::PyDict>) -> Result<String,
 /// Would code from `filename`, run in the namespace `globals` (None: not known yet), be
 /// measured? Asked before the code runs (the probes core rewrites only what is measured);
 /// nothing is recorded or remembered.
-#[cfg_attr(not(all(Py_3_11, not(Py_3_12))), allow(dead_code))]
+#[cfg_attr(Py_3_12, allow(dead_code))]
 pub fn would_measure(filename: &str, globals: Option<&Bound<'_, pyo3::types::PyDict>>) -> bool {
     if filename.starts_with('<') {
         return false;

@@ -51,6 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--branch", action="store_true", help="measure branches too (--cov-branch)")
+    parser.add_argument("--tools", default="plain,pytest-cov,ferrocov", help="comma-separated: which of plain, pytest-cov, ferrocov to run (plain always runs)")
     args = parser.parse_args()
     base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
     branch = ["--cov-branch"] if args.branch else []
@@ -59,6 +60,11 @@ def main() -> None:
         "pytest-cov": [*base, "-p", "no:ferrocov", "--cov=more_itertools", "--cov-report=", *branch],
         "ferrocov": [*base, "-p", "no:pytest_cov", "--cov=more_itertools", "--cov-report=", *branch],
     }
+    wanted = {"plain", *args.tools.split(",")}
+    unknown = wanted - set(tools)
+    if unknown:
+        raise SystemExit(f"--tools: no such tool: {', '.join(sorted(unknown))}")
+    tools = {name: command for name, command in tools.items() if name in wanted}
     results: dict[str, list[tuple[float, int]]] = {tool: [] for tool in tools}
     with tempfile.TemporaryDirectory() as tmp:
         source = fetch(Path(tmp))

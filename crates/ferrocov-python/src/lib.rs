@@ -24,9 +24,15 @@ use pyo3::prelude::*;
 #[pyfunction]
 #[pyo3(signature = (branch = false))]
 fn core_name(branch: bool) -> &'static str {
+    // 3.10/3.11 lines: probes, unless this process measures with the trace function (it
+    // started measuring late, or runs a measured script as __main__: see _measure.start).
     #[cfg(not(Py_3_12))]
-    if probes::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
-        return "probes: a call before each line's first instruction, put into code objects as exec runs them and jumped over after its first hit (Rust); no trace function";
+    if !branch && !settrace::is_active() {
+        return if probes::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
+            "probes: a call before each line's first instruction, put into code objects as exec runs them and jumped over after its first hit (Rust); no trace function"
+        } else {
+            "probes: a call before each line's first instruction, put into code objects as exec runs them and jumped over after its first hit (Rust), when measurement starts with the process; else ctrace (C-level trace function)"
+        };
     }
     if branch && cfg!(Py_3_14) {
         "sysmon-arcs: sys.monitoring LINE, PY_RETURN, BRANCH_LEFT/BRANCH_RIGHT events, DISABLE after the first hit (Rust callbacks), arcs as coverage.py's sysmon core records them"

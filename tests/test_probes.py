@@ -89,10 +89,19 @@ def test_the_probe_core_measures_ferrocov_run_and_takes_hit_probes_out(tmp_path:
     assert read_lines(tmp_path / ".coverage")[mod] == read_lines(tmp_path / ".coverage.theirs")[mod]
 
 
-def test_ferrocov_core_trace_keeps_the_trace_function(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["FERROCOV_CORE=trace", "[run] core = ctrace", "COVERAGE_CORE=pytrace"])
+def test_the_trace_function_can_be_chosen(tmp_path: Path, how: str) -> None:
+    """For code that reads its own bytecode (dis, numba), which probes would show in it."""
     _write(tmp_path, "main.py", "import ferrocov._core\nprint(ferrocov._core.core_name().split(':')[0])\n")
-    result = ferrocov("run", "--source=.", "main.py", cwd=tmp_path, FERROCOV_CORE="trace")
+    env = {}
+    if how.startswith("["):
+        (tmp_path / ".coveragerc").write_text("[run]\ncore = ctrace\n")
+    else:
+        name, value = how.split("=")
+        env[name] = value
+    result = ferrocov("run", "--source=.", "main.py", cwd=tmp_path, **env)
     assert result.stdout.strip() == "ctrace", result.stderr
+    assert "ignored" not in result.stderr
 
 
 def test_a_measured_script_the_interpreter_runs_is_traced(tmp_path: Path) -> None:
@@ -194,3 +203,39 @@ def test_tracebacks_and_exec_are_unchanged(tmp_path: Path) -> None:
     assert "line 3, in fails" in plain.stdout
     if sys.version_info >= (3, 11):
         assert "^^^^" in plain.stdout  # the columns too
+
+
+@pytest.mark.parametrize("import_first", [False, True])
+def test_an_api_start_takes_probes_only_when_no_measured_module_was_imported(tmp_path: Path, import_first: bool) -> None:
+    """``Coverage().start()`` in a running program: probes if nothing measured has been
+    imported yet (it will be rewritten as it is imported), else the trace function, which also
+    measures functions of modules imported before; the lines are coverage.py's either way."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "mod.py").write_text(MOD)
+    _write(
+        tmp_path,
+        "main.py",
+        f"""\
+        import importlib, sys
+        tool = importlib.import_module(sys.argv[1])
+        if {import_first}:
+            import pkg.mod
+        cov = tool.Coverage(source=["pkg"], data_file=sys.argv[2])
+        cov.start()
+        import pkg.mod
+        pkg.mod.work(10)
+        if sys.argv[1] == "ferrocov":
+            import ferrocov._core
+            print(ferrocov._core.core_name().split(":")[0])
+        cov.stop()
+        cov.save()
+        """,
+    )
+    ours = run([sys.executable, "main.py", "ferrocov", ".coverage.ours"], cwd=tmp_path)
+    theirs = run([sys.executable, "main.py", "coverage", ".coverage.theirs"], cwd=tmp_path)
+    assert ours.returncode == 0 and theirs.returncode == 0, (ours.stderr, theirs.stderr)
+    assert ours.stdout.split() == ["ctrace" if import_first else "probes"]
+    lines = read_lines(tmp_path / ".coverage.ours")
+    assert lines == read_lines(tmp_path / ".coverage.theirs")
+    assert lines[str(tmp_path / "pkg" / "mod.py")] >= {2, 3, 4, 5, 7, 8}

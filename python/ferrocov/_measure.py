@@ -74,15 +74,21 @@ def _install_exit_hook() -> None:
     os._exit = _exit  # type: ignore[assignment]
 
 
-def _wants_probes(early: bool) -> bool:
-    """May the probe core (3.10, 3.11) measure this process? Only from its start: code
-    imported before is never rewritten. ``FERROCOV_CORE=trace`` keeps the trace function."""
-    return early and sys.version_info[:2] in ((3, 10), (3, 11)) and os.environ.get("FERROCOV_CORE") != "trace"
+def _wants_probes(settings: Settings) -> bool:
+    """May the probe core (3.10, 3.11) measure lines in this process? (The core then checks
+    that no measured code ran before: see ``_core.start``.) ``FERROCOV_CORE=trace`` keeps the
+    trace function."""
+    return (
+        sys.version_info[:2] in ((3, 10), (3, 11))
+        and not settings.trace_core
+        and os.environ.get("FERROCOV_CORE") != "trace"
+    )
 
 
 def start(settings: Settings, early: bool = False) -> None:
     """Start measuring this process, every thread. Hits go to ``settings.data_directory``.
-    `early`: nothing the program runs has been imported yet (start-up, ``ferrocov run``)."""
+    `early`: nothing the program runs has been imported yet (start-up, ``ferrocov run``); else
+    the core looks for measured modules already imported before it chooses probes."""
     global _fork_hook_installed, _atexit_installed
     if _core.is_measuring():
         return
@@ -98,10 +104,12 @@ def start(settings: Settings, early: bool = False) -> None:
         settings.branch,
         settings.test_function,
         settings.context,
-        _wants_probes(early),
+        _wants_probes(settings),
         # The interpreter runs a script given on its command line itself, not through exec:
         # if that script is measured, the core must be the trace function.
         sys.argv[0] if sys.argv and sys.argv[0] not in ("-c", "-m") else "",
+        # Nothing the program runs is imported yet: no need to look through sys.modules.
+        early,
     )
     if settings.context:
         _core.set_context(settings.context)

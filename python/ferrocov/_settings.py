@@ -21,7 +21,7 @@ _FORMAT = "ferrocov-settings-1"
 class Settings:
     __slots__ = (
         "data_directory", "source", "source_packages", "package_paths", "has_source", "include", "omit", "cwd", "branch", "unresolved_source", "context",
-        "cover_pylib", "test_function",
+        "cover_pylib", "test_function", "trace_core",
     )
 
     def __init__(
@@ -39,6 +39,7 @@ class Settings:
         test_function: bool = False,
         source_packages: list[str] | None = None,
         package_paths: list[str] | None = None,
+        trace_core: bool = False,
     ) -> None:
         self.data_directory = data_directory
         #: ``source`` entries that are directories, absolute: files under them are measured.
@@ -61,6 +62,9 @@ class Settings:
         self.cover_pylib = cover_pylib
         #: ``[run] dynamic_context = test_function``: each test function records in a context.
         self.test_function = test_function
+        #: ``[run] core = ctrace`` (or ``pytrace``, or ``COVERAGE_CORE``): on 3.10/3.11 measure
+        #: lines with the trace function, not probes (for code that reads its own bytecode).
+        self.trace_core = trace_core
 
     def encode(self) -> str:
         lines = [_FORMAT]

@@ -391,7 +391,11 @@ def refusals(config: Config) -> list[str]:
             "greenlets may be missed; threads and multiprocessing are always measured"
         )
     if config.core is not None:
-        found.append(f"[run] core = {config.core} is ignored: ferrocov chooses its own core for each Python (ferrocov debug sys)")
+        import sys
+
+        if sys.version_info >= (3, 12) or config.core not in ("ctrace", "pytrace"):
+            found.append(f"[run] core = {config.core} is ignored: ferrocov chooses its own core for each Python (ferrocov debug sys)")
+        # On 3.10/3.11 ctrace and pytrace choose the trace function over probes for lines.
     if config.timid:
         found.append("[run] timid is ignored: ferrocov has no Python trace function to fall back to")
     if config.debug:

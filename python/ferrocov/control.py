@@ -158,6 +158,7 @@ class Controller:
             context=config.context or "",
             cover_pylib=config.cover_pylib,
             test_function=config.dynamic_context == "test_function",
+            trace_core=(config.core or os.environ.get("COVERAGE_CORE")) in ("ctrace", "pytrace"),
         )
 
     def prepare(self, settings: Settings | None = None) -> None:

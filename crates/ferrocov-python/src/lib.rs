@@ -49,7 +49,7 @@ fn core_name(branch: bool) -> &'static str {
 
 /// Start measuring this process: every thread, now and later.
 #[pyfunction(pass_module)]
-#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new(), probes = false, main_script = String::new()))]
+#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new(), probes = false, main_script = String::new(), early = true))]
 #[allow(clippy::too_many_arguments)]
 fn start(
     module: &Bound<'_, PyModule>,
@@ -66,6 +66,7 @@ fn start(
     static_context: String,
     probes: bool,
     main_script: String,
+    early: bool,
 ) -> PyResult<()> {
     dynamic::configure(test_function_contexts, &static_context);
     let filter = FileFilter {
@@ -98,9 +99,12 @@ fn start(
     }
     recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     recorder::extra_index();
+    // Probes measure only code rewritten as it is exec'd: not a script the interpreter runs
+    // itself as __main__, nor a module imported before now.
     let probes = probes
         && !test_function_contexts
-        && (main_script.is_empty() || !recorder::would_measure(&main_script, None));
+        && (main_script.is_empty() || !recorder::would_measure(&main_script, None))
+        && (early || !measured_module_loaded(module.py()));
     let installed = install(module.py(), module, branch, probes);
     if installed.is_ok() {
         endings::install();
@@ -111,6 +115,24 @@ fn start(
         }
     }
     installed
+}
+
+/// Has a module of a measured file been imported already? (Unsure: yes.)
+fn measured_module_loaded(py: Python<'_>) -> bool {
+    let modules = py
+        .import("sys")
+        .and_then(|sys| sys.getattr("modules"))
+        .and_then(|modules| modules.call_method0("values"))
+        .and_then(|values| py.get_type::<pyo3::types::PyList>().call1((values,)));
+    let Ok(modules) = modules else { return true };
+    let Ok(modules) = modules.cast_into::<pyo3::types::PyList>() else { return true };
+    modules.iter().any(|module| {
+        let file: Option<String> = module.getattr("__file__").ok().and_then(|f| f.extract().ok());
+        let Some(file) = file else { return false };
+        let namespace = module.getattr("__dict__").ok();
+        let namespace = namespace.as_ref().and_then(|n| n.cast::<pyo3::types::PyDict>().ok());
+        recorder::would_measure(&file, namespace)
+    })
 }
 
 /// Lines and branches: sys.monitoring on 3.12+ (branches: BRANCH_LEFT/BRANCH_RIGHT on 3.14+,

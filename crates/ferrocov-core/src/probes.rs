@@ -101,11 +101,6 @@ impl Version {
             Version::V310 => 2,
         }
     }
-
-    /// The opcode that follows the probe's CALL and its caches.
-    pub fn pop_top_after_call(self) -> u32 {
-        self.after_call() - 1
-    }
 }
 
 /// Where a probe's `CALL` stands from its first unit, in the argument's upper half.

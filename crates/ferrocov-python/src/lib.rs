@@ -125,12 +125,19 @@ fn measured_module_loaded(py: Python<'_>) -> bool {
         .and_then(|modules| modules.call_method0("values"))
         .and_then(|values| py.get_type::<pyo3::types::PyList>().call1((values,)));
     let Ok(modules) = modules else { return true };
-    let Ok(modules) = modules.cast_into::<pyo3::types::PyList>() else { return true };
+    let Ok(modules) = modules.cast_into::<pyo3::types::PyList>() else {
+        return true;
+    };
     modules.iter().any(|module| {
-        let file: Option<String> = module.getattr("__file__").ok().and_then(|f| f.extract().ok());
+        let file: Option<String> = module
+            .getattr("__file__")
+            .ok()
+            .and_then(|f| f.extract().ok());
         let Some(file) = file else { return false };
         let namespace = module.getattr("__dict__").ok();
-        let namespace = namespace.as_ref().and_then(|n| n.cast::<pyo3::types::PyDict>().ok());
+        let namespace = namespace
+            .as_ref()
+            .and_then(|n| n.cast::<pyo3::types::PyDict>().ok());
         recorder::would_measure(&file, namespace)
     })
 }

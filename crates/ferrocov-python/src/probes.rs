@@ -100,25 +100,8 @@ unsafe fn code_units<'a>(code: *mut ffi::PyObject) -> &'a mut [[u8; 2]] {
 /// # Safety
 /// `frame` must be live and the GIL held.
 unsafe fn frame_unit(frame: *mut ffi::PyFrameObject) -> Option<usize> {
-    #[cfg(Py_3_11)]
     // SAFETY: as the caller guarantees.
-    let lasti = unsafe { ffi::PyFrame_GetLasti(frame) as i64 };
-    #[cfg(not(Py_3_11))]
-    // SAFETY: as the caller guarantees; a failed lookup leaves no exception behind.
-    let lasti = unsafe {
-        let value = ffi::PyObject_GetAttrString(frame as *mut ffi::PyObject, c"f_lasti".as_ptr());
-        if value.is_null() {
-            ffi::PyErr_Clear();
-            return None;
-        }
-        let lasti = ffi::PyLong_AsLong(value);
-        ffi::Py_DECREF(value);
-        if lasti == -1 {
-            ffi::PyErr_Clear();
-        }
-        lasti as i64
-    };
-    usize::try_from(lasti / 2).ok()
+    usize::try_from(unsafe { crate::settrace::last_instruction(frame) } / 2).ok()
 }
 
 /// Can probes be patched in this interpreter? The code type must be laid out as 3.11's is:

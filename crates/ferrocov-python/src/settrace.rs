@@ -75,7 +75,7 @@ thread_local! {
 ///
 /// # Safety
 /// `frame` must be live and the GIL held.
-unsafe fn last_instruction(frame: *mut ffi::PyFrameObject) -> i64 {
+pub(crate) unsafe fn last_instruction(frame: *mut ffi::PyFrameObject) -> i64 {
     #[cfg(Py_3_11)]
     {
         // SAFETY: as the caller guarantees.

@@ -19,6 +19,7 @@ pub mod error;
 pub mod filter;
 pub mod linematch;
 pub mod numbits;
+pub mod probe_arcs;
 pub mod probes;
 pub mod report;
 pub mod sqlite;

@@ -19,6 +19,8 @@ use std::collections::BTreeSet;
 /// CPython 3.11's opcode numbers (`opcode.opmap`; a test holds them to the interpreter's).
 pub mod op {
     pub const CACHE: u8 = 0;
+    pub const COPY: u8 = 120;
+    pub const RERAISE: u8 = 119;
     pub const POP_TOP: u8 = 1;
     pub const PUSH_NULL: u8 = 2;
     pub const FOR_ITER: u8 = 93;
@@ -137,6 +139,8 @@ pub struct Instrumented {
     pub probes: usize,
     /// Where each probe starts in the new code (code units).
     pub starts: Vec<u32>,
+    /// Arcs that could not be worked out (not recorded).
+    pub unresolved: usize,
 }
 
 fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
@@ -473,8 +477,19 @@ fn emit(out: &mut Vec<u8>, opcode: u8, arg: u32, prefixes: u32) {
 }
 
 /// The probe's length in code units for a constant pair, and where its CALL stands.
+#[cfg(test)]
 fn probe_units(version: Version, probe_const: u32, arg_const: u32) -> (u32, u32) {
-    let loads = (prefixes_for(probe_const) + 1) + (prefixes_for(arg_const) + 1);
+    probe_units_for(version, probe_const, arg_const, false)
+}
+
+fn probe_units_for(
+    version: Version,
+    probe_const: u32,
+    arg_const: u32,
+    exception: bool,
+) -> (u32, u32) {
+    let loads =
+        (prefixes_for(probe_const) + 1) + (prefixes_for(arg_const) + 1) + u32::from(exception);
     match version {
         // PUSH_NULL, the loads, PRECALL and its cache.
         Version::V311 => {
@@ -485,15 +500,26 @@ fn probe_units(version: Version, probe_const: u32, arg_const: u32) -> (u32, u32)
     }
 }
 
-fn emit_probe(out: &mut Vec<u8>, version: Version, probe_const: u32, arg_const: u32) {
+/// A probe; `exception` (3.11): the exception on top of the stack is its second argument.
+fn emit_probe_for(
+    out: &mut Vec<u8>,
+    version: Version,
+    probe_const: u32,
+    arg_const: u32,
+    exception: bool,
+) {
     match version {
         Version::V311 => {
+            let args = 1 + u32::from(exception);
             emit(out, op::PUSH_NULL, 0, 0);
             emit(out, op::LOAD_CONST, probe_const, prefixes_for(probe_const));
             emit(out, op::LOAD_CONST, arg_const, prefixes_for(arg_const));
-            emit(out, op::PRECALL, 1, 0);
+            if exception {
+                emit(out, op::COPY, 4, 0);
+            }
+            emit(out, op::PRECALL, args, 0);
             out.extend([op::CACHE, 0]);
-            emit(out, op::CALL, 1, 0);
+            emit(out, op::CALL, args, 0);
             out.extend([op::CACHE, 0].repeat(4));
         }
         Version::V310 => {
@@ -586,9 +612,112 @@ pub fn encode_lines_310(positions: &[Position], first_line: i32) -> Vec<u8> {
     out
 }
 
-/// Insert line probes into a 3.11 code object's code. `None`: a code object this does not
-/// rewrite (no `RESUME`, a table it cannot read); it then runs as it was, unmeasured by
-/// probes.
+/// What a probe records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// A line ran.
+    Line(i32),
+    /// The arc `from -> to` was taken (3.11 branch measurement).
+    Arc(i32, i32),
+    /// An exception arrives at a handler whose first event is on this line (`-first_line`:
+    /// leaves the frame; None: not known): record the arc from the line it was raised on.
+    /// Called with the exception too; stays in place.
+    Raise(Option<i32>),
+    /// A re-raise is next (stays in place).
+    Mark,
+    /// Control comes from this line into code shared with other lines (stays in place).
+    Source(i32),
+    /// The arc from the line a [`Record::Source`] gave to this one (stays in place).
+    FromSource(i32),
+}
+
+/// Marks an arc probe's argument (a line probe's has this bit clear).
+pub const ARC_FLAG: i64 = 1 << 62;
+/// Marks a [`Record::Raise`] probe's argument.
+pub const RAISE_FLAG: i64 = 1 << 61;
+/// Marks a [`Record::Mark`] probe's argument.
+pub const MARK_FLAG: i64 = 1 << 60;
+/// A [`Record::Raise`] whose handler's first line is not known.
+pub const RAISE_NO_LINE: i64 = 1 << 59;
+/// Marks a [`Record::Source`] probe's argument.
+pub const SOURCE_FLAG: i64 = 1 << 58;
+/// Marks a [`Record::FromSource`] probe's argument.
+pub const FROM_SOURCE_FLAG: i64 = 1 << 57;
+/// Where an arc probe's `CALL` distance stands in its argument.
+pub const ARC_DISTANCE_SHIFT: u32 = 48;
+const ARC_BIAS: i64 = 1 << 23;
+
+impl Record {
+    /// The probe argument: what to record, and the distance to the probe's `CALL`.
+    fn argument(self, call_at: u32) -> Option<i64> {
+        let biased = |v: i32| {
+            let v = i64::from(v) + ARC_BIAS;
+            (0..2 * ARC_BIAS).contains(&v).then_some(v)
+        };
+        match self {
+            Record::Line(line) => {
+                Some(i64::from(line.max(0)) | (i64::from(call_at) << DISTANCE_SHIFT))
+            }
+            Record::Arc(from, to) => Some(
+                ARC_FLAG
+                    | (i64::from(call_at) << ARC_DISTANCE_SHIFT)
+                    | (biased(from)? << 24)
+                    | biased(to)?,
+            ),
+            Record::Raise(to) => Some(match to {
+                Some(to) => RAISE_FLAG | (i64::from(to) + ARC_BIAS).clamp(0, 2 * ARC_BIAS - 1),
+                None => RAISE_FLAG | RAISE_NO_LINE,
+            }),
+            Record::Mark => Some(MARK_FLAG),
+            Record::Source(line) => Some(SOURCE_FLAG | biased(line)?),
+            Record::FromSource(line) => Some(FROM_SOURCE_FLAG | biased(line)?),
+        }
+    }
+
+    /// Is the exception passed to this probe too?
+    fn takes_exception(self) -> bool {
+        matches!(self, Record::Raise(_))
+    }
+
+    /// Does this probe patch itself out after its first call?
+    fn is_once(self) -> bool {
+        matches!(self, Record::Line(_) | Record::Arc(..))
+    }
+}
+
+/// The line in a [`Record::Source`] or [`Record::FromSource`] probe's argument.
+pub fn decode_line(argument: i64) -> i32 {
+    ((argument & 0xff_ffff) - ARC_BIAS) as i32
+}
+
+/// A [`Record::Raise`] probe's argument: the handler's first line (`None`: not known).
+pub fn decode_raise(argument: i64) -> Option<i32> {
+    (argument & RAISE_NO_LINE == 0).then(|| ((argument & 0xff_ffff) - ARC_BIAS) as i32)
+}
+
+/// Read an arc probe's argument: the arc and the distance to its `CALL`.
+pub fn decode_arc(argument: i64) -> (i32, i32, usize) {
+    let from = ((argument >> 24) & 0xff_ffff) - ARC_BIAS;
+    let to = (argument & 0xff_ffff) - ARC_BIAS;
+    let distance = (argument >> ARC_DISTANCE_SHIFT) & 0xff;
+    (from as i32, to as i32, distance as usize)
+}
+
+/// 3.11's forward form of a backward conditional jump (a trampoline comes after the code).
+fn forward_form(opcode: u8) -> u8 {
+    use op::*;
+    match opcode {
+        POP_JUMP_BACKWARD_IF_NOT_NONE => POP_JUMP_FORWARD_IF_NOT_NONE,
+        POP_JUMP_BACKWARD_IF_NONE => POP_JUMP_FORWARD_IF_NONE,
+        POP_JUMP_BACKWARD_IF_FALSE => POP_JUMP_FORWARD_IF_FALSE,
+        POP_JUMP_BACKWARD_IF_TRUE => POP_JUMP_FORWARD_IF_TRUE,
+        other => other,
+    }
+}
+
+/// Insert probes into a code object's code: line probes always, and (3.11, `arcs`) arc probes.
+/// `None`: a code object this does not rewrite (no `RESUME`, a table it cannot read); it then
+/// runs as it was, unmeasured by probes.
 pub fn instrument(
     version: Version,
     code: &[u8],
@@ -596,6 +725,27 @@ pub fn instrument(
     exceptiontable: &[u8],
     first_line: i32,
     n_consts: u32,
+) -> Option<Instrumented> {
+    instrument_with(
+        version,
+        code,
+        linetable,
+        exceptiontable,
+        first_line,
+        n_consts,
+        false,
+    )
+}
+
+/// [`instrument`], with arc probes too when `arcs` (3.11 only).
+pub fn instrument_with(
+    version: Version,
+    code: &[u8],
+    linetable: &[u8],
+    exceptiontable: &[u8],
+    first_line: i32,
+    n_consts: u32,
+    arcs: bool,
 ) -> Option<Instrumented> {
     let instructions = decode_instructions(code, version)?;
     let units = code.len() / 2;
@@ -619,9 +769,35 @@ pub fn instrument(
     let mut targets: BTreeSet<u32> = instructions.iter().filter_map(|i| i.target).collect();
     targets.extend(handlers.iter().map(|h| h.target));
 
-    // Which instructions get a probe, and for which line.
+    let n = instructions.len();
     let line_of = |i: &Instruction| positions[(i.start + i.prefixes) as usize].line;
-    let mut probe_lines: Vec<Option<i32>> = vec![None; instructions.len()];
+    let mut plan = if arcs && version == Version::V311 {
+        let mut steps = Vec::with_capacity(n);
+        for instruction in &instructions {
+            let target = match instruction.target {
+                Some(unit) => Some(instructions.binary_search_by_key(&unit, |i| i.start).ok()?),
+                None => None,
+            };
+            steps.push(crate::probe_arcs::Step {
+                start: instruction.start,
+                op_unit: instruction.start + instruction.prefixes,
+                opcode: instruction.opcode,
+                arg: instruction.arg,
+                target,
+                line: line_of(instruction),
+            });
+        }
+        crate::probe_arcs::plan(&steps, &handlers, first_line, first_traceable)
+    } else {
+        crate::probe_arcs::Plan {
+            before: vec![Vec::new(); n],
+            fall: vec![Vec::new(); n],
+            taken: vec![Vec::new(); n],
+            unresolved: 0,
+        }
+    };
+
+    // Line probes: before the first instruction of each line and each jump target.
     for (index, instruction) in instructions.iter().enumerate().skip(first_traceable) {
         if version == Version::V311 && instruction.opcode == op::RESUME {
             continue;
@@ -636,21 +812,21 @@ pub fn instrument(
             || previous != Some(line)
             || targets.contains(&instruction.start)
         {
-            probe_lines[index] = Some(line);
+            plan.before[index].insert(0, Record::Line(line));
         }
     }
+
+    // Each probe's constant: the argument holds the distance to its CALL, which depends on the
+    // constant's index; reuse an argument already made when its index has as many prefixes as
+    // a new one would.
     let probe_const = n_consts;
     let mut arguments: Vec<i64> = Vec::new();
     let mut argument_index: std::collections::HashMap<i64, u32> = std::collections::HashMap::new();
-    let mut probe_consts: Vec<Option<u32>> = vec![None; instructions.len()];
-    let mut probe_len: Vec<u32> = vec![0; instructions.len()];
-    for (index, line) in probe_lines.iter().enumerate() {
-        let Some(line) = *line else { continue };
-        // The constant's index decides the probe's length, which the argument holds: reuse an
-        // argument already made when its index has as many prefixes as a new one would.
+    let mut constant_for = |record: Record| -> Option<(u32, u32)> {
         let next = n_consts + 1 + arguments.len() as u32;
-        let (length, call_at) = probe_units(version, probe_const, next);
-        let value = i64::from(line) | (i64::from(call_at) << DISTANCE_SHIFT);
+        let (length, call_at) =
+            probe_units_for(version, probe_const, next, record.takes_exception());
+        let value = record.argument(call_at)?;
         let constant = match argument_index.get(&value) {
             Some(&existing) if prefixes_for(existing) == prefixes_for(next) => existing,
             _ => {
@@ -659,62 +835,160 @@ pub fn instrument(
                 next
             }
         };
-        probe_consts[index] = Some(constant);
-        probe_len[index] = length;
-    }
+        Some((constant, length))
+    };
+    let mut lay = |lists: &[Vec<Record>]| -> (Vec<Vec<(u32, Record)>>, Vec<u32>) {
+        let mut consts = Vec::with_capacity(lists.len());
+        let mut lengths = Vec::with_capacity(lists.len());
+        for list in lists {
+            let mut here = Vec::new();
+            let mut length = 0;
+            for &record in list {
+                if let Some((constant, units)) = constant_for(record) {
+                    here.push((constant, record));
+                    length += units;
+                }
+            }
+            consts.push(here);
+            lengths.push(length);
+        }
+        (consts, lengths)
+    };
+    let (fall_consts, fall_len) = lay(&plan.fall);
+    let (before_consts, before_len) = lay(&plan.before);
+    let (taken_consts, taken_len) = lay(&plan.taken);
+    // 3.11 arcs: after everything, where an exception leaving the frame goes first (every
+    // range no handler covers is sent there): a probe, then the same exception raised again
+    // from where it was raised.
+    let (exit_consts, exit_len) = if arcs && version == Version::V311 {
+        let (consts, lengths) = lay(&[vec![Record::Raise(Some(-first_line))]]);
+        (
+            consts.into_iter().next().unwrap_or_default(),
+            lengths[0] + 1,
+        )
+    } else {
+        (Vec::new(), 0)
+    };
+    let has_taken = |index: usize| !taken_consts[index].is_empty();
 
-    // Lay the code out again until every jump's argument fits its prefixes.
+    // Lay the code out again until every jump's argument fits its prefixes: each instruction
+    // with its fall-through probes, then the probes on every path into it; after the code,
+    // the trampolines (probes, then a jump back to where the jump went).
     let mut prefixes: Vec<u32> = instructions.iter().map(|i| i.prefixes).collect();
+    let mut back_prefixes: Vec<u32> = vec![0; n];
     let mut new_start: Vec<u32>;
+    let mut entry: Vec<u32>;
     let mut new_op: Vec<u32>;
+    let mut tramp: Vec<u32>;
+    let mut code_end: u32;
+    let mut total: u32;
     loop {
-        new_start = Vec::with_capacity(instructions.len());
-        new_op = Vec::with_capacity(instructions.len());
+        new_start = Vec::with_capacity(n);
+        entry = Vec::with_capacity(n);
+        new_op = Vec::with_capacity(n);
+        tramp = vec![0; n];
         let mut at = 0u32;
         for (index, instruction) in instructions.iter().enumerate() {
             new_start.push(at);
-            at += probe_len[index];
+            at += fall_len[index];
+            entry.push(at);
+            at += before_len[index];
             new_op.push(at + prefixes[index]);
             at += prefixes[index] + 1 + instruction.caches;
         }
-        let map = |unit: u32| -> Option<u32> { map_unit(&instructions, &new_start, unit, at) };
+        code_end = at;
+        for index in 0..n {
+            if has_taken(index) {
+                tramp[index] = at;
+                at += taken_len[index] + back_prefixes[index] + 1;
+            }
+        }
+        total = at + exit_len;
+        let map = |unit: u32| -> Option<u32> { map_unit(&instructions, &entry, unit, code_end) };
         let mut grew = false;
         for (index, instruction) in instructions.iter().enumerate() {
             let Some(target) = instruction.target else {
                 continue;
             };
-            let target = map(target)?;
-            let arg = version.jump_arg(instruction.opcode, target, new_op[index] + 1);
-            let needed = prefixes_for(arg);
-            if needed > prefixes[index] {
-                prefixes[index] = needed;
+            let landing = map(target)?;
+            let jump_to = if has_taken(index) {
+                tramp[index]
+            } else {
+                landing
+            };
+            let arg = version.jump_arg(instruction.opcode, jump_to, new_op[index] + 1);
+            if prefixes_for(arg) > prefixes[index] {
+                prefixes[index] = prefixes_for(arg);
                 grew = true;
+            }
+            if has_taken(index) {
+                let back_at = tramp[index] + taken_len[index] + back_prefixes[index];
+                let back = (back_at + 1).checked_sub(landing)?;
+                if prefixes_for(back) > back_prefixes[index] {
+                    back_prefixes[index] = prefixes_for(back);
+                    grew = true;
+                }
             }
         }
         if !grew {
             break;
         }
     }
-    let total = instructions
-        .iter()
-        .enumerate()
-        .map(|(i, ins)| probe_len[i] + prefixes[i] + 1 + ins.caches)
-        .sum::<u32>();
-    let map = |unit: u32| -> Option<u32> { map_unit(&instructions, &new_start, unit, total) };
+    let map = |unit: u32| -> Option<u32> { map_unit(&instructions, &entry, unit, code_end) };
+    let map_boundary =
+        |unit: u32| -> Option<u32> { map_unit(&instructions, &new_start, unit, code_end) };
 
     let mut out_code = Vec::with_capacity(total as usize * 2);
     let mut out_positions = Vec::with_capacity(total as usize);
+    let mut starts: Vec<u32> = Vec::new();
+    let mut emit_probes = |out: &mut Vec<u8>,
+                           positions: &mut Vec<Position>,
+                           consts: &[(u32, Record)],
+                           position: Position| {
+        for &(constant, record) in consts {
+            if record.is_once() {
+                starts.push((out.len() / 2) as u32);
+            }
+            let before = out.len();
+            emit_probe_for(
+                out,
+                version,
+                probe_const,
+                constant,
+                record.takes_exception(),
+            );
+            positions.extend(std::iter::repeat_n(position, (out.len() - before) / 2));
+        }
+    };
     for (index, instruction) in instructions.iter().enumerate() {
         let op_position = positions[(instruction.start + instruction.prefixes) as usize];
-        if let Some(arg_const) = probe_consts[index] {
-            emit_probe(&mut out_code, version, probe_const, arg_const);
-            out_positions.extend(std::iter::repeat_n(op_position, probe_len[index] as usize));
-        }
-        let arg = match instruction.target {
-            Some(target) => version.jump_arg(instruction.opcode, map(target)?, new_op[index] + 1),
-            None => instruction.arg,
+        emit_probes(
+            &mut out_code,
+            &mut out_positions,
+            &fall_consts[index],
+            op_position,
+        );
+        emit_probes(
+            &mut out_code,
+            &mut out_positions,
+            &before_consts[index],
+            op_position,
+        );
+        let (opcode, arg) = match instruction.target {
+            Some(_) if has_taken(index) => {
+                let opcode = forward_form(instruction.opcode);
+                (
+                    opcode,
+                    version.jump_arg(opcode, tramp[index], new_op[index] + 1),
+                )
+            }
+            Some(target) => (
+                instruction.opcode,
+                version.jump_arg(instruction.opcode, map(target)?, new_op[index] + 1),
+            ),
+            None => (instruction.opcode, instruction.arg),
         };
-        emit(&mut out_code, instruction.opcode, arg, prefixes[index]);
+        emit(&mut out_code, opcode, arg, prefixes[index]);
         out_positions.extend(std::iter::repeat_n(
             op_position,
             prefixes[index] as usize + 1,
@@ -725,22 +999,92 @@ pub fn instrument(
                 .push(positions[(instruction.start + instruction.prefixes + 1 + k) as usize]);
         }
     }
-    if out_code.len() != total as usize * 2 {
+    if out_code.len() != code_end as usize * 2 {
         return None;
     }
-    let mut new_handlers = Vec::with_capacity(handlers.len());
+    let mut new_handlers = Vec::with_capacity(handlers.len() + 4);
     for handler in &handlers {
         new_handlers.push(Handler {
-            start: map(handler.start)?,
-            end: map(handler.end)?,
+            start: map_boundary(handler.start)?,
+            end: map_boundary(handler.end)?,
             target: map(handler.target)?,
             depth_lasti: handler.depth_lasti,
         });
     }
-    let starts: Vec<u32> = (0..instructions.len())
-        .filter(|&i| probe_consts[i].is_some())
-        .map(|i| new_start[i])
-        .collect();
+    for (index, instruction) in instructions.iter().enumerate() {
+        if !has_taken(index) {
+            continue;
+        }
+        let op_position = positions[(instruction.start + instruction.prefixes) as usize];
+        let begin = (out_code.len() / 2) as u32;
+        emit_probes(
+            &mut out_code,
+            &mut out_positions,
+            &taken_consts[index],
+            op_position,
+        );
+        let back_at = begin + taken_len[index] + back_prefixes[index];
+        let landing = map(instruction.target?)?;
+        // A jump that went backwards checked for signals; one that went forwards did not.
+        let back_op = if jump_direction(instruction.opcode) == Some(false) {
+            op::JUMP_BACKWARD
+        } else {
+            op::JUMP_BACKWARD_NO_INTERRUPT
+        };
+        emit(
+            &mut out_code,
+            back_op,
+            (back_at + 1).checked_sub(landing)?,
+            back_prefixes[index],
+        );
+        out_positions.extend(std::iter::repeat_n(
+            op_position,
+            back_prefixes[index] as usize + 1,
+        ));
+        // The trampoline raises (a signal at the probe's call) where its jump would have.
+        let unit = instruction.start + instruction.prefixes;
+        if let Some(handler) = handlers.iter().find(|h| h.start <= unit && unit < h.end) {
+            new_handlers.push(Handler {
+                start: begin,
+                end: (out_code.len() / 2) as u32,
+                target: map(handler.target)?,
+                depth_lasti: handler.depth_lasti,
+            });
+        }
+    }
+    if exit_len > 0 {
+        let catch_all = (out_code.len() / 2) as u32;
+        emit_probes(&mut out_code, &mut out_positions, &exit_consts, NO_POSITION);
+        emit(&mut out_code, op::RERAISE, 1, 0);
+        out_positions.push(NO_POSITION);
+        new_handlers.sort_by_key(|h| h.start);
+        let mut filled = Vec::with_capacity(new_handlers.len() * 2 + 1);
+        let mut at = 0;
+        for handler in new_handlers {
+            if handler.start > at {
+                filled.push(Handler {
+                    start: at,
+                    end: handler.start,
+                    target: catch_all,
+                    depth_lasti: 1,
+                });
+            }
+            at = at.max(handler.end);
+            filled.push(handler);
+        }
+        if at < catch_all {
+            filled.push(Handler {
+                start: at,
+                end: catch_all,
+                target: catch_all,
+                depth_lasti: 1,
+            });
+        }
+        new_handlers = filled;
+    }
+    if out_code.len() != total as usize * 2 {
+        return None;
+    }
     let probes = starts.len();
     Some(Instrumented {
         code: out_code,
@@ -753,11 +1097,14 @@ pub fn instrument(
         // NULL, the probe and its argument (3.10: no NULL).
         extra_stack: match (probes, version) {
             (0, _) => 0,
+            // An exception probe also copies the exception.
+            (_, Version::V311) if arcs => 4,
             (_, Version::V311) => 3,
             (_, Version::V310) => 2,
         },
         probes,
         starts,
+        unresolved: plan.unresolved,
     })
 }
 

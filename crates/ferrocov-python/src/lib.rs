@@ -152,7 +152,7 @@ fn install(
     use_probes: bool,
 ) -> PyResult<()> {
     #[cfg(not(Py_3_12))]
-    if use_probes && !branch && probes::install(py, module)? {
+    if use_probes && probes::install(py, module, branch)? {
         return Ok(());
     }
     let _ = use_probes;

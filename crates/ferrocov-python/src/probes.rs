@@ -30,6 +30,9 @@ use crate::recorder;
 /// Probes are in use in this process.
 pub static ACTIVE: AtomicBool = AtomicBool::new(false);
 
+/// Branch measurement: code gets arc probes too (3.11).
+pub static ARCS: AtomicBool = AtomicBool::new(false);
+
 #[cfg(Py_3_11)]
 const VERSION: Version = Version::V311;
 #[cfg(not(Py_3_11))]
@@ -167,13 +170,14 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
     };
     let first_line: i32 = code.getattr("co_firstlineno")?.extract()?;
     let kwargs = PyDict::new(py);
-    let rewritten = rewrite::instrument(
+    let rewritten = rewrite::instrument_with(
         VERSION,
         &co_code,
         &linetable,
         &exceptiontable,
         first_line,
         new_consts.len() as u32,
+        ARCS.load(Ordering::Relaxed),
     )
     .filter(|out| out.probes > 0);
     let Some(out) = rewritten else {
@@ -212,17 +216,121 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
     Ok(new_code)
 }
 
+std::thread_local! {
+    /// The frame about to re-raise an exception whose arc a probe recorded (see [`Record::Mark`]).
+    static RERAISING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The frame that last passed a [`Record::Source`] probe, and its line.
+    static SOURCE: std::cell::Cell<(usize, i32)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// An exception probe: `exception` arrives at a handler (or leaves the frame) whose first line
+/// is `to`; record the arc from the line it was raised on in this frame.
+///
+/// # Safety
+/// The GIL is held; `frame` is the live frame that called the probe.
+unsafe fn exception_arc(
+    py: Python<'_>,
+    frame: *mut ffi::PyFrameObject,
+    to: i32,
+    exception: &Bound<'_, PyAny>,
+) {
+    let Ok(traceback) = exception.getattr("__traceback__") else {
+        return;
+    };
+    let Ok(tb_frame) = traceback.getattr("tb_frame") else {
+        return;
+    };
+    if tb_frame.as_ptr() != frame as *mut ffi::PyObject {
+        return;
+    }
+    let (Ok(lasti), Ok(line)) = (
+        traceback
+            .getattr("tb_lasti")
+            .and_then(|v| v.extract::<i64>()),
+        traceback
+            .getattr("tb_lineno")
+            .and_then(|v| v.extract::<Option<i32>>()),
+    ) else {
+        return;
+    };
+    let Some(from) = line else { return };
+    // SAFETY: as the caller guarantees; PyFrame_GetCode returns a new reference, released below.
+    unsafe {
+        let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
+        let units = code_units(code);
+        let raised_at = usize::try_from(lasti / 2).unwrap_or(usize::MAX);
+        let here = frame_unit(frame).unwrap_or(0);
+        // Leaving the frame from a yield (a generator closed or thrown into) is no return.
+        let from_yield = units.get(raised_at + 1).is_some_and(|u| u[0] == op::RESUME);
+        // The handler's first line fires unless control stays on that line, going forwards.
+        let fires = to != from || here < raised_at;
+        if !(to < 0 && from_yield) && fires {
+            let value = recorder::slot_for(py, code);
+            recorder::record_arc(value, from, to);
+        }
+        ffi::Py_DECREF(code);
+    }
+}
+
 /// What a probe calls: record the line, then jump over this probe from now on.
 #[pyfunction]
-pub fn _probe(py: Python<'_>, argument: i64) {
+#[pyo3(signature = (argument, exception = None))]
+pub fn _probe(py: Python<'_>, argument: i64, exception: Option<Bound<'_, PyAny>>) {
     // While a no_cover test runs the probe stays, to record the line when it next runs.
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return;
     }
+    const STAYING: i64 =
+        rewrite::RAISE_FLAG | rewrite::MARK_FLAG | rewrite::SOURCE_FLAG | rewrite::FROM_SOURCE_FLAG;
+    if argument & rewrite::ARC_FLAG == 0 && argument & STAYING != 0 {
+        if !ACTIVE.load(Ordering::Relaxed) {
+            return;
+        }
+        // SAFETY: the GIL is held; PyEval_GetFrame returns the borrowed frame that called us.
+        let frame = unsafe { ffi::PyEval_GetFrame() };
+        if frame.is_null() {
+            return;
+        }
+        if argument & rewrite::MARK_FLAG != 0 {
+            RERAISING.with(|r| r.set(frame as usize));
+            return;
+        }
+        if argument & rewrite::SOURCE_FLAG != 0 {
+            SOURCE.with(|s| s.set((frame as usize, rewrite::decode_line(argument))));
+            return;
+        }
+        if argument & rewrite::FROM_SOURCE_FLAG != 0 {
+            let (source_frame, from) = SOURCE.with(|s| s.get());
+            if source_frame == frame as usize {
+                // SAFETY: the GIL is held; PyFrame_GetCode returns a new reference.
+                unsafe {
+                    let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
+                    let value = recorder::slot_for(py, code);
+                    recorder::record_arc(value, from, rewrite::decode_line(argument));
+                    ffi::Py_DECREF(code);
+                }
+            }
+            return;
+        }
+        if RERAISING.with(|r| r.replace(0)) == frame as usize {
+            return;
+        }
+        if let (Some(to), Some(exception)) = (rewrite::decode_raise(argument), exception) {
+            // SAFETY: the GIL is held and frame is the live frame that called us.
+            unsafe { exception_arc(py, frame, to, &exception) };
+        }
+        return;
+    }
     // After a stop the probe only takes itself out of the way.
     let active = ACTIVE.load(Ordering::Relaxed);
-    let line = (argument & 0xffff_ffff) as i32;
-    let distance = (argument >> DISTANCE_SHIFT) as usize;
+    let arc = (argument & rewrite::ARC_FLAG != 0).then(|| rewrite::decode_arc(argument));
+    let (line, distance) = match arc {
+        Some((_, _, distance)) => (0, distance),
+        None => (
+            (argument & 0xffff_ffff) as i32,
+            (argument >> DISTANCE_SHIFT) as usize,
+        ),
+    };
     // SAFETY: the GIL is held (we were called from Python); PyEval_GetFrame returns a borrowed
     // frame, the one whose CALL called us; PyFrame_GetCode returns a new reference, released
     // below.
@@ -234,7 +342,12 @@ pub fn _probe(py: Python<'_>, argument: i64) {
         let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
         if active {
             let value = recorder::slot_for(py, code);
-            recorder::record(value, line);
+            match arc {
+                Some((from, to, _)) => recorder::record_arc(value, from, to),
+                None => {
+                    recorder::record(value, line);
+                }
+            }
         }
         // The frame stands at the probe's CALL, or at its PRECALL when that was specialised
         // for a builtin (it then makes the call itself and skips the CALL).
@@ -343,10 +456,11 @@ pub fn exec_with_probes<'py>(
 
 /// Start measuring with probes: wrap `builtins.exec`. False when this interpreter's code
 /// objects are not laid out as expected (the caller then uses the trace function).
-pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>) -> PyResult<bool> {
-    if !check_layout(py)? {
+pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<bool> {
+    if (branch && VERSION != Version::V311) || !check_layout(py)? {
         return Ok(false);
     }
+    ARCS.store(branch, Ordering::Relaxed);
     if let Ok(mut probe) = PROBE.lock() {
         if probe.is_none() {
             *probe = Some(module.getattr("_probe")?.unbind());

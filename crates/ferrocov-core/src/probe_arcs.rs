@@ -1,0 +1,323 @@
+//! Where 3.11 arc probes go: the arcs coverage.py's C tracer records, worked out from the
+//! bytecode instead of watched for.
+//!
+//! A trace function sees a line event whenever the instruction about to run has a line and
+//! that line differs from the previous instruction's (an instruction with no line counts as
+//! different), or control jumped backwards (except back to a `SEND`); coverage.py's tracer
+//! stores `previous event's line -> this event's line` for each, `-co_firstlineno -> line` for
+//! a frame's first, and `previous -> -co_firstlineno` when a frame really returns or an
+//! exception leaves it.
+//!
+//! Every instruction with a line is where the previous event left control (its line's event
+//! fired when control entered the line), so an edge out of it — falling through, jumping,
+//! returning, raising — has a fixed source line. Following the edge through instructions
+//! without a line (they fire nothing but make the next line fire) until an event or a return
+//! gives the arc the edge makes, the same on every run. So each such edge gets a probe that
+//! records its arc once: on the fall-through edge between two instructions, on a jump's
+//! taken edge (a trampoline), or before an instruction every path into which makes the same
+//! arc (a return, a raise, an unconditional jump).
+//!
+//! What this does not see: an exception raised by an instruction that is not a raise (a call,
+//! an attribute) goes to its handler or out of the frame with no probe on the way; the
+//! handler's lines are still recorded by the line probes. [`Plan::unresolved`] counts the
+//! edges whose arc could not be worked out (a conditional jump with no line of its own, on a
+//! path from a line): there the arc is not recorded.
+
+use crate::probes::{op, Handler, Record};
+
+/// 3.11 opcodes this module reads, besides those in [`op`].
+mod more {
+    pub const RETURN_VALUE: u8 = 83;
+    pub const YIELD_VALUE: u8 = 86;
+    pub const RERAISE: u8 = 119;
+    pub const RAISE_VARARGS: u8 = 130;
+}
+
+/// One instruction as the planner sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Step {
+    /// First unit (its first `EXTENDED_ARG`).
+    pub start: u32,
+    /// The unit of the operation itself.
+    pub op_unit: u32,
+    pub opcode: u8,
+    pub arg: u32,
+    /// Index of the instruction a jump lands on.
+    pub target: Option<usize>,
+    pub line: Option<i32>,
+}
+
+/// Probes per original instruction, by placement.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// On every path into the instruction.
+    pub before: Vec<Vec<Record>>,
+    /// On the fall-through from the instruction before it only.
+    pub fall: Vec<Vec<Record>>,
+    /// On the instruction's jump only (a trampoline at the end of the code).
+    pub taken: Vec<Vec<Record>>,
+    /// Edges whose arc could not be worked out.
+    pub unresolved: usize,
+}
+
+/// Where a probe goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    Before(usize),
+    Fall(usize),
+    Taken(usize),
+}
+
+impl Plan {
+    fn push(&mut self, place: Place, record: Record) {
+        let list = match place {
+            Place::Before(i) => &mut self.before[i],
+            Place::Fall(i) => &mut self.fall[i],
+            Place::Taken(i) => &mut self.taken[i],
+        };
+        if !list.contains(&record) {
+            list.push(record);
+        }
+    }
+}
+
+fn is_unconditional_jump(opcode: u8) -> bool {
+    matches!(
+        opcode,
+        op::JUMP_FORWARD | op::JUMP_BACKWARD | op::JUMP_BACKWARD_NO_INTERRUPT
+    )
+}
+
+fn is_raise(opcode: u8) -> bool {
+    matches!(opcode, more::RAISE_VARARGS | more::RERAISE)
+}
+
+/// Does control never go on to the next instruction?
+fn ends_flow(opcode: u8) -> bool {
+    is_unconditional_jump(opcode) || opcode == more::RETURN_VALUE || is_raise(opcode)
+}
+
+struct Planner<'a> {
+    steps: &'a [Step],
+    handlers: &'a [Handler],
+    first_line: i32,
+}
+
+/// Where an edge leads, in arc terms.
+enum Leads {
+    /// To an event on this line (or a return/exit: `-first_line`).
+    To(i32),
+    /// Nowhere new: control stays on the same line.
+    Nothing,
+    /// To a conditional jump with no line: its two ways lead on.
+    Split(usize),
+    /// Cannot be worked out.
+    Unknown,
+}
+
+impl Planner<'_> {
+    /// The instruction an exception raised at `index` goes to (None: out of the frame).
+    fn handler_of(&self, index: usize) -> Option<Option<usize>> {
+        let unit = self.steps[index].op_unit;
+        match self
+            .handlers
+            .iter()
+            .find(|h| h.start <= unit && unit < h.end)
+        {
+            None => Some(None),
+            Some(handler) => Some(Some(
+                self.steps
+                    .binary_search_by_key(&handler.target, |s| s.start)
+                    .ok()?,
+            )),
+        }
+    }
+
+    /// Follow control from `previous` to `current` (by a jump if `jumped`) until an event.
+    fn follow(&self, previous: usize, current: usize, jumped: bool) -> Leads {
+        let mut previous_line = self.steps[previous].line;
+        let mut backward = jumped && self.steps[current].start < self.steps[previous].op_unit;
+        let mut current = current;
+        for _ in 0..self.steps.len() + 1 {
+            let step = self.steps[current];
+            if let Some(line) = step.line {
+                let fires = previous_line != Some(line) || (backward && step.opcode != op::SEND);
+                return if fires {
+                    Leads::To(line)
+                } else {
+                    Leads::Nothing
+                };
+            }
+            // An instruction with no line: no event here, so the next line's event fires.
+            previous_line = None;
+            let next = if step.opcode == more::RETURN_VALUE {
+                return Leads::To(-self.first_line);
+            } else if is_raise(step.opcode) {
+                match self.handler_of(current) {
+                    None => return Leads::Unknown,
+                    Some(None) => return Leads::To(-self.first_line),
+                    Some(Some(handler)) => handler,
+                }
+            } else if is_unconditional_jump(step.opcode) {
+                match step.target {
+                    Some(target) => target,
+                    None => return Leads::Unknown,
+                }
+            } else if step.target.is_some() {
+                return Leads::Split(current);
+            } else if step.opcode == more::YIELD_VALUE {
+                return Leads::Unknown;
+            } else {
+                current + 1
+            };
+            if next >= self.steps.len() {
+                return Leads::Unknown;
+            }
+            backward = self.steps[next].start < step.op_unit;
+            current = next;
+        }
+        Leads::Unknown
+    }
+}
+
+/// Plan the arc probes of one code object. `entry`: the first instruction a new frame runs
+/// (after its `RESUME`).
+pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize) -> Plan {
+    let n = steps.len();
+    let mut plan = Plan {
+        before: vec![Vec::new(); n],
+        fall: vec![Vec::new(); n],
+        taken: vec![Vec::new(); n],
+        unresolved: 0,
+    };
+    let planner = Planner {
+        steps,
+        handlers,
+        first_line,
+    };
+    // The conditional jumps with no line that edges lead to: the edges, and their lines.
+    let mut splits: Vec<(usize, Vec<(Place, i32)>)> = Vec::new();
+    let mut add = |plan: &mut Plan, place: Place, from: i32, leads: Leads| match leads {
+        Leads::Split(at) => match splits.iter_mut().find(|(s, _)| *s == at) {
+            Some((_, edges)) => edges.push((place, from)),
+            None => splits.push((at, vec![(place, from)])),
+        },
+        Leads::To(to) => plan.push(place, Record::Arc(from, to)),
+        Leads::Nothing => {}
+        Leads::Unknown => plan.unresolved += 1,
+    };
+    // A new frame: `-first_line -> its first event`. The previous instruction (RESUME) counts as
+    // having no line: the first line always fires.
+    if entry > 0 && entry < n {
+        let leads = match steps[entry].line {
+            Some(line) => Leads::To(line),
+            None => planner.follow(entry - 1, entry, false),
+        };
+        let leads = match (leads, steps[entry].line) {
+            // `follow` compared with RESUME's line; the first event fires regardless.
+            (Leads::Nothing, Some(line)) => Leads::To(line),
+            (other, _) => other,
+        };
+        add(&mut plan, Place::Fall(entry), -first_line, leads);
+    }
+    // Exceptions: at each handler, a probe that reads where the exception came from (it stays,
+    // since that differs from one exception to the next) and records `that line -> the
+    // handler's first event`.
+    let mut seen_handlers = Vec::new();
+    for handler in handlers {
+        let Ok(index) = steps.binary_search_by_key(&handler.target, |s| s.start) else {
+            continue;
+        };
+        if seen_handlers.contains(&index) {
+            continue;
+        }
+        seen_handlers.push(index);
+        let to = match steps[index].line {
+            Some(line) => Some(line),
+            None => match planner.follow(index, index, false) {
+                Leads::To(line) => Some(line),
+                _ => None,
+            },
+        };
+        plan.before[index].insert(0, Record::Raise(to));
+    }
+    // A re-raise whose arc a probe here records: the exception's traceback still points where
+    // it first came from, so the probe it reaches next must not record from there.
+    for (index, step) in steps.iter().enumerate().skip(entry) {
+        let reached_by_flow = index > 0 && !ends_flow(steps[index - 1].opcode);
+        // A bare `raise` re-raises with the traceback it had, too.
+        let reraise =
+            step.opcode == more::RERAISE || (step.opcode == more::RAISE_VARARGS && step.arg == 0);
+        if reraise && (step.line.is_some() || reached_by_flow) {
+            plan.before[index].push(Record::Mark);
+        }
+    }
+    for (index, step) in steps.iter().enumerate().skip(entry) {
+        let Some(from) = step.line else { continue };
+        if step.opcode == op::RESUME && index < entry {
+            continue;
+        }
+        if step.opcode == more::RETURN_VALUE {
+            add(
+                &mut plan,
+                Place::Before(index),
+                from,
+                Leads::To(-first_line),
+            );
+            continue;
+        }
+        if is_raise(step.opcode) {
+            let leads = match planner.handler_of(index) {
+                None => Leads::Unknown,
+                Some(None) => Leads::To(-first_line),
+                Some(Some(handler)) => planner.follow(index, handler, true),
+            };
+            add(&mut plan, Place::Before(index), from, leads);
+            continue;
+        }
+        if let Some(target) = step.target {
+            let leads = planner.follow(index, target, true);
+            if is_unconditional_jump(step.opcode) {
+                add(&mut plan, Place::Before(index), from, leads);
+                continue;
+            }
+            add(&mut plan, Place::Taken(index), from, leads);
+        }
+        if !ends_flow(step.opcode) && index + 1 < n {
+            let leads = planner.follow(index, index + 1, false);
+            add(&mut plan, Place::Fall(index + 1), from, leads);
+        }
+    }
+    // A conditional jump with no line: each of its ways makes an arc from the line control came
+    // from. Reached from one line only, that is fixed; from several, the edges that lead there
+    // say which (probes that stay: the merged code is rare, `except*`'s).
+    for (at, edges) in splits {
+        let Some(target) = steps[at].target else {
+            continue;
+        };
+        let mut froms: Vec<i32> = edges.iter().map(|&(_, from)| from).collect();
+        froms.sort_unstable();
+        froms.dedup();
+        let single = froms.len() == 1;
+        if !single {
+            for &(place, from) in &edges {
+                plan.push(place, Record::Source(from));
+            }
+        }
+        for (leads, place) in [
+            (planner.follow(at, target, true), Place::Taken(at)),
+            (planner.follow(at, at + 1, false), Place::Fall(at + 1)),
+        ] {
+            if at + 1 >= n {
+                continue;
+            }
+            match leads {
+                Leads::To(to) if single => plan.push(place, Record::Arc(froms[0], to)),
+                Leads::To(to) => plan.push(place, Record::FromSource(to)),
+                Leads::Nothing => {}
+                Leads::Split(_) | Leads::Unknown => plan.unresolved += 1,
+            }
+        }
+    }
+    plan
+}

@@ -239,3 +239,126 @@ def test_an_api_start_takes_probes_only_when_no_measured_module_was_imported(tmp
     lines = read_lines(tmp_path / ".coverage.ours")
     assert lines == read_lines(tmp_path / ".coverage.theirs")
     assert lines[str(tmp_path / "pkg" / "mod.py")] >= {2, 3, 4, 5, 7, 8}
+
+
+#: Exceptions every way they go: caught, re-raised, through finally and with, out of frames,
+#: into closed generators, a bare raise, a condition that raises.
+EXCEPTIONAL = textwrap.dedent(
+    """\
+    import contextlib
+
+    def fails(x):
+        if x > 2: raise ValueError(x)
+        return x
+
+    def caught(items):
+        total = 0
+        for item in items:
+            try:
+                total += fails(item)
+            except ValueError:
+                total -= 1
+            finally:
+                total *= 2
+        return total
+
+    def through_finally(x):
+        try:
+            try:
+                return fails(x)
+            finally:
+                x += 1
+        except ValueError:
+            return -x
+
+    def reraised(x):
+        try:
+            fails(x)
+        except ValueError:
+            try:
+                raise
+            except ValueError:
+                return "again"
+        return "no"
+
+    def suppressed(x):
+        with contextlib.suppress(ValueError):
+            fails(x)
+            return 1
+        return 0
+
+    def condition_raises(x):
+        if fails(x):
+            return 1
+
+    def gen(n):
+        try:
+            for i in range(n):
+                yield i
+        finally:
+            pass
+
+    print(caught([1, 5, 2]), through_finally(1), through_finally(7), reraised(9), reraised(0))
+    print(suppressed(1), suppressed(8))
+    try:
+        condition_raises(9)
+    except ValueError:
+        print("raised")
+    g = gen(5)
+    print(next(g), next(g))
+    g.close()
+    print(list(gen(2)))
+    """
+)
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="branch probes are 3.11's")
+def test_branch_probes_record_coverage_pys_arcs_and_go_away(tmp_path: Path) -> None:
+    """--branch on 3.11: arc probes, no trace function; every arc coverage.py's C tracer
+    records (exceptions included), and the probes that record an arc once are jumped over."""
+    (tmp_path / "mod.py").write_text(MOD)
+    (tmp_path / "exc.py").write_text(EXCEPTIONAL)
+    _write(
+        tmp_path,
+        "main.py",
+        PROBES
+        + textwrap.dedent(
+            """\
+        import ferrocov._core as core
+        STAYING = (1 << 61) | (1 << 60) | (1 << 58) | (1 << 57)
+        def once(function):
+            ops = list(dis.get_instructions(function, adaptive=True))
+            armed = jumped = 0
+            for i, op in enumerate(ops):
+                if op.opname == "LOAD_CONST" and op.argval is core._probe:
+                    if ops[i + 1].argval & STAYING:
+                        continue
+                    armed += ops[i - 1].opname == "PUSH_NULL"
+                    jumped += ops[i - 1].opname == "JUMP_FORWARD"
+            return armed, jumped
+        print(core.core_name(True).split(":")[0])
+        import mod, exc
+        before = once(mod.work)
+        mod.work(10)
+        print(*before, *once(mod.work))
+        """
+        ),
+    )
+    result = ferrocov("run", "--branch", "--source=.", "main.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "probes-arcs", result.stdout
+    armed, jumped, armed_after, jumped_after = map(int, lines[-1].split())
+    assert armed > 7 and jumped == 0 and armed_after == 0 and jumped_after == armed, lines[1]
+    theirs = coverage("run", "--branch", "--source=.", "--data-file=.coverage.theirs", "main.py", cwd=tmp_path)
+    assert theirs.returncode == 0, theirs.stderr
+    assert result.stdout.splitlines()[1:-1] == theirs.stdout.splitlines()[1:-1]
+    from coverage import CoverageData
+
+    arcs = []
+    for name in (".coverage", ".coverage.theirs"):
+        data = CoverageData(basename=str(tmp_path / name))
+        data.read()
+        arcs.append({Path(f).name: set(data.arcs(f) or ()) for f in data.measured_files() if not f.endswith("main.py")})
+    assert arcs[0]["exc.py"], "nothing measured"
+    assert arcs[0] == arcs[1]

@@ -26,6 +26,15 @@ use pyo3::prelude::*;
 fn core_name(branch: bool) -> &'static str {
     // 3.10/3.11 lines: probes, unless this process measures with the trace function (it
     // started measuring late, or runs a measured script as __main__: see _measure.start).
+    #[cfg(Py_3_11)]
+    #[cfg(not(Py_3_12))]
+    if branch && !settrace::is_active() {
+        return if probes::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
+            "probes-arcs: a call on each edge between lines (the arc coverage.py's C tracer records there, worked out from the bytecode) and before each line, put into code objects as exec runs them and jumped over after its first hit, plus calls at exception handlers (Rust); no trace function"
+        } else {
+            "probes-arcs: a call on each edge between lines and before each line, put into code objects as exec runs them and jumped over after its first hit (Rust), when measurement starts with the process; else ctrace-arcs (C-level trace function, arcs as coverage.py's C tracer records them)"
+        };
+    }
     #[cfg(not(Py_3_12))]
     if !branch && !settrace::is_active() {
         return if probes::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {

@@ -262,6 +262,20 @@ unsafe fn exception_arc(
         let here = frame_unit(frame).unwrap_or(0);
         // Leaving the frame from a yield (a generator closed or thrown into) is no return.
         let from_yield = units.get(raised_at + 1).is_some_and(|u| u[0] == op::RESUME);
+        // Thrown into a generator at a yield: the C tracer takes the resumption for a new
+        // call (the yield's argument is 0), so the arc starts at `-co_firstlineno`.
+        let from = if from_yield && units.get(raised_at).is_some_and(|u| u[1] == 0) {
+            let code_object = Bound::from_borrowed_ptr(py, code);
+            match code_object
+                .getattr("co_firstlineno")
+                .and_then(|v| v.extract::<i32>())
+            {
+                Ok(first) => -first,
+                Err(_) => from,
+            }
+        } else {
+            from
+        };
         // The handler's first line fires unless control stays on that line, going forwards.
         let fires = to != from || here < raised_at;
         if !(to < 0 && from_yield) && fires {

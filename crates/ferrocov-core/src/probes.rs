@@ -141,6 +141,9 @@ pub struct Instrumented {
     pub starts: Vec<u32>,
     /// Arcs that could not be worked out (not recorded).
     pub unresolved: usize,
+    /// The value stack must be at least this deep (the exception catch-all: the raise's
+    /// offset, the exception, then its probe's four).
+    pub min_stack: u32,
 }
 
 fn read_varint(bytes: &[u8], at: &mut usize) -> Option<u32> {
@@ -1105,6 +1108,7 @@ pub fn instrument_with(
         probes,
         starts,
         unresolved: plan.unresolved,
+        min_stack: if exit_len > 0 { 6 } else { 0 },
     })
 }
 

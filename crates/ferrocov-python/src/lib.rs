@@ -113,7 +113,10 @@ fn start(
     let probes = probes
         && !test_function_contexts
         && (main_script.is_empty() || !recorder::would_measure(&main_script, None))
-        && (early || !measured_module_loaded(module.py()));
+        // Code imported before now never passes through exec: even at start-up (modules the
+        // interpreter, a .pth file or ferrocov's own command line imported).
+        && !measured_module_loaded(module.py());
+    let _ = early;
     let installed = install(module.py(), module, branch, probes);
     if installed.is_ok() {
         endings::install();

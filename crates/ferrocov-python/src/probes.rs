@@ -198,7 +198,10 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
         kwargs.set_item("co_exceptiontable", PyBytes::new(py, &out.exceptiontable))?;
     }
     kwargs.set_item("co_consts", PyTuple::new(py, new_consts)?)?;
-    kwargs.set_item("co_stacksize", stacksize + out.extra_stack)?;
+    kwargs.set_item(
+        "co_stacksize",
+        (stacksize + out.extra_stack).max(out.min_stack),
+    )?;
     let new_code = code.call_method("replace", (), Some(&kwargs))?;
     if let Ok(mut armed) = ARMED.lock() {
         armed.push(Armed {
@@ -221,6 +224,26 @@ std::thread_local! {
     static RERAISING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     /// The frame that last passed a [`Record::Source`] probe, and its line.
     static SOURCE: std::cell::Cell<(usize, i32)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// 3.11's `YIELD_VALUE` (never specialised).
+const YIELD_VALUE: u8 = 86;
+
+/// Where a code object's first `RESUME` stands: after the instructions that set up a frame
+/// (`COPY_FREE_VARS`, `MAKE_CELL`, `RETURN_GENERATOR`, `POP_TOP`), which have no caches.
+fn first_resume(units: &[[u8; 2]]) -> Option<usize> {
+    const SET_UP: [u8; 5] = [149, 135, 75, op::POP_TOP, op::EXTENDED_ARG];
+    let mut at = 0;
+    while let Some(unit) = units.get(at) {
+        if unit[0] == op::RESUME {
+            return Some(at);
+        }
+        if !SET_UP.contains(&unit[0]) {
+            return None;
+        }
+        at += 1;
+    }
+    None
 }
 
 /// An exception probe: `exception` arrives at a handler (or leaves the frame) whose first line
@@ -253,31 +276,47 @@ unsafe fn exception_arc(
     ) else {
         return;
     };
-    let Some(from) = line else { return };
     // SAFETY: as the caller guarantees; PyFrame_GetCode returns a new reference, released below.
     unsafe {
         let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
         let units = code_units(code);
-        let raised_at = usize::try_from(lasti / 2).unwrap_or(usize::MAX);
+        let raised_at = usize::try_from(lasti / 2).ok();
         let here = frame_unit(frame).unwrap_or(0);
+        let resume = first_resume(units);
         // Leaving the frame from a yield (a generator closed or thrown into) is no return.
-        let from_yield = units.get(raised_at + 1).is_some_and(|u| u[0] == op::RESUME);
-        // Thrown into a generator at a yield: the C tracer takes the resumption for a new
-        // call (the yield's argument is 0), so the arc starts at `-co_firstlineno`.
-        let from = if from_yield && units.get(raised_at).is_some_and(|u| u[1] == 0) {
+        // (Only instruction units are read: cache units hold the interpreter's data.)
+        let from_yield = raised_at.is_some_and(|at| {
+            units.get(at).is_some_and(|u| u[0] == YIELD_VALUE)
+                && units.get(at + 1).is_some_and(|u| u[0] == op::RESUME)
+        });
+        // No line event yet (raised before the frame's first line, or thrown into a
+        // generator that never started), or thrown into a generator at a yield, which the C
+        // tracer takes for a new call (the yield's argument is 0): the arc starts at
+        // `-co_firstlineno`.
+        let entering = match (raised_at, resume) {
+            (None, _) => true,
+            (Some(at), Some(resume)) => at <= resume,
+            (Some(_), None) => false,
+        };
+        let thrown_in =
+            from_yield && raised_at.is_some_and(|at| units.get(at).is_some_and(|u| u[1] == 0));
+        let from = if entering || thrown_in {
             let code_object = Bound::from_borrowed_ptr(py, code);
-            match code_object
+            code_object
                 .getattr("co_firstlineno")
                 .and_then(|v| v.extract::<i32>())
-            {
-                Ok(first) => -first,
-                Err(_) => from,
-            }
+                .ok()
+                .map(|first| -first)
         } else {
-            from
+            line
         };
+        let Some(from) = from else {
+            ffi::Py_DECREF(code);
+            return;
+        };
+        let raised_at = raised_at.unwrap_or(0);
         // The handler's first line fires unless control stays on that line, going forwards.
-        let fires = to != from || here < raised_at;
+        let fires = to < 0 || to != from || here < raised_at;
         if !(to < 0 && from_yield) && fires {
             let value = recorder::slot_for(py, code);
             recorder::record_arc(value, from, to);

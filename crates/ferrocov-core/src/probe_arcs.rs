@@ -321,3 +321,117 @@ pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize)
     }
     plan
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(start: u32, opcode: u8, target: Option<usize>, line: Option<i32>) -> Step {
+        Step {
+            start,
+            op_unit: start,
+            opcode,
+            arg: 0,
+            target,
+            line,
+        }
+    }
+
+    const LOAD: u8 = 100;
+
+    #[test]
+    fn an_if_else_gets_one_probe_per_arc() {
+        // def f(x):          line 1
+        //     if x:          line 2
+        //         return 3   line 3
+        //     return 4       line 4
+        let steps = [
+            step(0, op::RESUME, None, Some(1)),
+            step(1, LOAD, None, Some(2)),
+            step(2, op::POP_JUMP_FORWARD_IF_FALSE, Some(5), Some(2)),
+            step(3, LOAD, None, Some(3)),
+            step(4, more::RETURN_VALUE, None, Some(3)),
+            step(5, LOAD, None, Some(4)),
+            step(6, more::RETURN_VALUE, None, Some(4)),
+        ];
+        let plan = plan(&steps, &[], 1, 1);
+        assert_eq!(plan.unresolved, 0);
+        assert_eq!(plan.fall[1], [Record::Arc(-1, 2)]);
+        assert_eq!(plan.taken[2], [Record::Arc(2, 4)]);
+        assert_eq!(plan.fall[3], [Record::Arc(2, 3)]);
+        assert_eq!(plan.before[4], [Record::Arc(3, -1)]);
+        assert_eq!(plan.before[6], [Record::Arc(4, -1)]);
+        assert!(plan.fall[2].is_empty() && plan.fall[5].is_empty());
+    }
+
+    #[test]
+    fn a_backward_jump_fires_on_its_own_line_and_lineless_code_is_followed() {
+        // line 2: while x: x -= 1   (the body and the test on one line, a jump back)
+        // then a jump with no line to line 3.
+        let steps = [
+            step(0, op::RESUME, None, Some(1)),
+            step(1, LOAD, None, Some(2)),
+            step(2, op::POP_JUMP_FORWARD_IF_FALSE, Some(5), Some(2)),
+            step(3, LOAD, None, Some(2)),
+            step(4, op::JUMP_BACKWARD, Some(1), Some(2)),
+            step(5, op::JUMP_FORWARD, Some(6), None),
+            step(6, LOAD, None, Some(3)),
+            step(7, more::RETURN_VALUE, None, Some(3)),
+        ];
+        let plan = plan(&steps, &[], 1, 1);
+        assert_eq!(plan.unresolved, 0);
+        // Back to the start of its own line: an event, so a self-arc.
+        assert_eq!(plan.before[4], [Record::Arc(2, 2)]);
+        // Out of the loop through the jump that has no line.
+        assert_eq!(plan.taken[2], [Record::Arc(2, 3)]);
+        // Falling into the body stays on line 2: nothing to record.
+        assert!(plan.fall[3].is_empty());
+    }
+
+    #[test]
+    fn raises_go_to_their_handler_or_out_and_handlers_get_exception_probes() {
+        let mut raise = step(1, more::RAISE_VARARGS, None, Some(2));
+        raise.arg = 1;
+        let steps = [
+            step(0, op::RESUME, None, Some(1)),
+            raise,
+            step(2, 35, None, None), // PUSH_EXC_INFO, the handler
+            step(3, LOAD, None, Some(4)),
+            step(4, more::RERAISE, None, Some(4)),
+        ];
+        let handlers = [Handler {
+            start: 1,
+            end: 2,
+            target: 2,
+            depth_lasti: 0,
+        }];
+        let plan = plan(&steps, &handlers, 1, 1);
+        assert_eq!(plan.before[1], [Record::Arc(2, 4)]);
+        assert_eq!(plan.before[2], [Record::Raise(Some(4))]);
+        // The re-raise leaves the frame: its arc here, and a mark for the catch-all.
+        assert_eq!(plan.before[4], [Record::Mark, Record::Arc(4, -1)]);
+    }
+
+    #[test]
+    fn lineless_code_shared_by_two_lines_records_through_staying_probes() {
+        // Lines 2 and 3 both jump into code with no line that ends in a conditional jump
+        // (as `except*` compiles), whose ways lead to lines 4 and 5.
+        let steps = [
+            step(0, op::RESUME, None, Some(1)),
+            step(1, LOAD, None, Some(2)),
+            step(2, op::POP_JUMP_FORWARD_IF_FALSE, Some(4), Some(2)),
+            step(3, op::JUMP_FORWARD, Some(5), Some(3)),
+            step(4, op::JUMP_FORWARD, Some(5), Some(2)),
+            step(5, op::POP_JUMP_FORWARD_IF_TRUE, Some(7), None),
+            step(6, LOAD, None, Some(4)),
+            step(7, LOAD, None, Some(5)),
+            step(8, more::RETURN_VALUE, None, Some(5)),
+        ];
+        let plan = plan(&steps, &[], 1, 1);
+        assert_eq!(plan.unresolved, 0);
+        assert!(plan.before[3].contains(&Record::Source(3)));
+        assert!(plan.before[4].contains(&Record::Source(2)));
+        assert_eq!(plan.taken[5], [Record::FromSource(5)]);
+        assert_eq!(plan.fall[6], [Record::FromSource(4)]);
+    }
+}

@@ -124,6 +124,20 @@ const NO_POSITION: Position = Position {
     end_column: None,
 };
 
+/// A jump that goes through a trampoline whose one probe records once: once it has, the
+/// binding writes `direct` (the jump's original operation, with as many `EXTENDED_ARG`s as the
+/// rewrite gave it, to where it went before) over the jump's units at `jump_start`, so the
+/// trampoline is passed no more.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heal {
+    /// Where the trampoline's probe starts (code units).
+    pub probe_start: u32,
+    /// The jump's first unit (its first `EXTENDED_ARG`).
+    pub jump_start: u32,
+    /// Its units when it jumps straight to its landing.
+    pub direct: Vec<u8>,
+}
+
 /// What the rewrite gives back.
 #[derive(Debug)]
 pub struct Instrumented {
@@ -141,6 +155,8 @@ pub struct Instrumented {
     pub starts: Vec<u32>,
     /// Arcs that could not be worked out (not recorded).
     pub unresolved: usize,
+    /// Jumps that go through a one-probe trampoline, to rewrite once its probe has run.
+    pub heals: Vec<Heal>,
     /// The value stack must be at least this deep (the exception catch-all: the raise's
     /// offset, the exception, then its probe's four).
     pub min_stack: u32,
@@ -873,6 +889,11 @@ pub fn instrument_with(
         (Vec::new(), 0)
     };
     let has_taken = |index: usize| !taken_consts[index].is_empty();
+    // A trampoline with one probe that records once: after it has, the jump itself is
+    // rewritten to go straight to where it went (see [`Heal`]).
+    let healable = |index: usize| {
+        taken_consts[index].len() == 1 && taken_consts[index].iter().all(|(_, r)| r.is_once())
+    };
 
     // Lay the code out again until every jump's argument fits its prefixes: each instruction
     // with its fall-through probes, then the probes on every path into it; after the code,
@@ -920,8 +941,15 @@ pub fn instrument_with(
                 landing
             };
             let arg = version.jump_arg(instruction.opcode, jump_to, new_op[index] + 1);
-            if prefixes_for(arg) > prefixes[index] {
-                prefixes[index] = prefixes_for(arg);
+            // A healable jump is later rewritten to go straight where it went: room for both.
+            let direct = version.jump_arg(instruction.opcode, landing, new_op[index] + 1);
+            let needed = if healable(index) {
+                prefixes_for(arg).max(prefixes_for(direct))
+            } else {
+                prefixes_for(arg)
+            };
+            if needed > prefixes[index] {
+                prefixes[index] = needed;
                 grew = true;
             }
             if has_taken(index) {
@@ -944,6 +972,7 @@ pub fn instrument_with(
     let mut out_code = Vec::with_capacity(total as usize * 2);
     let mut out_positions = Vec::with_capacity(total as usize);
     let mut starts: Vec<u32> = Vec::new();
+    let mut heals: Vec<Heal> = Vec::new();
     let mut emit_probes = |out: &mut Vec<u8>,
                            positions: &mut Vec<Position>,
                            consts: &[(u32, Record)],
@@ -978,7 +1007,22 @@ pub fn instrument_with(
             op_position,
         );
         let (opcode, arg) = match instruction.target {
-            Some(_) if has_taken(index) => {
+            Some(target) if has_taken(index) => {
+                if healable(index) {
+                    let mut direct = Vec::new();
+                    let landing = map(target)?;
+                    emit(
+                        &mut direct,
+                        instruction.opcode,
+                        version.jump_arg(instruction.opcode, landing, new_op[index] + 1),
+                        prefixes[index],
+                    );
+                    heals.push(Heal {
+                        probe_start: tramp[index],
+                        jump_start: (out_code.len() / 2) as u32,
+                        direct,
+                    });
+                }
                 let opcode = forward_form(instruction.opcode);
                 (
                     opcode,
@@ -1109,6 +1153,7 @@ pub fn instrument_with(
         starts,
         unresolved: plan.unresolved,
         min_stack: if exit_len > 0 { 6 } else { 0 },
+        heals,
     })
 }
 

@@ -48,9 +48,16 @@ static CODE_OFFSET: AtomicUsize = AtomicUsize::new(0);
 struct Armed {
     code: Py<PyAny>,
     starts: Vec<(u32, [u8; 2])>,
+    /// Jumps rewritten after their trampoline's probe ran: where, and their units as written.
+    jumps: Vec<(u32, Vec<u8>)>,
 }
 
 static ARMED: Mutex<Vec<Armed>> = Mutex::new(Vec::new());
+
+/// Per code object (by address, while `ARMED` holds it) and trampoline probe: the jump to
+/// rewrite once the probe has run, and its direct units.
+type Heals = std::collections::HashMap<(usize, u32), (u32, Vec<u8>)>;
+static HEALS: Mutex<Option<Heals>> = Mutex::new(None);
 
 /// The original `builtins.exec`, while the wrapper stands in for it.
 static ORIGINAL_EXEC: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
@@ -204,6 +211,17 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
     )?;
     let new_code = code.call_method("replace", (), Some(&kwargs))?;
     if let Ok(mut armed) = ARMED.lock() {
+        if !out.heals.is_empty() {
+            if let Ok(mut heals) = HEALS.lock() {
+                let heals = heals.get_or_insert_with(Default::default);
+                for heal in &out.heals {
+                    heals.insert(
+                        (new_code.as_ptr() as usize, heal.probe_start),
+                        (heal.jump_start, heal.direct.clone()),
+                    );
+                }
+            }
+        }
         armed.push(Armed {
             code: new_code.clone().unbind(),
             starts: out
@@ -212,6 +230,17 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
                 .map(|&start| {
                     let at = start as usize * 2;
                     (start, [out.code[at], out.code[at + 1]])
+                })
+                .collect(),
+            jumps: out
+                .heals
+                .iter()
+                .map(|heal| {
+                    let at = heal.jump_start as usize * 2;
+                    (
+                        heal.jump_start,
+                        out.code[at..at + heal.direct.len()].to_vec(),
+                    )
                 })
                 .collect(),
         });
@@ -431,10 +460,28 @@ pub fn _probe(py: Python<'_>, argument: i64, exception: Option<Bound<'_, PyAny>>
                     .is_some_and(|u| u[0] == op::POP_TOP);
             if is_probe {
                 units[start] = [op::JUMP_FORWARD, (distance + after - 1) as u8];
+                heal(code, start, units);
                 break;
             }
         }
         ffi::Py_DECREF(code);
+    }
+}
+
+/// A trampoline's probe has run: send its jump straight where it goes.
+fn heal(code: *mut ffi::PyObject, probe_start: usize, units: &mut [[u8; 2]]) {
+    let Ok(heals) = HEALS.lock() else { return };
+    let Some((jump_start, direct)) = heals
+        .as_ref()
+        .and_then(|h| h.get(&(code as usize, probe_start as u32)))
+    else {
+        return;
+    };
+    let at = *jump_start as usize;
+    if let Some(jump) = units.get_mut(at..at + direct.len() / 2) {
+        for (unit, pair) in jump.iter_mut().zip(direct.chunks_exact(2)) {
+            *unit = [pair[0], pair[1]];
+        }
     }
 }
 
@@ -446,10 +493,26 @@ pub fn rearm(py: Python<'_>) {
         // The registry's reference is the last one: the code is gone for everyone else.
         // SAFETY: reading the reference count of a live object with the GIL held.
         if unsafe { ffi::Py_REFCNT(code.as_ptr()) } <= 1 {
+            // Its address may be a new code object's next: forget its jumps.
+            if !entry.jumps.is_empty() {
+                if let Ok(mut heals) = HEALS.lock() {
+                    if let Some(heals) = heals.as_mut() {
+                        heals.retain(|&(address, _), _| address != code.as_ptr() as usize);
+                    }
+                }
+            }
             return false;
         }
         // SAFETY: a live code object this module made, the GIL held, the layout checked.
         let units = unsafe { code_units(code.as_ptr()) };
+        for (start, written) in &entry.jumps {
+            let at = *start as usize;
+            if let Some(jump) = units.get_mut(at..at + written.len() / 2) {
+                for (unit, pair) in jump.iter_mut().zip(written.chunks_exact(2)) {
+                    *unit = [pair[0], pair[1]];
+                }
+            }
+        }
         for &(start, first) in &entry.starts {
             if let Some(unit) = units.get_mut(start as usize) {
                 if unit[0] == op::JUMP_FORWARD {

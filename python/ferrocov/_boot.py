@@ -18,7 +18,7 @@ def _boot() -> None:
 
         settings = from_environment()
         if settings is not None:
-            _measure.start(settings, early=True)
+            _measure.start(settings)
         else:
             from ferrocov import _early
 

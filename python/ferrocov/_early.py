@@ -177,7 +177,7 @@ def maybe_start() -> None:
     if not append and os.path.exists(candidate.data_file):
         os.remove(candidate.data_file)
     candidate.prepare(settings)
-    candidate.start_in_this_process(early=True)
+    candidate.start_in_this_process()
     controller = candidate
     request = wanted
     import atexit

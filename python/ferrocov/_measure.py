@@ -85,10 +85,9 @@ def _wants_probes(settings: Settings) -> bool:
     )
 
 
-def start(settings: Settings, early: bool = False) -> None:
+def start(settings: Settings) -> None:
     """Start measuring this process, every thread. Hits go to ``settings.data_directory``.
-    `early`: nothing the program runs has been imported yet (start-up, ``ferrocov run``); else
-    the core looks for measured modules already imported before it chooses probes."""
+    (On 3.10/3.11 the core chooses probes only if no measured module is imported yet.)"""
     global _fork_hook_installed, _atexit_installed
     if _core.is_measuring():
         return
@@ -108,8 +107,6 @@ def start(settings: Settings, early: bool = False) -> None:
         # The interpreter runs a script given on its command line itself, not through exec:
         # if that script is measured, the core must be the trace function.
         sys.argv[0] if sys.argv and sys.argv[0] not in ("-c", "-m") else "",
-        # Nothing the program runs is imported yet: no need to look through sys.modules.
-        early,
     )
     if settings.context:
         _core.set_context(settings.context)

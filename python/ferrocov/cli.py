@@ -319,7 +319,7 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
     if pid == 0:
         status = 1
         try:
-            controller.start_in_this_process(early=True)
+            controller.start_in_this_process()
             if args.module:
                 _execfile.run_module(program[0], program[1:])
             else:

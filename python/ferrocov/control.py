@@ -176,14 +176,13 @@ class Controller:
         self._previous_env = os.environ.get(ENV_VAR)
         os.environ[ENV_VAR] = self.settings.encode()
 
-    def start_in_this_process(self, early: bool = False) -> None:
-        """Measure this process. A failure is one line on stderr; the process goes on.
-        `early`: the program has imported nothing yet (see `_measure.start`)."""
+    def start_in_this_process(self) -> None:
+        """Measure this process. A failure is one line on stderr; the process goes on."""
         assert self.settings is not None
         if self.failed:
             return
         try:
-            _measure.start(self.settings, early=early)
+            _measure.start(self.settings)
         except Exception as err:
             print(f"ferrocov: measurement not started in this process: {err}", file=sys.stderr)
 

@@ -58,7 +58,7 @@ fn core_name(branch: bool) -> &'static str {
 
 /// Start measuring this process: every thread, now and later.
 #[pyfunction(pass_module)]
-#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new(), probes = false, main_script = String::new(), early = true))]
+#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new(), probes = false, main_script = String::new()))]
 #[allow(clippy::too_many_arguments)]
 fn start(
     module: &Bound<'_, PyModule>,
@@ -75,7 +75,6 @@ fn start(
     static_context: String,
     probes: bool,
     main_script: String,
-    early: bool,
 ) -> PyResult<()> {
     dynamic::configure(test_function_contexts, &static_context);
     let filter = FileFilter {
@@ -116,7 +115,6 @@ fn start(
         // Code imported before now never passes through exec: even at start-up (modules the
         // interpreter, a .pth file or ferrocov's own command line imported).
         && !measured_module_loaded(module.py());
-    let _ = early;
     let installed = install(module.py(), module, branch, probes);
     if installed.is_ok() {
         endings::install();

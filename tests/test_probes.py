@@ -372,3 +372,42 @@ def test_branch_probes_record_coverage_pys_arcs_and_go_away(tmp_path: Path) -> N
         arcs.append({Path(f).name: set(data.arcs(f) or ()) for f in data.measured_files() if not f.endswith("main.py")})
     assert arcs[0]["exc.py"], "nothing measured"
     assert arcs[0] == arcs[1]
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="branch probes are 3.11's")
+def test_a_jump_rewritten_after_its_comparison_specialised_goes_the_right_way(tmp_path: Path) -> None:
+    """3.11 fuses a comparison with the conditional jump after it, taking the jump's direction
+    from when it specialised: a loop's jump back, rewritten from its trampoline only once the
+    loop first repeats, must not be taken forwards (heapq's _siftup crashed so)."""
+    _write(
+        tmp_path,
+        "loop.py",
+        """\
+        def count(n):
+            i = 0
+            while i < n:
+                i += 1
+            return i
+        """,
+    )
+    _write(
+        tmp_path,
+        "main.py",
+        """\
+        import dis
+        import loop
+        # Never repeats: the comparison at the loop's end specialises, its jump still goes
+        # to the trampoline.
+        print(sum(loop.count(1) for _ in range(200)))
+        print(loop.count(5), loop.count(1000))
+        ops = [op.opname for op in dis.get_instructions(loop.count, adaptive=True)]
+        print("POP_JUMP_BACKWARD_IF_TRUE" in ops)
+        """,
+    )
+    for branch in (["--branch"], []):
+        result = ferrocov("run", *branch, "--source=.", "main.py", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[:3] == ["200", "5", "1000"], result.stdout
+    # With --branch (the last run without), the jump went straight back after its probe ran.
+    result = ferrocov("run", "--branch", "--source=.", "main.py", cwd=tmp_path)
+    assert result.stdout.split()[3] == "True", result.stdout

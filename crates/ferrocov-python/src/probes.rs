@@ -468,8 +468,54 @@ pub fn _probe(py: Python<'_>, argument: i64, exception: Option<Bound<'_, PyAny>>
     }
 }
 
+/// 3.11's `COMPARE_OP` family: the generic one, its adaptive form and the three forms that
+/// also make the conditional jump after them (`[COMPARE_OP, ADAPTIVE, FLOAT_JUMP, INT_JUMP,
+/// STR_JUMP]`, read from `dis` at start). A `*_JUMP` form takes the jump's direction from its
+/// cache, written when it specialised: a jump rewritten here in the other direction would be
+/// taken the wrong way, so the comparison before it is sent back to its adaptive form, which
+/// specialises again on its next run. None: unknown, and jumps are not rewritten.
+static COMPARE_OPS: Mutex<Option<[u8; 5]>> = Mutex::new(None);
+
+fn read_compare_ops(py: Python<'_>) -> Option<[u8; 5]> {
+    let opmap = py.import("dis").ok()?.getattr("_all_opmap").ok()?;
+    let mut out = [0u8; 5];
+    for (slot, name) in out.iter_mut().zip([
+        "COMPARE_OP",
+        "COMPARE_OP_ADAPTIVE",
+        "COMPARE_OP_FLOAT_JUMP",
+        "COMPARE_OP_INT_JUMP",
+        "COMPARE_OP_STR_JUMP",
+    ]) {
+        *slot = opmap.get_item(name).ok()?.extract().ok()?;
+    }
+    Some(out)
+}
+
+/// Write a jump's units; if a comparison that may have fused with it stands right before it
+/// (its two cache units between), send that comparison back to its adaptive form.
+fn write_jump(units: &mut [[u8; 2]], start: usize, written: &[u8], compare_ops: &[u8; 5]) {
+    let Some(jump) = units.get_mut(start..start + written.len() / 2) else {
+        return;
+    };
+    for (unit, pair) in jump.iter_mut().zip(written.chunks_exact(2)) {
+        *unit = [pair[0], pair[1]];
+    }
+    // A comparison fuses only with a jump that has no EXTENDED_ARG.
+    if written.len() != 2 || start < 3 {
+        return;
+    }
+    if compare_ops[1..].contains(&units[start - 3][0]) {
+        units[start - 3][0] = compare_ops[1];
+        // Its counter: zero, to specialise on the next run.
+        units[start - 2] = [0, 0];
+    }
+}
+
 /// A trampoline's probe has run: send its jump straight where it goes.
 fn heal(code: *mut ffi::PyObject, probe_start: usize, units: &mut [[u8; 2]]) {
+    let Some(compare_ops) = COMPARE_OPS.lock().ok().and_then(|c| *c) else {
+        return;
+    };
     let Ok(heals) = HEALS.lock() else { return };
     let Some((jump_start, direct)) = heals
         .as_ref()
@@ -477,16 +523,12 @@ fn heal(code: *mut ffi::PyObject, probe_start: usize, units: &mut [[u8; 2]]) {
     else {
         return;
     };
-    let at = *jump_start as usize;
-    if let Some(jump) = units.get_mut(at..at + direct.len() / 2) {
-        for (unit, pair) in jump.iter_mut().zip(direct.chunks_exact(2)) {
-            *unit = [pair[0], pair[1]];
-        }
-    }
+    write_jump(units, *jump_start as usize, direct, &compare_ops);
 }
 
 /// Put every probe back: each line records again on its next run.
 pub fn rearm(py: Python<'_>) {
+    let compare_ops = COMPARE_OPS.lock().ok().and_then(|c| *c);
     let Ok(mut armed) = ARMED.lock() else { return };
     armed.retain(|entry| {
         let code = entry.code.bind(py);
@@ -505,12 +547,9 @@ pub fn rearm(py: Python<'_>) {
         }
         // SAFETY: a live code object this module made, the GIL held, the layout checked.
         let units = unsafe { code_units(code.as_ptr()) };
-        for (start, written) in &entry.jumps {
-            let at = *start as usize;
-            if let Some(jump) = units.get_mut(at..at + written.len() / 2) {
-                for (unit, pair) in jump.iter_mut().zip(written.chunks_exact(2)) {
-                    *unit = [pair[0], pair[1]];
-                }
+        if let Some(compare_ops) = compare_ops {
+            for (start, written) in &entry.jumps {
+                write_jump(units, *start as usize, written, &compare_ops);
             }
         }
         for &(start, first) in &entry.starts {
@@ -577,6 +616,13 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
         return Ok(false);
     }
     ARCS.store(branch, Ordering::Relaxed);
+    if VERSION == Version::V311 {
+        if let Ok(mut compare_ops) = COMPARE_OPS.lock() {
+            if compare_ops.is_none() {
+                *compare_ops = read_compare_ops(py);
+            }
+        }
+    }
     if let Ok(mut probe) = PROBE.lock() {
         if probe.is_none() {
             *probe = Some(module.getattr("_probe")?.unbind());

@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-PACKAGE = "more-itertools==11.2.1"
+#: 11.2 needs Python 3.11; 3.10 runs the last release that supports it.
+PACKAGE = "more-itertools==11.2.1" if sys.version_info >= (3, 11) else "more-itertools==11.1.0"
 
 
 def fetch(target: Path) -> Path:
@@ -32,7 +33,8 @@ def fetch(target: Path) -> Path:
     archive = glob.glob(str(target / "more_itertools-*.tar.gz"))[0]
     with tarfile.open(archive) as tar:
         tar.extractall(target, filter="data") if sys.version_info >= (3, 12) else tar.extractall(target)
-    return Path(glob.glob(str(target / "more_itertools-*/"))[0])
+    # The directory the archive holds (its name's separator differs between releases).
+    return next(Path(p) for p in glob.glob(str(target / "more?itertools-*")) if os.path.isdir(p))
 
 
 def run(command: list[str], cwd: Path) -> tuple[float, int]:

@@ -1,7 +1,7 @@
 //! Count the arc edges the 3.11 probe planner cannot work out, over code objects dumped one per
 //! line as `first_line code_hex linetable_hex exceptiontable_hex|- name` (a development aid:
 //! `python3.11 dump.py FILE`, then `cargo run --example probe_stats FILE`).
-use ferrocov_core::probes::{instrument_with, Version};
+use ferrocov_core::probes::{instrument, Version};
 
 fn hex(text: &str) -> Vec<u8> {
     if text == "-" {
@@ -26,7 +26,7 @@ fn main() {
         };
         let first: i32 = first.parse().unwrap_or(1);
         codes += 1;
-        match instrument_with(
+        match instrument(
             Version::V311,
             &hex(code),
             &hex(table),

@@ -17,21 +17,14 @@
 //! taken edge (a trampoline), or before an instruction every path into which makes the same
 //! arc (a return, a raise, an unconditional jump).
 //!
-//! What this does not see: an exception raised by an instruction that is not a raise (a call,
-//! an attribute) goes to its handler or out of the frame with no probe on the way; the
-//! handler's lines are still recorded by the line probes. [`Plan::unresolved`] counts the
-//! edges whose arc could not be worked out (a conditional jump with no line of its own, on a
-//! path from a line): there the arc is not recorded.
+//! An exception raised by any other instruction (a call, an attribute) is seen where it
+//! arrives: a probe at each handler, and at a catch-all handler for those leaving the frame,
+//! reads the line it was raised on from its traceback; these stay. A conditional jump with no
+//! line that several lines lead to (`except*`'s bookkeeping) records through probes that stay
+//! too. [`Plan::unresolved`] counts the edges whose arc still could not be worked out: there
+//! the arc is not recorded.
 
 use crate::probes::{op, Handler, Record};
-
-/// 3.11 opcodes this module reads, besides those in [`op`].
-mod more {
-    pub const RETURN_VALUE: u8 = 83;
-    pub const YIELD_VALUE: u8 = 86;
-    pub const RERAISE: u8 = 119;
-    pub const RAISE_VARARGS: u8 = 130;
-}
 
 /// One instruction as the planner sees it.
 #[derive(Clone, Copy, Debug)]
@@ -89,12 +82,12 @@ fn is_unconditional_jump(opcode: u8) -> bool {
 }
 
 fn is_raise(opcode: u8) -> bool {
-    matches!(opcode, more::RAISE_VARARGS | more::RERAISE)
+    matches!(opcode, op::RAISE_VARARGS | op::RERAISE)
 }
 
 /// Does control never go on to the next instruction?
 fn ends_flow(opcode: u8) -> bool {
-    is_unconditional_jump(opcode) || opcode == more::RETURN_VALUE || is_raise(opcode)
+    is_unconditional_jump(opcode) || opcode == op::RETURN_VALUE || is_raise(opcode)
 }
 
 struct Planner<'a> {
@@ -150,7 +143,7 @@ impl Planner<'_> {
             }
             // An instruction with no line: no event here, so the next line's event fires.
             previous_line = None;
-            let next = if step.opcode == more::RETURN_VALUE {
+            let next = if step.opcode == op::RETURN_VALUE {
                 return Leads::To(-self.first_line);
             } else if is_raise(step.opcode) {
                 match self.handler_of(current) {
@@ -165,7 +158,7 @@ impl Planner<'_> {
                 }
             } else if step.target.is_some() {
                 return Leads::Split(current);
-            } else if step.opcode == more::YIELD_VALUE {
+            } else if step.opcode == op::YIELD_VALUE {
                 return Leads::Unknown;
             } else {
                 current + 1
@@ -206,17 +199,11 @@ pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize)
         Leads::Nothing => {}
         Leads::Unknown => plan.unresolved += 1,
     };
-    // A new frame: `-first_line -> its first event`. The previous instruction (RESUME) counts as
-    // having no line: the first line always fires.
+    // A new frame: `-first_line -> its first event` (the first line fires, whatever RESUME's).
     if entry > 0 && entry < n {
         let leads = match steps[entry].line {
             Some(line) => Leads::To(line),
             None => planner.follow(entry - 1, entry, false),
-        };
-        let leads = match (leads, steps[entry].line) {
-            // `follow` compared with RESUME's line; the first event fires regardless.
-            (Leads::Nothing, Some(line)) => Leads::To(line),
-            (other, _) => other,
         };
         add(&mut plan, Place::Fall(entry), -first_line, leads);
     }
@@ -241,23 +228,18 @@ pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize)
         };
         plan.before[index].insert(0, Record::Raise(to));
     }
-    // A re-raise whose arc a probe here records: the exception's traceback still points where
-    // it first came from, so the probe it reaches next must not record from there.
     for (index, step) in steps.iter().enumerate().skip(entry) {
-        let reached_by_flow = index > 0 && !ends_flow(steps[index - 1].opcode);
-        // A bare `raise` re-raises with the traceback it had, too.
+        // A re-raise whose arc a probe here records: the exception's traceback still points
+        // where it first came from, so the probe it reaches next must not record from there.
+        // (A bare `raise` re-raises with the traceback it had, too.)
         let reraise =
-            step.opcode == more::RERAISE || (step.opcode == more::RAISE_VARARGS && step.arg == 0);
+            step.opcode == op::RERAISE || (step.opcode == op::RAISE_VARARGS && step.arg == 0);
+        let reached_by_flow = index > 0 && !ends_flow(steps[index - 1].opcode);
         if reraise && (step.line.is_some() || reached_by_flow) {
             plan.before[index].push(Record::Mark);
         }
-    }
-    for (index, step) in steps.iter().enumerate().skip(entry) {
         let Some(from) = step.line else { continue };
-        if step.opcode == op::RESUME && index < entry {
-            continue;
-        }
-        if step.opcode == more::RETURN_VALUE {
+        if step.opcode == op::RETURN_VALUE {
             add(
                 &mut plan,
                 Place::Before(index),
@@ -350,9 +332,9 @@ mod tests {
             step(1, LOAD, None, Some(2)),
             step(2, op::POP_JUMP_FORWARD_IF_FALSE, Some(5), Some(2)),
             step(3, LOAD, None, Some(3)),
-            step(4, more::RETURN_VALUE, None, Some(3)),
+            step(4, op::RETURN_VALUE, None, Some(3)),
             step(5, LOAD, None, Some(4)),
-            step(6, more::RETURN_VALUE, None, Some(4)),
+            step(6, op::RETURN_VALUE, None, Some(4)),
         ];
         let plan = plan(&steps, &[], 1, 1);
         assert_eq!(plan.unresolved, 0);
@@ -376,7 +358,7 @@ mod tests {
             step(4, op::JUMP_BACKWARD, Some(1), Some(2)),
             step(5, op::JUMP_FORWARD, Some(6), None),
             step(6, LOAD, None, Some(3)),
-            step(7, more::RETURN_VALUE, None, Some(3)),
+            step(7, op::RETURN_VALUE, None, Some(3)),
         ];
         let plan = plan(&steps, &[], 1, 1);
         assert_eq!(plan.unresolved, 0);
@@ -390,14 +372,14 @@ mod tests {
 
     #[test]
     fn raises_go_to_their_handler_or_out_and_handlers_get_exception_probes() {
-        let mut raise = step(1, more::RAISE_VARARGS, None, Some(2));
+        let mut raise = step(1, op::RAISE_VARARGS, None, Some(2));
         raise.arg = 1;
         let steps = [
             step(0, op::RESUME, None, Some(1)),
             raise,
             step(2, 35, None, None), // PUSH_EXC_INFO, the handler
             step(3, LOAD, None, Some(4)),
-            step(4, more::RERAISE, None, Some(4)),
+            step(4, op::RERAISE, None, Some(4)),
         ];
         let handlers = [Handler {
             start: 1,
@@ -425,7 +407,7 @@ mod tests {
             step(5, op::POP_JUMP_FORWARD_IF_TRUE, Some(7), None),
             step(6, LOAD, None, Some(4)),
             step(7, LOAD, None, Some(5)),
-            step(8, more::RETURN_VALUE, None, Some(5)),
+            step(8, op::RETURN_VALUE, None, Some(5)),
         ];
         let plan = plan(&steps, &[], 1, 1);
         assert_eq!(plan.unresolved, 0);

@@ -16,11 +16,18 @@
 
 use std::collections::BTreeSet;
 
-/// CPython 3.11's opcode numbers (`opcode.opmap`; a test holds them to the interpreter's).
+/// CPython 3.11's opcode numbers (`opcode.opmap`; the binding checks them against the
+/// interpreter's before it uses probes: [`op::NAMED`]).
 pub mod op {
     pub const CACHE: u8 = 0;
     pub const COPY: u8 = 120;
     pub const RERAISE: u8 = 119;
+    pub const RETURN_GENERATOR: u8 = 75;
+    pub const RETURN_VALUE: u8 = 83;
+    pub const YIELD_VALUE: u8 = 86;
+    pub const RAISE_VARARGS: u8 = 130;
+    pub const MAKE_CELL: u8 = 135;
+    pub const COPY_FREE_VARS: u8 = 149;
     pub const POP_TOP: u8 = 1;
     pub const PUSH_NULL: u8 = 2;
     pub const FOR_ITER: u8 = 93;
@@ -43,6 +50,43 @@ pub mod op {
     pub const POP_JUMP_BACKWARD_IF_NONE: u8 = 174;
     pub const POP_JUMP_BACKWARD_IF_FALSE: u8 = 175;
     pub const POP_JUMP_BACKWARD_IF_TRUE: u8 = 176;
+
+    /// Each of the above (but `CACHE`) with its name in `opcode.opmap`.
+    pub const NAMED: [(&str, u8); 30] = [
+        ("COPY", COPY),
+        ("RERAISE", RERAISE),
+        ("RETURN_GENERATOR", RETURN_GENERATOR),
+        ("RETURN_VALUE", RETURN_VALUE),
+        ("YIELD_VALUE", YIELD_VALUE),
+        ("RAISE_VARARGS", RAISE_VARARGS),
+        ("MAKE_CELL", MAKE_CELL),
+        ("COPY_FREE_VARS", COPY_FREE_VARS),
+        ("POP_TOP", POP_TOP),
+        ("PUSH_NULL", PUSH_NULL),
+        ("FOR_ITER", FOR_ITER),
+        ("LOAD_CONST", LOAD_CONST),
+        ("JUMP_FORWARD", JUMP_FORWARD),
+        ("JUMP_IF_FALSE_OR_POP", JUMP_IF_FALSE_OR_POP),
+        ("JUMP_IF_TRUE_OR_POP", JUMP_IF_TRUE_OR_POP),
+        ("POP_JUMP_FORWARD_IF_FALSE", POP_JUMP_FORWARD_IF_FALSE),
+        ("POP_JUMP_FORWARD_IF_TRUE", POP_JUMP_FORWARD_IF_TRUE),
+        ("SEND", SEND),
+        ("POP_JUMP_FORWARD_IF_NOT_NONE", POP_JUMP_FORWARD_IF_NOT_NONE),
+        ("POP_JUMP_FORWARD_IF_NONE", POP_JUMP_FORWARD_IF_NONE),
+        ("JUMP_BACKWARD_NO_INTERRUPT", JUMP_BACKWARD_NO_INTERRUPT),
+        ("JUMP_BACKWARD", JUMP_BACKWARD),
+        ("EXTENDED_ARG", EXTENDED_ARG),
+        ("RESUME", RESUME),
+        ("PRECALL", PRECALL),
+        ("CALL", CALL),
+        (
+            "POP_JUMP_BACKWARD_IF_NOT_NONE",
+            POP_JUMP_BACKWARD_IF_NOT_NONE,
+        ),
+        ("POP_JUMP_BACKWARD_IF_NONE", POP_JUMP_BACKWARD_IF_NONE),
+        ("POP_JUMP_BACKWARD_IF_FALSE", POP_JUMP_BACKWARD_IF_FALSE),
+        ("POP_JUMP_BACKWARD_IF_TRUE", POP_JUMP_BACKWARD_IF_TRUE),
+    ];
 }
 
 /// CPython 3.10's opcode numbers, where they differ (3.10 jumps: absolute ones in code units,
@@ -650,20 +694,17 @@ pub enum Record {
     FromSource(i32),
 }
 
-/// Marks an arc probe's argument (a line probe's has this bit clear).
-pub const ARC_FLAG: i64 = 1 << 62;
-/// Marks a [`Record::Raise`] probe's argument.
-pub const RAISE_FLAG: i64 = 1 << 61;
-/// Marks a [`Record::Mark`] probe's argument.
-pub const MARK_FLAG: i64 = 1 << 60;
-/// A [`Record::Raise`] whose handler's first line is not known.
-pub const RAISE_NO_LINE: i64 = 1 << 59;
-/// Marks a [`Record::Source`] probe's argument.
-pub const SOURCE_FLAG: i64 = 1 << 58;
-/// Marks a [`Record::FromSource`] probe's argument.
-pub const FROM_SOURCE_FLAG: i64 = 1 << 57;
-/// Where an arc probe's `CALL` distance stands in its argument.
-pub const ARC_DISTANCE_SHIFT: u32 = 48;
+// A probe's argument: a line probe's is `line | distance << 32`; every other kind has one of
+// these bits, a line (or two, for an arc) biased into 24 bits each below, and (arcs) the
+// distance at bit 48. Line numbers past 2^23 get no probe.
+const ARC_FLAG: i64 = 1 << 62;
+const RAISE_FLAG: i64 = 1 << 61;
+const MARK_FLAG: i64 = 1 << 60;
+/// With RAISE_FLAG: the handler's first line is not known.
+const RAISE_NO_LINE: i64 = 1 << 59;
+const SOURCE_FLAG: i64 = 1 << 58;
+const FROM_SOURCE_FLAG: i64 = 1 << 57;
+const ARC_DISTANCE_SHIFT: u32 = 48;
 const ARC_BIAS: i64 = 1 << 23;
 
 impl Record {
@@ -683,10 +724,7 @@ impl Record {
                     | (biased(from)? << 24)
                     | biased(to)?,
             ),
-            Record::Raise(to) => Some(match to {
-                Some(to) => RAISE_FLAG | (i64::from(to) + ARC_BIAS).clamp(0, 2 * ARC_BIAS - 1),
-                None => RAISE_FLAG | RAISE_NO_LINE,
-            }),
+            Record::Raise(to) => Some(RAISE_FLAG | to.and_then(biased).unwrap_or(RAISE_NO_LINE)),
             Record::Mark => Some(MARK_FLAG),
             Record::Source(line) => Some(SOURCE_FLAG | biased(line)?),
             Record::FromSource(line) => Some(FROM_SOURCE_FLAG | biased(line)?),
@@ -699,27 +737,32 @@ impl Record {
     }
 
     /// Does this probe patch itself out after its first call?
-    fn is_once(self) -> bool {
+    pub fn is_once(self) -> bool {
         matches!(self, Record::Line(_) | Record::Arc(..))
     }
 }
 
-/// The line in a [`Record::Source`] or [`Record::FromSource`] probe's argument.
-pub fn decode_line(argument: i64) -> i32 {
-    ((argument & 0xff_ffff) - ARC_BIAS) as i32
-}
-
-/// A [`Record::Raise`] probe's argument: the handler's first line (`None`: not known).
-pub fn decode_raise(argument: i64) -> Option<i32> {
-    (argument & RAISE_NO_LINE == 0).then(|| ((argument & 0xff_ffff) - ARC_BIAS) as i32)
-}
-
-/// Read an arc probe's argument: the arc and the distance to its `CALL`.
-pub fn decode_arc(argument: i64) -> (i32, i32, usize) {
-    let from = ((argument >> 24) & 0xff_ffff) - ARC_BIAS;
-    let to = (argument & 0xff_ffff) - ARC_BIAS;
-    let distance = (argument >> ARC_DISTANCE_SHIFT) & 0xff;
-    (from as i32, to as i32, distance as usize)
+/// Read a probe's argument: what it records, and (a probe that records once) the distance in
+/// code units from its first unit to its `CALL`.
+pub fn decode(argument: i64) -> (Record, usize) {
+    let low = ((argument & 0xff_ffff) - ARC_BIAS) as i32;
+    if argument & ARC_FLAG != 0 {
+        let from = (((argument >> 24) & 0xff_ffff) - ARC_BIAS) as i32;
+        let distance = (argument >> ARC_DISTANCE_SHIFT) & 0xff;
+        (Record::Arc(from, low), distance as usize)
+    } else if argument & RAISE_FLAG != 0 {
+        let to = (argument & RAISE_NO_LINE == 0).then_some(low);
+        (Record::Raise(to), 0)
+    } else if argument & MARK_FLAG != 0 {
+        (Record::Mark, 0)
+    } else if argument & SOURCE_FLAG != 0 {
+        (Record::Source(low), 0)
+    } else if argument & FROM_SOURCE_FLAG != 0 {
+        (Record::FromSource(low), 0)
+    } else {
+        let line = (argument & 0xffff_ffff) as i32;
+        (Record::Line(line), (argument >> DISTANCE_SHIFT) as usize)
+    }
 }
 
 /// 3.11's forward form of a backward conditional jump (a trampoline comes after the code).
@@ -738,26 +781,6 @@ fn forward_form(opcode: u8) -> u8 {
 /// `None`: a code object this does not rewrite (no `RESUME`, a table it cannot read); it then
 /// runs as it was, unmeasured by probes.
 pub fn instrument(
-    version: Version,
-    code: &[u8],
-    linetable: &[u8],
-    exceptiontable: &[u8],
-    first_line: i32,
-    n_consts: u32,
-) -> Option<Instrumented> {
-    instrument_with(
-        version,
-        code,
-        linetable,
-        exceptiontable,
-        first_line,
-        n_consts,
-        false,
-    )
-}
-
-/// [`instrument`], with arc probes too when `arcs` (3.11 only).
-pub fn instrument_with(
     version: Version,
     code: &[u8],
     linetable: &[u8],
@@ -1193,6 +1216,27 @@ mod tests {
     }
 
     #[test]
+    fn probe_arguments_round_trip() {
+        for record in [
+            Record::Line(0),
+            Record::Line(70_000),
+            Record::Arc(-12, 40),
+            Record::Arc(3, -1),
+            Record::Raise(Some(-7)),
+            Record::Raise(Some(9)),
+            Record::Raise(None),
+            Record::Mark,
+            Record::Source(5),
+            Record::FromSource(-2),
+        ] {
+            let argument = record.argument(23).expect("encodable");
+            let distance = if record.is_once() { 23 } else { 0 };
+            assert_eq!(decode(argument), (record, distance), "{record:?}");
+        }
+        assert_eq!(Record::Arc(1 << 24, 1).argument(0), None);
+    }
+
+    #[test]
     fn lines_310_round_trip() {
         let line = |l| Position {
             line: Some(l),
@@ -1293,7 +1337,7 @@ mod tests {
             },
         ];
         let table = encode_positions(&positions, 1);
-        let out = instrument(Version::V311, &code, &table, &[], 1, 1).expect("instrumented");
+        let out = instrument(Version::V311, &code, &table, &[], 1, 1, false).expect("instrumented");
         assert_eq!(out.probes, 3);
         let (length, call_at) = probe_units(Version::V311, 1, 2);
         assert_eq!(

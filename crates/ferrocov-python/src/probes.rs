@@ -19,7 +19,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use ferrocov_core::probes::{self as rewrite, op, Version, DISTANCE_SHIFT};
+use ferrocov_core::probes::{self as rewrite, op, Record, Version};
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::ffi;
 use pyo3::prelude::*;
@@ -137,6 +137,14 @@ fn check_layout(py: Python<'_>) -> PyResult<bool> {
     if item != 2 || basic <= 0 {
         return Ok(false);
     }
+    // The opcode numbers the rewrite writes and reads are this interpreter's.
+    let opmap = py.import("opcode")?.getattr("opmap")?;
+    for (name, number) in op::NAMED {
+        let found: Option<u8> = opmap.get_item(name).ok().and_then(|n| n.extract().ok());
+        if found != Some(number) {
+            return Ok(false);
+        }
+    }
     CODE_OFFSET.store(basic as usize, Ordering::Relaxed);
     // SAFETY: a live code object, the GIL held, the offset just set from its type.
     let units = unsafe { code_units(code.as_ptr()) };
@@ -177,7 +185,7 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
     };
     let first_line: i32 = code.getattr("co_firstlineno")?.extract()?;
     let kwargs = PyDict::new(py);
-    let rewritten = rewrite::instrument_with(
+    let rewritten = rewrite::instrument(
         VERSION,
         &co_code,
         &linetable,
@@ -255,13 +263,16 @@ std::thread_local! {
     static SOURCE: std::cell::Cell<(usize, i32)> = const { std::cell::Cell::new((0, 0)) };
 }
 
-/// 3.11's `YIELD_VALUE` (never specialised).
-const YIELD_VALUE: u8 = 86;
-
 /// Where a code object's first `RESUME` stands: after the instructions that set up a frame
 /// (`COPY_FREE_VARS`, `MAKE_CELL`, `RETURN_GENERATOR`, `POP_TOP`), which have no caches.
 fn first_resume(units: &[[u8; 2]]) -> Option<usize> {
-    const SET_UP: [u8; 5] = [149, 135, 75, op::POP_TOP, op::EXTENDED_ARG];
+    const SET_UP: [u8; 5] = [
+        op::COPY_FREE_VARS,
+        op::MAKE_CELL,
+        op::RETURN_GENERATOR,
+        op::POP_TOP,
+        op::EXTENDED_ARG,
+    ];
     let mut at = 0;
     while let Some(unit) = units.get(at) {
         if unit[0] == op::RESUME {
@@ -315,7 +326,7 @@ unsafe fn exception_arc(
         // Leaving the frame from a yield (a generator closed or thrown into) is no return.
         // (Only instruction units are read: cache units hold the interpreter's data.)
         let from_yield = raised_at.is_some_and(|at| {
-            units.get(at).is_some_and(|u| u[0] == YIELD_VALUE)
+            units.get(at).is_some_and(|u| u[0] == op::YIELD_VALUE)
                 && units.get(at + 1).is_some_and(|u| u[0] == op::RESUME)
         });
         // No line event yet (raised before the frame's first line, or thrown into a
@@ -354,6 +365,44 @@ unsafe fn exception_arc(
     }
 }
 
+/// A probe that stays in place (exceptions, re-raises, code several lines share).
+fn staying_probe(py: Python<'_>, record: Record, exception: Option<Bound<'_, PyAny>>) {
+    if !ACTIVE.load(Ordering::Relaxed) {
+        return;
+    }
+    // SAFETY: the GIL is held; PyEval_GetFrame returns the borrowed frame that called us.
+    let frame = unsafe { ffi::PyEval_GetFrame() };
+    if frame.is_null() {
+        return;
+    }
+    match record {
+        Record::Mark => RERAISING.with(|r| r.set(frame as usize)),
+        Record::Source(line) => SOURCE.with(|s| s.set((frame as usize, line))),
+        Record::FromSource(to) => {
+            let (source_frame, from) = SOURCE.with(|s| s.get());
+            if source_frame == frame as usize {
+                // SAFETY: the GIL is held; PyFrame_GetCode returns a new reference.
+                unsafe {
+                    let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
+                    let value = recorder::slot_for(py, code);
+                    recorder::record_arc(value, from, to);
+                    ffi::Py_DECREF(code);
+                }
+            }
+        }
+        Record::Raise(to) => {
+            if RERAISING.with(|r| r.replace(0)) == frame as usize {
+                return;
+            }
+            if let (Some(to), Some(exception)) = (to, exception) {
+                // SAFETY: the GIL is held and frame is the live frame that called us.
+                unsafe { exception_arc(py, frame, to, &exception) };
+            }
+        }
+        Record::Line(_) | Record::Arc(..) => {}
+    }
+}
+
 /// What a probe calls: record the line, then jump over this probe from now on.
 #[pyfunction]
 #[pyo3(signature = (argument, exception = None))]
@@ -362,57 +411,13 @@ pub fn _probe(py: Python<'_>, argument: i64, exception: Option<Bound<'_, PyAny>>
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return;
     }
-    const STAYING: i64 =
-        rewrite::RAISE_FLAG | rewrite::MARK_FLAG | rewrite::SOURCE_FLAG | rewrite::FROM_SOURCE_FLAG;
-    if argument & rewrite::ARC_FLAG == 0 && argument & STAYING != 0 {
-        if !ACTIVE.load(Ordering::Relaxed) {
-            return;
-        }
-        // SAFETY: the GIL is held; PyEval_GetFrame returns the borrowed frame that called us.
-        let frame = unsafe { ffi::PyEval_GetFrame() };
-        if frame.is_null() {
-            return;
-        }
-        if argument & rewrite::MARK_FLAG != 0 {
-            RERAISING.with(|r| r.set(frame as usize));
-            return;
-        }
-        if argument & rewrite::SOURCE_FLAG != 0 {
-            SOURCE.with(|s| s.set((frame as usize, rewrite::decode_line(argument))));
-            return;
-        }
-        if argument & rewrite::FROM_SOURCE_FLAG != 0 {
-            let (source_frame, from) = SOURCE.with(|s| s.get());
-            if source_frame == frame as usize {
-                // SAFETY: the GIL is held; PyFrame_GetCode returns a new reference.
-                unsafe {
-                    let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
-                    let value = recorder::slot_for(py, code);
-                    recorder::record_arc(value, from, rewrite::decode_line(argument));
-                    ffi::Py_DECREF(code);
-                }
-            }
-            return;
-        }
-        if RERAISING.with(|r| r.replace(0)) == frame as usize {
-            return;
-        }
-        if let (Some(to), Some(exception)) = (rewrite::decode_raise(argument), exception) {
-            // SAFETY: the GIL is held and frame is the live frame that called us.
-            unsafe { exception_arc(py, frame, to, &exception) };
-        }
+    let (record, distance) = rewrite::decode(argument);
+    if !record.is_once() {
+        staying_probe(py, record, exception);
         return;
     }
     // After a stop the probe only takes itself out of the way.
     let active = ACTIVE.load(Ordering::Relaxed);
-    let arc = (argument & rewrite::ARC_FLAG != 0).then(|| rewrite::decode_arc(argument));
-    let (line, distance) = match arc {
-        Some((_, _, distance)) => (0, distance),
-        None => (
-            (argument & 0xffff_ffff) as i32,
-            (argument >> DISTANCE_SHIFT) as usize,
-        ),
-    };
     // SAFETY: the GIL is held (we were called from Python); PyEval_GetFrame returns a borrowed
     // frame, the one whose CALL called us; PyFrame_GetCode returns a new reference, released
     // below.
@@ -424,11 +429,12 @@ pub fn _probe(py: Python<'_>, argument: i64, exception: Option<Bound<'_, PyAny>>
         let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
         if active {
             let value = recorder::slot_for(py, code);
-            match arc {
-                Some((from, to, _)) => recorder::record_arc(value, from, to),
-                None => {
+            match record {
+                Record::Arc(from, to) => recorder::record_arc(value, from, to),
+                Record::Line(line) => {
                     recorder::record(value, line);
                 }
+                _ => {}
             }
         }
         // The frame stands at the probe's CALL, or at its PRECALL when that was specialised

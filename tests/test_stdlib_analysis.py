@@ -28,7 +28,7 @@ def regions_differ(path: str) -> str | None:
 
     try:
         text = _facts.read_source(path)
-        ours = _facts.analyze_text(text, path, "")
+        ours = _facts.analyze_file(path, "")
         theirs = code_regions(text)
     except (_facts.NotPython, _facts.NoSource, SyntaxError, ValueError):
         return None

@@ -130,8 +130,8 @@ Region = tuple[str, str, int, "array[int]"]
 _BODY_FIELDS = ("body", "orelse", "finalbody", "handlers", "cases")
 #: coverage.py 7.16, the newest for CPython 3.10, looks for functions and classes only in `body`
 #: fields (not in `else`, `elif`, `except`, `finally` or `case` blocks); 7.17 in all of them.
-#: On 3.10 the regions are coverage.py 7.16's, worked out from the tree (the core's token reader
-#: follows 7.17).
+#: On 3.10 the regions are coverage.py 7.16's (the core's token reader follows the same rule
+#: there: ``tokens::RegionRule``); this is for the files only the tree reads.
 _REGIONS_IN_BODIES_ONLY = sys.version_info < (3, 11)
 
 
@@ -179,48 +179,10 @@ def code_regions(tree: ast.AST) -> list[Region]:
     return [(kind, name, line, array("I", sorted(lines))) for kind, name, line, lines in regions]
 
 
-class FileAnalysis:
-    """A file's analysis: the source's facts, held in Rust (``_core.Analysis``: statements,
-    exclusions, multi-line statements, regions), and with branches the possible arcs and the
-    lines matching the partial-branch patterns (coverage.py's ``no_branch`` lines)."""
-
-    __slots__ = ("facts", "arcs", "no_branch")
-
-    def __init__(
-        self, facts: _core.Analysis, arcs: _core.ArcAnalysis | ArcAnalysis | None = None, no_branch: frozenset[int] = frozenset()
-    ) -> None:
-        self.facts = facts
-        self.arcs = arcs
-        self.no_branch = no_branch
-
-    def __getstate__(self) -> tuple[_core.Analysis, _core.ArcAnalysis | ArcAnalysis | None, frozenset[int]]:
-        return self.facts, self.arcs, self.no_branch
-
-    def __setstate__(self, state: tuple[_core.Analysis, _core.ArcAnalysis | ArcAnalysis | None, frozenset[int]]) -> None:
-        self.facts, self.arcs, self.no_branch = state
-
-    @property
-    def statements(self) -> set[int]:
-        return self.facts.statements
-
-    @property
-    def excluded(self) -> set[int]:
-        return self.facts.excluded
-
-    @property
-    def multiline(self) -> dict[int, int]:
-        return self.facts.multiline
-
-    @property
-    def regions(self) -> list[Region]:
-        return [(kind, name, line, array("I", lines)) for kind, name, line, lines in self.facts.regions]
-
-    @property
-    def n_lines(self) -> int:
-        return self.facts.n_lines
-
-    def translate(self, lines: list[int]) -> set[int]:
-        return self.facts.translate(lines)
+#: A file's analysis (``facts``: statements, exclusions, multi-line statements, regions held in
+#: Rust; with branches ``arcs`` and the partial-branch ``no_branch`` lines), made by
+#: ``_core.analyze_file`` in one call, or by this module where only Python will do.
+FileAnalysis = _core.FileAnalysis
 
 
 def _not_python(err: SyntaxError, filename: str) -> NotPython:
@@ -266,15 +228,10 @@ def analyze_text(
     if not _PYTHON_TOKENS:
         # The syntax facts from the tokens, in Rust; CPython's line table says which lines have code.
         facts = _core.analyze_structure(text, code_lines, regex_excluded, n_lines)
-        if facts is not None and _REGIONS_IN_BODIES_ONLY:
-            if tree is None:
-                tree = _parsed(text, filename)
-            facts = facts.with_regions(code_regions(tree))
     if facts is None:
         if tree is None:
             tree = _parsed(text, filename)
         facts = _facts_from_tree(tree, text, filename, code_lines, regex_excluded, n_lines)
-    result = FileAnalysis(facts)
     if branch:
         # The arcs from the core's analysis over ruff's tree; from the interpreter's tree for
         # what that parser does not read (3.15's `case +1:`).
@@ -283,9 +240,8 @@ def analyze_text(
             if tree is None:
                 tree = _parsed(text, filename)
             arcs = ArcAnalysis(tree, () if facts.empty else code_lines, facts.multiline)
-        result.arcs = arcs
-        result.no_branch = frozenset(_lines_matching(text, partial_regex))
-    return result
+        return FileAnalysis(facts, arcs, _lines_matching(text, partial_regex))
+    return FileAnalysis(facts)
 
 
 def _facts_from_tree(
@@ -328,5 +284,12 @@ def _facts_from_tree(
 
 
 def analyze_file(filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = "") -> FileAnalysis:
+    """The file's analysis: in one call to the core, or here where the file needs Python (an
+    encoding other than plain UTF-8, a file that can't be read or compiled, a source the core's
+    readers leave to CPython's)."""
+    if not (_PYTHON_TOKENS or _PYTHON_ARCS or _PYTHON_REGEX):
+        analysis = _core.analyze_file(filename, exclude_regex, branch, partial_regex)
+        if analysis is not None:
+            return analysis
     text = read_source(filename)
     return analyze_text(text, filename, exclude_regex, branch, partial_regex, _cached_code(filename))

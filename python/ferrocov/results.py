@@ -26,8 +26,9 @@ from ferrocov.exceptions import ReportError  # noqa: E402  (re-exported)
 FileResult = _core.FileResult
 
 
-def relative_filename(path: str) -> str:
-    cwd = os.path.abspath(os.curdir)
+def relative_filename(path: str, cwd: str | None = None) -> str:
+    """``path`` relative to ``cwd`` (the current directory) when under it."""
+    cwd = os.path.abspath(os.curdir) if cwd is None else cwd
     if not cwd.endswith(os.sep):
         cwd += os.sep
     return path[len(cwd):] if path.startswith(cwd) else path
@@ -138,7 +139,7 @@ def analyze_data(
                     warn(f"Couldn't parse Python file '{path}'", "couldnt-parse")
                 continue
             raise ReportError(str(analysis)) from analysis
-        name = relative_filename(path)
+        name = relative_filename(path, cwd)
         arcs = analysis.arcs if branch else None
         if isinstance(arcs, _core.ArcAnalysis):
             # The branch facts are worked out in Rust, from the data's arcs.

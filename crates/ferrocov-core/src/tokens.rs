@@ -529,7 +529,7 @@ mod tests {
     #[test]
     fn structure_reads_docstrings_definitions_and_regions() {
         let text = "\"\"\"Module.\n\"\"\"\nimport os\n\n@dec\n@other(1,\n       2)\ndef f(a):\n    (\"doc\"\n     \"more\")\n    def g(): return 1\n    return g\n\nclass C:\n    x = 1\n    def m(self): 'm doc'; return 2\n    class D:\n        def n(self):\n            pass\n";
-        let (_, structure) = structure(text).expect("structure");
+        let (_, structure) = structure(text, RegionRule::Everywhere).expect("structure");
         assert_eq!(structure.docstrings, vec![(1, 2), (9, 10), (16, 16)]);
         assert_eq!(
             structure.definitions,
@@ -561,9 +561,84 @@ mod tests {
     }
 
     #[test]
+    fn on_3_10_regions_are_found_in_bodies_only() {
+        let text = "\
+def f():
+    if x:
+        def in_if():
+            pass
+    elif y:
+        def in_elif():
+            def deeper():
+                pass
+    else:
+        def in_else():
+            pass
+    try:
+        def in_try():
+            pass
+    except E:
+        def in_except():
+            pass
+    try:
+        pass
+    finally:
+        def in_finally():
+            pass
+    for a in b:
+        def in_for():
+            pass
+    else:
+        def in_for_else():
+            pass
+    return 1
+";
+        let names = |rule| -> Vec<String> {
+            structure(text, rule)
+                .expect("structure")
+                .1
+                .regions
+                .into_iter()
+                .map(|(_, name, _, _)| name)
+                .collect()
+        };
+        assert_eq!(
+            names(RegionRule::BodiesOnly),
+            ["f", "f.in_if", "f.in_try", "f.in_for"]
+        );
+        assert_eq!(
+            names(RegionRule::Everywhere),
+            [
+                "f",
+                "f.in_if",
+                "f.in_elif",
+                "f.in_elif.deeper",
+                "f.in_else",
+                "f.in_try",
+                "f.in_except",
+                "f.in_finally",
+                "f.in_for",
+                "f.in_for_else"
+            ]
+        );
+        // The function keeps the lines of what it hides (7.16 never looked inside).
+        let f_lines = |rule| {
+            structure(text, rule).expect("structure").1.regions[0]
+                .3
+                .clone()
+        };
+        assert!(f_lines(RegionRule::BodiesOnly).contains(&7));
+        assert!(!f_lines(RegionRule::Everywhere).contains(&7));
+    }
+
+    #[test]
     fn structure_leaves_match_statements_to_the_syntax_tree() {
-        assert!(structure("match x:\n    case 1:\n        pass\n").is_none());
-        assert!(structure("match = 1\ncase = match\n").is_some());
+        assert!(structure(
+            "match x:\n    case 1:\n        pass\n",
+            RegionRule::Everywhere
+        )
+        .is_none());
+        assert!(structure("match = 1\ncase = match\n", RegionRule::Everywhere).is_some());
     }
 
     #[test]
@@ -596,6 +671,29 @@ struct Definition {
     body_first: u32,
     body_last: u32,
     children: Vec<usize>,
+    /// Inside an `elif`, `else`, `except` or `finally` block of its parent (or of the module):
+    /// coverage.py 7.16 looks for definitions in `body` fields only.
+    outside_bodies: bool,
+}
+
+/// Which code regions [`structure`] finds: coverage.py's rule for a Python version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RegionRule {
+    /// Definitions in every block (coverage.py 7.17, 3.11 and later).
+    Everywhere,
+    /// Definitions in `body` blocks only, not in `elif`, `else`, `except`, `finally` or `case`
+    /// blocks nor anything inside them (coverage.py 7.16, the newest for 3.10).
+    BodiesOnly,
+}
+
+impl RegionRule {
+    pub fn for_version(major: u8, minor: u8) -> RegionRule {
+        if (major, minor) < (3, 11) {
+            RegionRule::BodiesOnly
+        } else {
+            RegionRule::Everywhere
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -604,6 +702,8 @@ enum Clause {
     Definition(usize),
     Except,
     ElseOrFinally,
+    /// An `elif` block (tracked for [`RegionRule::BodiesOnly`] only).
+    Elif,
 }
 
 struct Open {
@@ -618,7 +718,7 @@ struct Open {
 /// where the syntax tree is needed after all (`match` statements, whose irrefutable cases are
 /// read from it; definitions in both an `except` clause and a later clause of the same `try`,
 /// whose order the syntax tree gives differently from the text).
-pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
+pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)> {
     let lexer = lex(text)?;
     let tokens = &lexer.tokens;
     let notes = &lexer.notes;
@@ -765,8 +865,20 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
                         Clause::Definition(p) => Some(p),
                         _ => None,
                     });
-                    let clause_depth = opens.last()?.body_depth.checked_sub(1);
-                    match (opens.last()?.clause, clause_depth) {
+                    // (`elif` blocks are not clauses of a `try`.)
+                    let clause_open = opens.iter().rev().find(|o| o.clause != Clause::Elif)?;
+                    let clause_depth = clause_open.body_depth.checked_sub(1);
+                    let outside_bodies = opens
+                        .iter()
+                        .rev()
+                        .take_while(|o| !matches!(o.clause, Clause::Definition(_)))
+                        .any(|o| {
+                            matches!(
+                                o.clause,
+                                Clause::Except | Clause::ElseOrFinally | Clause::Elif
+                            )
+                        });
+                    match (clause_open.clause, clause_depth) {
                         (Clause::Except, Some(d)) => {
                             handler_definitions.insert(d, true);
                         }
@@ -785,6 +897,7 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
                         body_first: 0,
                         body_last: 0,
                         children: Vec::new(),
+                        outside_bodies,
                     });
                     match parent {
                         Some(p) => definitions[p].children.push(k),
@@ -826,6 +939,11 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
                             body_depth: line_depth + 1,
                             started: false,
                         }),
+                        Some("elif") if rule == RegionRule::BodiesOnly => opens.push(Open {
+                            clause: Clause::Elif,
+                            body_depth: line_depth + 1,
+                            started: false,
+                        }),
                         _ => {}
                     }
                 }
@@ -847,7 +965,7 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
         out.definitions
             .push((definition.first_line, definition.line, definition.body_last));
     }
-    out.regions = regions(&definitions, &top);
+    out.regions = regions(&definitions, &top, rule);
     Some((lexer.tokens, out))
 }
 
@@ -855,7 +973,9 @@ pub fn structure(text: &str) -> Option<(Vec<Token>, Structure)> {
 fn regions(
     definitions: &[Definition],
     top: &[usize],
+    rule: RegionRule,
 ) -> Vec<(&'static str, String, u32, Vec<u32>)> {
+    let seen = |k: &&usize| rule == RegionRule::Everywhere || !definitions[**k].outside_bodies;
     use std::collections::BTreeSet;
     let mut lines: Vec<BTreeSet<u32>> = vec![BTreeSet::new(); definitions.len()];
     let mut order: Vec<(usize, String)> = Vec::new();
@@ -866,6 +986,7 @@ fn regions(
         definitions: &[Definition],
         lines: &mut Vec<BTreeSet<u32>>,
         order: &mut Vec<(usize, String)>,
+        seen: &dyn Fn(&&usize) -> bool,
     ) {
         let definition = &definitions[k];
         if definition.class {
@@ -878,8 +999,8 @@ fn regions(
                     .collect::<Vec<_>>()
                     .join("."),
             ));
-            for &child in &definition.children {
-                visit(child, scopes, definitions, lines, order);
+            for &child in definition.children.iter().filter(&seen) {
+                visit(child, scopes, definitions, lines, order, seen);
             }
             scopes.pop();
             // A class's lines leave every enclosing class (coverage.py's rule; a function's leave
@@ -906,15 +1027,15 @@ fn regions(
                     .collect::<Vec<_>>()
                     .join("."),
             ));
-            for &child in &definition.children {
-                visit(child, scopes, definitions, lines, order);
+            for &child in definition.children.iter().filter(&seen) {
+                visit(child, scopes, definitions, lines, order, seen);
             }
             scopes.pop();
         }
     }
     let mut scopes = Vec::new();
-    for &k in top {
-        visit(k, &mut scopes, definitions, &mut lines, &mut order);
+    for &k in top.iter().filter(&seen) {
+        visit(k, &mut scopes, definitions, &mut lines, &mut order, &seen);
     }
     order
         .into_iter()

@@ -387,12 +387,26 @@ fn analyze_source(
 /// tree is needed after all (the caller then takes the path through `ast`).
 #[pyfunction]
 fn analyze_structure(
+    py: Python<'_>,
     text: &str,
     code_lines: Vec<u32>,
     regex_excluded: Vec<u32>,
     n_lines: u32,
 ) -> Option<PyAnalysis> {
-    let (tokens, structure) = ferrocov_core::tokens::structure(text)?;
+    let info = py.version_info();
+    let rule = ferrocov_core::tokens::RegionRule::for_version(info.major, info.minor);
+    structure_analysis(text, code_lines, regex_excluded, n_lines, rule)
+}
+
+/// [`analyze_structure`]'s work, for the one-call file analysis too.
+pub(crate) fn structure_analysis(
+    text: &str,
+    code_lines: Vec<u32>,
+    regex_excluded: Vec<u32>,
+    n_lines: u32,
+    rule: ferrocov_core::tokens::RegionRule,
+) -> Option<PyAnalysis> {
+    let (tokens, structure) = ferrocov_core::tokens::structure(text, rule)?;
     let empty = !analysis::has_code(&tokens);
     let result = rules(
         tokens,
@@ -661,7 +675,7 @@ impl PyGlobSet {
 /// An exclusion regex compiled for the `regex` crate (see `ferrocov_core::linematch`).
 #[pyclass(name = "LineRegex", module = "ferrocov._core", frozen)]
 pub struct PyLineRegex {
-    inner: ferrocov_core::linematch::LineRegex,
+    pub(crate) inner: ferrocov_core::linematch::LineRegex,
 }
 
 #[pymethods]

@@ -12,6 +12,7 @@ mod probes;
 mod recorder;
 mod results;
 mod settrace;
+mod source;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -333,6 +334,7 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     bindings::register(module)?;
     results::register(module)?;
+    source::register(module)?;
     module.add("__version__", ferrocov_core::VERSION)?;
     Ok(())
 }

@@ -111,14 +111,6 @@ impl PyAnalysis {
         }
     }
 
-    /// The same analysis with other regions (3.10's, worked out from the syntax tree).
-    fn with_regions(&self, regions: Vec<RegionTuple>) -> Self {
-        PyAnalysis {
-            regions: regions_from(regions),
-            ..self.clone()
-        }
-    }
-
     #[getter]
     fn statements(&self) -> BTreeSet<u32> {
         self.statements.clone()

@@ -182,7 +182,8 @@ impl FileResult {
                 .filter(|&&l| inside(l))
                 .copied()
                 .collect(),
-            descriptions: b.descriptions.clone(),
+            // What the arcs say is read from the whole file's results; no part shows it.
+            descriptions: BTreeMap::new(),
         });
         let excluded = keep(&self.excluded);
         FileResult {

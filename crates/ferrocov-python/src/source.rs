@@ -1,0 +1,355 @@
+//! A source file's whole analysis in one call: the text read and decoded, the exclusion and
+//! partial-branch patterns matched, the lines CPython puts code on (from the file's
+//! `__pycache__` entry when it is valid, else compiled once), the statement rules and, with
+//! branches, the possible arcs — the result one typed object ([`PyFileAnalysis`]).
+//!
+//! [`analyze_file`] answers `None` wherever the file needs what only the Python path in
+//! `ferrocov._facts` does (an encoding other than plain UTF-8, a missing file or a syntax error,
+//! whose messages that path words, a source the core's token reader or ruff's parser leaves to
+//! CPython); the caller then takes that path, so the results are the same either way.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use ferrocov_core::arcs::{self, PythonVersion};
+use ferrocov_core::linematch::LineRegex;
+use ferrocov_core::tokens::RegionRule;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyFrozenSet, PyTuple, PyType};
+
+use crate::bindings::structure_analysis;
+use crate::results::{PyAnalysis, PyArcAnalysis};
+
+/// A file's analysis: the source's facts (statements, exclusions, multi-line statements,
+/// regions), and with branches its possible arcs (the core's, or the interpreter-tree analysis
+/// of `ferrocov._arcs` where ruff's parser does not read the file) and the lines matching the
+/// partial-branch patterns (coverage.py's `no_branch` lines).
+#[pyclass(frozen, name = "FileAnalysis", module = "ferrocov._core")]
+pub struct PyFileAnalysis {
+    facts: Py<PyAnalysis>,
+    arcs: Option<Py<PyAny>>,
+    no_branch: Vec<u32>,
+}
+
+#[pymethods]
+impl PyFileAnalysis {
+    #[new]
+    #[pyo3(signature = (facts, arcs = None, no_branch = Vec::new()))]
+    fn new(facts: Py<PyAnalysis>, arcs: Option<Py<PyAny>>, no_branch: Vec<u32>) -> Self {
+        let mut no_branch = no_branch;
+        no_branch.sort_unstable();
+        no_branch.dedup();
+        PyFileAnalysis {
+            facts,
+            arcs,
+            no_branch,
+        }
+    }
+
+    #[getter]
+    fn facts(&self, py: Python<'_>) -> Py<PyAnalysis> {
+        self.facts.clone_ref(py)
+    }
+
+    #[getter]
+    fn arcs(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.arcs.as_ref().map(|arcs| arcs.clone_ref(py))
+    }
+
+    #[getter]
+    fn no_branch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyFrozenSet>> {
+        PyFrozenSet::new(py, &self.no_branch)
+    }
+
+    #[getter]
+    fn statements<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.facts.bind(py).getattr("statements")
+    }
+
+    #[getter]
+    fn excluded<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.facts.bind(py).getattr("excluded")
+    }
+
+    #[getter]
+    fn multiline<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.facts.bind(py).getattr("multiline")
+    }
+
+    #[getter]
+    fn regions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.facts.bind(py).getattr("regions")
+    }
+
+    #[getter]
+    fn n_lines(&self) -> u32 {
+        self.facts.get().n_lines
+    }
+
+    /// Measured line numbers on the first lines of their statements.
+    fn translate<'py>(&self, py: Python<'py>, lines: Vec<u32>) -> PyResult<Bound<'py, PyAny>> {
+        self.facts.bind(py).call_method1("translate", (lines,))
+    }
+
+    /// For pickle (report workers send analyses to the reporting process).
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> (
+        Bound<'py, PyType>,
+        (Py<PyAnalysis>, Option<Py<PyAny>>, Vec<u32>),
+    ) {
+        let py = slf.py();
+        let this = slf.get();
+        (
+            slf.get_type(),
+            (
+                this.facts.clone_ref(py),
+                this.arcs.as_ref().map(|arcs| arcs.clone_ref(py)),
+                this.no_branch.clone(),
+            ),
+        )
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "FileAnalysis({:?}, arcs={}, no_branch={:?})",
+            self.facts.get().statements.len(),
+            self.arcs.as_ref().is_some_and(|a| !a.is_none(py)),
+            self.no_branch
+        )
+    }
+}
+
+/// The text of a source file as coverage.py reads it (newlines normalized, form feeds made
+/// spaces, ending with a newline) when it is plain UTF-8: no byte-order mark, no coding
+/// declaration in its first two lines, every byte valid. `None` otherwise, or when it can't be
+/// read: `ferrocov._source.read_source` words those.
+fn plain_source(filename: &str) -> Option<String> {
+    let data = std::fs::read(filename).ok()?;
+    if data.starts_with(b"\xef\xbb\xbf") {
+        return None;
+    }
+    let mut normal = Vec::with_capacity(data.len() + 1);
+    let mut bytes = data.iter().copied().peekable();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'\r' => {
+                if bytes.peek() == Some(&b'\n') {
+                    bytes.next();
+                }
+                normal.push(b'\n');
+            }
+            0x0c => normal.push(b' '),
+            other => normal.push(other),
+        }
+    }
+    // A coding declaration (PEP 263) can only be on the first two lines.
+    if normal
+        .split(|&b| b == b'\n')
+        .take(2)
+        .any(|line| line.windows(6).any(|w| w == b"coding"))
+    {
+        return None;
+    }
+    let mut text = String::from_utf8(normal).ok()?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    Some(text)
+}
+
+/// `len(text.splitlines())`: Python splits lines at more than `\n`.
+fn python_line_count(text: &str) -> u32 {
+    let mut count = 0u32;
+    let mut at_line_start = true;
+    for c in text.chars() {
+        match c {
+            '\n' | '\r' | '\u{0b}' | '\u{0c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}'
+            | '\u{2028}' | '\u{2029}' => {
+                count += 1;
+                at_line_start = true;
+            }
+            _ => at_line_start = false,
+        }
+    }
+    // ("\r\n" never occurs: newlines are normalized before.)
+    if !at_line_start {
+        count += 1;
+    }
+    count
+}
+
+/// Each pattern compiled once for the `regex` crate (`None`: only Python's `re` reads it as
+/// coverage.py does).
+static REGEXES: Mutex<Option<HashMap<String, Option<LineRegex>>>> = Mutex::new(None);
+
+/// The lines `pattern`'s matches cover in `text`: in Rust where it reads the pattern and the
+/// text as `re` does, else by `ferrocov._facts._lines_matching`.
+fn lines_matching(py: Python<'_>, text: &str, pattern: &str) -> PyResult<Vec<u32>> {
+    if pattern.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fast = {
+        let mut guard = REGEXES
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let cache = guard.get_or_insert_with(HashMap::new);
+        let regex = cache
+            .entry(pattern.to_string())
+            .or_insert_with(|| LineRegex::new(pattern));
+        regex.as_ref().and_then(|regex| regex.lines(text))
+    };
+    match fast {
+        Some(lines) => Ok(lines),
+        None => py
+            .import("ferrocov._facts")?
+            .call_method1("_lines_matching", (text, pattern))?
+            .extract(),
+    }
+}
+
+/// What the file's `__pycache__` entry holds, through `ferrocov._facts._cached_code` (the
+/// import system's checks: magic number, the source's mtime and size, or its hash). Looked for
+/// only when such a file exists, so the common case costs one `stat`.
+fn cached_code<'py>(py: Python<'py>, filename: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+    static CACHE_TAG: PyOnceLock<Option<String>> = PyOnceLock::new();
+    let tag = CACHE_TAG.get_or_init(py, || {
+        let sys = py.import("sys").ok()?;
+        // A prefix or optimisation puts the file elsewhere: always ask the import system then.
+        let prefix_set = !sys.getattr("pycache_prefix").ok()?.is_none();
+        let optimize: i64 = sys
+            .getattr("flags")
+            .and_then(|f| f.getattr("optimize"))
+            .and_then(|o| o.extract())
+            .ok()?;
+        if prefix_set || optimize != 0 {
+            return None;
+        }
+        sys.getattr("implementation")
+            .and_then(|i| i.getattr("cache_tag"))
+            .and_then(|t| t.extract())
+            .ok()
+    });
+    if let Some(tag) = tag {
+        let path = std::path::Path::new(filename);
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return Ok(None);
+        };
+        let name = name.to_string_lossy();
+        let stem = match name.rfind('.') {
+            Some(0) | None => &name[..],
+            Some(dot) => &name[..dot],
+        };
+        let cached = parent.join("__pycache__").join(format!("{stem}.{tag}.pyc"));
+        if !cached.exists() {
+            return Ok(None);
+        }
+    }
+    let code = py
+        .import("ferrocov._facts")?
+        .call_method1("_cached_code", (filename,))?;
+    Ok((!code.is_none()).then_some(code))
+}
+
+/// Every line any of the file's code objects has instructions on (`__annotate__` functions
+/// left out, as coverage.py leaves them), sorted.
+fn code_lines(code: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
+    let code_type = code.get_type();
+    let mut lines = Vec::new();
+    let mut stack = vec![code.clone()];
+    while let Some(current) = stack.pop() {
+        for constant in current.getattr("co_consts")?.cast_into::<PyTuple>()?.iter() {
+            if constant.get_type().is(&code_type) {
+                stack.push(constant);
+            }
+        }
+        if current.getattr("co_name")?.extract::<&str>()? == "__annotate__" {
+            continue;
+        }
+        for entry in current.call_method0("co_lines")?.try_iter()? {
+            let entry = entry?;
+            let line = entry.cast::<PyTuple>()?.get_item(2)?;
+            if !line.is_none() {
+                let line: i64 = line.extract()?;
+                if line > 0 {
+                    lines.push(line as u32);
+                }
+            }
+        }
+    }
+    lines.sort_unstable();
+    lines.dedup();
+    Ok(lines)
+}
+
+/// The file's analysis in one call (see the module's doc), or `None` where the Python path must
+/// make it. `branch`: the possible arcs and the partial-branch lines too.
+#[pyfunction]
+#[pyo3(signature = (filename, exclude_regex, branch = false, partial_regex = ""))]
+pub fn analyze_file(
+    py: Python<'_>,
+    filename: &str,
+    exclude_regex: &str,
+    branch: bool,
+    partial_regex: &str,
+) -> PyResult<Option<PyFileAnalysis>> {
+    let Some(text) = py.detach(|| plain_source(filename)) else {
+        return Ok(None);
+    };
+    let regex_excluded = lines_matching(py, &text, exclude_regex)?;
+    let code = match cached_code(py, filename)? {
+        Some(code) => code,
+        None => {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("dont_inherit", true)?;
+            let compiled = py
+                .import("builtins")?
+                .getattr("compile")?
+                .call((text.as_str(), filename, "exec"), Some(&kwargs));
+            match compiled {
+                Ok(code) => code,
+                // The Python path compiles again and words the syntax error.
+                Err(_) => return Ok(None),
+            }
+        }
+    };
+    let lines = code_lines(&code)?;
+    let n_lines = python_line_count(&text);
+    let info = py.version_info();
+    let rule = RegionRule::for_version(info.major, info.minor);
+    let Some(facts) =
+        py.detach(|| structure_analysis(&text, lines.clone(), regex_excluded, n_lines, rule))
+    else {
+        return Ok(None);
+    };
+    let mut arcs = None;
+    let mut no_branch = Vec::new();
+    if branch {
+        let version = PythonVersion {
+            major: info.major,
+            minor: info.minor,
+            micro: info.patch,
+        };
+        let code_lines = if facts.empty { Vec::new() } else { lines };
+        let multiline = &facts.multiline;
+        let Some(inner) = py.detach(|| arcs::analyze(&text, &code_lines, multiline, version))
+        else {
+            return Ok(None);
+        };
+        arcs = Some(Py::new(py, PyArcAnalysis { inner })?.into_any());
+        no_branch = lines_matching(py, &text, partial_regex)?;
+    }
+    Ok(Some(PyFileAnalysis {
+        facts: Py::new(py, facts)?,
+        arcs,
+        no_branch,
+    }))
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<PyFileAnalysis>()?;
+    module.add_function(wrap_pyfunction!(analyze_file, module)?)?;
+    Ok(())
+}

@@ -102,3 +102,27 @@ def test_exclusions_and_partial_branches_in_the_one_call(tmp_path: Path) -> None
     assert fast.no_branch == frozenset({2})
     assert fast.statements == {1, 2, 3}
     assert same(fast, python_path(str(path), True))
+
+
+def test_html_pages_show_sources_the_core_reads_and_those_it_leaves_to_python(tmp_path: Path) -> None:
+    """The HTML report reads each source in the core; a latin-1 file (coding declaration) is
+    read by the Python path: both pages show the text as coverage.py's do."""
+    import html
+    import sys
+
+    from conftest import ferrocov, run
+
+    (tmp_path / "plain.py").write_text("word = 'caf\u00e9'\nif word:\n    print(word)\n", encoding="utf-8")
+    (tmp_path / "old.py").write_bytes(b"# -*- coding: latin-1 -*-\nname = 'na\xefve'\n")
+    (tmp_path / "main.py").write_text("import plain, old\n")
+    result = ferrocov("run", "main.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    result = ferrocov("html", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    pages = {p.name: html.unescape(p.read_text(encoding="utf-8")) for p in (tmp_path / "htmlcov").glob("*_py.html")}
+    assert "caf\u00e9" in pages["plain_py.html"]
+    assert "na\u00efve" in pages["old_py.html"]
+    theirs = run([sys.executable, "-m", "coverage", "run", "main.py"], cwd=tmp_path)
+    assert theirs.returncode == 0, theirs.stderr
+    run([sys.executable, "-m", "coverage", "html", "-q", "-d", "theirs"], cwd=tmp_path)
+    assert "na\u00efve" in html.unescape((tmp_path / "theirs" / "old_py.html").read_text(encoding="utf-8"))

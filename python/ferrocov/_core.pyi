@@ -252,7 +252,7 @@ def json_report(
 def lcov_report(files: Sequence[FileResult], skip_empty: bool, checksums: Optional[dict[str, dict[int, str]]] = ...) -> tuple[str, float]: ...
 def html_report(
     files: Sequence[FileResult],
-    pages: list[tuple[str, str, dict[int, list[str]]]],
+    pages: list[tuple[str, dict[int, list[str]]]],
     directory: str,
     title: str,
     extra_css: Optional[str],

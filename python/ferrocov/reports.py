@@ -154,15 +154,14 @@ def html(
     directory: str | None = None,
     data: _core.Data | None = None,
 ) -> tuple[int, int, float]:
-    """The HTML report. Returns (pages written, pages left as they were, total percentage)."""
-    from ferrocov import _source
-
+    """The HTML report. Returns (pages written, pages left as they were, total percentage).
+    The core reads each file's source itself."""
     directory = directory or config.html_dir
     show_contexts = config.show_contexts and data is not None
     pages = []
     for result in results:
         contexts = dict(data.contexts_by_line(result.path)) if show_contexts and data is not None else {}
-        pages.append((flat_rootname(result.name) + ".html", _source.read_source(result.path), contexts))
+        pages.append((flat_rootname(result.name) + ".html", contexts))
     skip_covered = config.skip_covered if config.html_skip_covered is None else config.html_skip_covered
     skip_empty = config.skip_empty if config.html_skip_empty is None else config.html_skip_empty
     return _core.html_report(

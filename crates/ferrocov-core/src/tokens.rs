@@ -632,6 +632,44 @@ def f():
     }
 
     #[test]
+    fn a_trys_handler_definitions_come_after_its_else_and_finally_ones() {
+        // coverage.py walks a `try`'s body, `else`, `finally`, then its handlers.
+        let text = "\
+try:
+    from fast import f
+except ImportError:
+    def f():
+        try:
+            pass
+        except E:
+            def inner_handler():
+                pass
+        else:
+            def inner_else():
+                pass
+else:
+    def g():
+        pass
+finally:
+    def h():
+        pass
+def after():
+    pass
+";
+        let names: Vec<String> = structure(text, RegionRule::Everywhere)
+            .expect("structure")
+            .1
+            .regions
+            .into_iter()
+            .map(|(_, name, _, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            ["g", "h", "f", "f.inner_else", "f.inner_handler", "after"]
+        );
+    }
+
+    #[test]
     fn structure_leaves_match_statements_to_the_syntax_tree() {
         assert!(structure(
             "match x:\n    case 1:\n        pass\n",
@@ -714,10 +752,68 @@ struct Open {
     started: bool,
 }
 
+/// Where a definition's place in coverage.py's order is.
+#[derive(Clone, Copy)]
+enum Place {
+    /// In its parent definition's children (or the module's, `None`), as the text has it.
+    Parent(Option<usize>),
+    /// After the `else` and `finally` definitions of the `try` at this depth.
+    Deferred(usize),
+}
+
+/// The definitions in the `except` clauses of an open `try`, and where they go when it ends.
+struct Deferred {
+    depth: usize,
+    into: Place,
+    definitions: Vec<usize>,
+}
+
+/// The depth of the `try` whose `except` clause a line in the current blocks is in (not through
+/// a definition).
+fn handler_try(opens: &[Open]) -> Option<usize> {
+    opens
+        .iter()
+        .rev()
+        .take_while(|o| !matches!(o.clause, Clause::Definition(_)))
+        .find(|o| o.clause == Clause::Except)
+        .and_then(|o| o.body_depth.checked_sub(1))
+}
+
+fn place(into: Place, k: usize, definitions: &mut [Definition], top: &mut Vec<usize>) {
+    match into {
+        Place::Parent(Some(p)) => definitions[p].children.push(k),
+        Place::Parent(None) => top.push(k),
+        // (Only `flush` moves deferred definitions.)
+        Place::Deferred(_) => {}
+    }
+}
+
+/// The innermost open `try` has ended: its handlers' definitions go where it is.
+fn flush(
+    deferred: &mut Vec<Deferred>,
+    definitions: &mut [Definition],
+    top: &mut Vec<usize>,
+) -> Option<()> {
+    let ended = deferred.pop()?;
+    match ended.into {
+        Place::Deferred(depth) => deferred
+            .iter_mut()
+            .rev()
+            .find(|d| d.depth == depth)?
+            .definitions
+            .extend(ended.definitions),
+        into => {
+            for k in ended.definitions {
+                place(into, k, definitions, top);
+            }
+        }
+    }
+    Some(())
+}
+
 /// The tokens of `text` and its structure; None where the tokenizer defers to CPython's, or
 /// where the syntax tree is needed after all (`match` statements, whose irrefutable cases are
-/// read from it; definitions in both an `except` clause and a later clause of the same `try`,
-/// whose order the syntax tree gives differently from the text).
+/// read from it).
 pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)> {
     let lexer = lex(text)?;
     let tokens = &lexer.tokens;
@@ -734,8 +830,9 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
         body_depth: 0,
         started: false,
     }];
-    let mut handler_definitions: std::collections::HashMap<usize, bool> =
-        std::collections::HashMap::new();
+    // coverage.py finds a `try`'s definitions in its body, `else`, `finally`, then its `except`
+    // clauses: those in `except` clauses wait here, per open `try` (by depth), until it ends.
+    let mut deferred: Vec<Deferred> = Vec::new();
     let mut decorators: Vec<u32> = Vec::new();
     let mut last_end = 0u32;
     let mut depth = 0usize;
@@ -821,6 +918,17 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
                     }
                 }
                 let first = name_at(a);
+                // A `try` this line is not a clause of has ended: its handlers' definitions
+                // take their place.
+                while let Some(last) = deferred.last() {
+                    let ended = last.depth > line_depth
+                        || (last.depth == line_depth
+                            && !matches!(first, Some("except" | "else" | "finally")));
+                    if !ended {
+                        break;
+                    }
+                    flush(&mut deferred, &mut definitions, &mut top)?;
+                }
                 let last_is_colon = tokens[a..b]
                     .iter()
                     .rev()
@@ -865,9 +973,6 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
                         Clause::Definition(p) => Some(p),
                         _ => None,
                     });
-                    // (`elif` blocks are not clauses of a `try`.)
-                    let clause_open = opens.iter().rev().find(|o| o.clause != Clause::Elif)?;
-                    let clause_depth = clause_open.body_depth.checked_sub(1);
                     let outside_bodies = opens
                         .iter()
                         .rev()
@@ -878,17 +983,6 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
                                 Clause::Except | Clause::ElseOrFinally | Clause::Elif
                             )
                         });
-                    match (clause_open.clause, clause_depth) {
-                        (Clause::Except, Some(d)) => {
-                            handler_definitions.insert(d, true);
-                        }
-                        (Clause::ElseOrFinally, Some(d))
-                            if handler_definitions.get(&d) == Some(&true) =>
-                        {
-                            return None
-                        }
-                        _ => {}
-                    }
                     definitions.push(Definition {
                         class,
                         name,
@@ -899,9 +993,14 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
                         children: Vec::new(),
                         outside_bodies,
                     });
-                    match parent {
-                        Some(p) => definitions[p].children.push(k),
-                        None => top.push(k),
+                    match handler_try(&opens) {
+                        Some(depth) => deferred
+                            .iter_mut()
+                            .rev()
+                            .find(|d| d.depth == depth)?
+                            .definitions
+                            .push(k),
+                        None => place(Place::Parent(parent), k, &mut definitions, &mut top),
                     }
                     let body = (colon + 1..b).find(|&j| tokens[j].kind != TokenKind::Comment);
                     match body {
@@ -927,7 +1026,20 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
                 {
                     match first {
                         Some("try") => {
-                            handler_definitions.insert(line_depth, false);
+                            let into = match handler_try(&opens) {
+                                Some(depth) => Place::Deferred(depth),
+                                None => Place::Parent(opens.iter().rev().find_map(|open| {
+                                    match open.clause {
+                                        Clause::Definition(p) => Some(p),
+                                        _ => None,
+                                    }
+                                })),
+                            };
+                            deferred.push(Deferred {
+                                depth: line_depth,
+                                into,
+                                definitions: Vec::new(),
+                            });
                         }
                         Some("except") => opens.push(Open {
                             clause: Clause::Except,
@@ -960,6 +1072,9 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
         if let Clause::Definition(k) = open.clause {
             definitions[k].body_last = last_end;
         }
+    }
+    while !deferred.is_empty() {
+        flush(&mut deferred, &mut definitions, &mut top)?;
     }
     for definition in &definitions {
         out.definitions

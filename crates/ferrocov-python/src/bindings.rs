@@ -584,8 +584,9 @@ fn json_report(
 #[pyo3(signature = (files, pages, directory, title, extra_css, skip_covered, skip_empty, show_contexts, precision, version, timestamp, processes=None, data=None))]
 #[allow(clippy::too_many_arguments)]
 fn html_report(
+    py: Python<'_>,
     files: Vec<PyRef<'_, PyFileResult>>,
-    pages: Vec<(String, String, std::collections::BTreeMap<u32, Vec<String>>)>,
+    pages: Vec<(String, std::collections::BTreeMap<u32, Vec<String>>)>,
     directory: PathBuf,
     title: &str,
     extra_css: Option<PathBuf>,
@@ -603,18 +604,19 @@ fn html_report(
     let process_records = data
         .as_ref()
         .map_or(&no_records, |data| &data.inner.process_records);
-    let html_files: Vec<report::html::HtmlFile<'_>> = results
+    // Each source is read here, not passed in (see `source::read_source`).
+    let html_files = results
         .iter()
         .zip(pages)
-        .map(
-            |(&result, (page, source, contexts))| report::html::HtmlFile {
+        .map(|(&result, (page, contexts))| {
+            Ok(report::html::HtmlFile {
                 result,
                 page,
-                source,
+                source: crate::source::read_source(py, &result.path)?,
                 contexts,
-            },
-        )
-        .collect();
+            })
+        })
+        .collect::<PyResult<Vec<report::html::HtmlFile<'_>>>>()?;
     let options = report::html::HtmlOptions {
         directory,
         title,

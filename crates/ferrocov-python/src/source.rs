@@ -160,6 +160,17 @@ fn plain_source(filename: &str) -> Option<String> {
     Some(text)
 }
 
+/// The text of a source file as coverage.py reads it: in Rust when it is plain UTF-8, else by
+/// `ferrocov._source.read_source` (which raises `NoSource` or `NotPython` naming the file).
+pub(crate) fn read_source(py: Python<'_>, filename: &str) -> PyResult<String> {
+    if let Some(text) = py.detach(|| plain_source(filename)) {
+        return Ok(text);
+    }
+    py.import("ferrocov._source")?
+        .call_method1("read_source", (filename,))?
+        .extract()
+}
+
 /// `len(text.splitlines())`: Python splits lines at more than `\n`.
 fn python_line_count(text: &str) -> u32 {
     let mut count = 0u32;

@@ -63,6 +63,8 @@ def test_the_one_call_equals_the_python_path_over_the_standard_library(chunk: in
         ("separators.py", "x = '\u2028'\ny = 2  # \x1c\n".encode(), True),
         ("bom.py", b"\xef\xbb\xbfx = 1\n", False),
         ("cookie.py", b"# -*- coding: latin-1 -*-\nx = '\xe9'\n", False),
+        ("cookie_second.py", b"#!/usr/bin/env python\n# vim: set fileencoding=latin-1 :\nx = '\xe9'\n", False),
+        ("says_coding.py", b"# Codec encoding tests\n# no declaration: coding is a word here\nx = 1\n", True),
         ("invalid.py", b"x = '\xff'\n", False),
         ("syntax_error.py", b"def f(:\n", False),
     ],

@@ -80,6 +80,62 @@ pub fn analyze(
     Some(finder.into_analysis())
 }
 
+/// The irrefutable `case` clauses of every `match` in `source` (see [`irrefutable`]), with their
+/// pattern's and body's lines, for the statement rules (a pattern is excluded with its body).
+/// None when the parser does not read the source.
+pub fn irrefutable_cases(source: &str) -> Option<Vec<crate::analysis::IrrefutableCase>> {
+    use ruff_python_ast::statement_visitor::{walk_match_case, StatementVisitor};
+
+    struct Cases {
+        lines: Vec<TextSize>,
+        found: Vec<crate::analysis::IrrefutableCase>,
+    }
+    impl Cases {
+        fn line(&self, offset: TextSize) -> u32 {
+            u32::try_from(self.lines.partition_point(|start| *start <= offset)).unwrap_or(u32::MAX)
+        }
+        /// The line of a range's last character (its end is exclusive).
+        fn end_line(&self, range: ruff_text_size::TextRange) -> u32 {
+            let end = range.end();
+            let last = if end > range.start() {
+                end - TextSize::new(1)
+            } else {
+                end
+            };
+            self.line(last)
+        }
+    }
+    impl<'a> StatementVisitor<'a> for Cases {
+        fn visit_match_case(&mut self, case: &'a ast::MatchCase) {
+            if irrefutable(case) {
+                if let (Some(first), Some(last)) = (case.body.first(), case.body.last()) {
+                    let found = crate::analysis::IrrefutableCase {
+                        pattern_line: self.line(case.pattern.start()),
+                        pattern_end_line: self.end_line(case.pattern.range()),
+                        body_line: self.line(first.start()),
+                        body_end_line: self.end_line(last.range()),
+                    };
+                    self.found.push(found);
+                }
+            }
+            walk_match_case(self, case);
+        }
+    }
+    let parsed = ruff_python_parser::parse_module(source).ok()?;
+    let mut lines = vec![TextSize::new(0)];
+    for (offset, byte) in source.bytes().enumerate() {
+        if byte == b'\n' {
+            lines.push(TextSize::new(u32::try_from(offset + 1).unwrap_or(u32::MAX)));
+        }
+    }
+    let mut cases = Cases {
+        lines,
+        found: Vec::new(),
+    };
+    cases.visit_body(&parsed.syntax().body);
+    Some(cases.found)
+}
+
 /// Which jumps a block catches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Jump {

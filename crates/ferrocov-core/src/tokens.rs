@@ -670,13 +670,16 @@ def after():
     }
 
     #[test]
-    fn structure_leaves_match_statements_to_the_syntax_tree() {
-        assert!(structure(
+    fn structure_reads_match_statements_and_says_so() {
+        let (_, with_match) = structure(
             "match x:\n    case 1:\n        pass\n",
-            RegionRule::Everywhere
+            RegionRule::Everywhere,
         )
-        .is_none());
-        assert!(structure("match = 1\ncase = match\n", RegionRule::Everywhere).is_some());
+        .expect("structure");
+        assert!(with_match.has_match);
+        let (_, names) =
+            structure("match = 1\ncase = match\n", RegionRule::Everywhere).expect("structure");
+        assert!(!names.has_match);
     }
 
     #[test]
@@ -699,6 +702,9 @@ pub struct Structure {
     /// code regions: a function's lines are its body's less its nested functions', a class's
     /// are its methods' less its nested classes'.
     pub regions: Vec<(&'static str, String, u32, Vec<u32>)>,
+    /// There is a `match` statement: its irrefutable cases come from the syntax tree
+    /// ([`crate::arcs::irrefutable_cases`]).
+    pub has_match: bool,
 }
 
 struct Definition {
@@ -740,7 +746,7 @@ enum Clause {
     Definition(usize),
     Except,
     ElseOrFinally,
-    /// An `elif` block (tracked for [`RegionRule::BodiesOnly`] only).
+    /// An `elif` or `case` block (tracked for [`RegionRule::BodiesOnly`] only).
     Elif,
 }
 
@@ -811,9 +817,7 @@ fn flush(
     Some(())
 }
 
-/// The tokens of `text` and its structure; None where the tokenizer defers to CPython's, or
-/// where the syntax tree is needed after all (`match` statements, whose irrefutable cases are
-/// read from it).
+/// The tokens of `text` and its structure; None where the tokenizer defers to CPython's.
 pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)> {
     let lexer = lex(text)?;
     let tokens = &lexer.tokens;
@@ -934,8 +938,8 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
                     .rev()
                     .find(|t| t.kind != TokenKind::Comment)
                     .is_some_and(|t| t.kind == TokenKind::Op(':'));
-                if matches!(first, Some("match" | "case")) && last_is_colon {
-                    return None;
+                if first == Some("match") && last_is_colon {
+                    out.has_match = true;
                 }
                 if notes[a] == Note::At {
                     decorators.push(tokens.get(a + 1)?.start_line);
@@ -1051,11 +1055,13 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
                             body_depth: line_depth + 1,
                             started: false,
                         }),
-                        Some("elif") if rule == RegionRule::BodiesOnly => opens.push(Open {
-                            clause: Clause::Elif,
-                            body_depth: line_depth + 1,
-                            started: false,
-                        }),
+                        Some("elif" | "case") if rule == RegionRule::BodiesOnly => {
+                            opens.push(Open {
+                                clause: Clause::Elif,
+                                body_depth: line_depth + 1,
+                                started: false,
+                            })
+                        }
                         _ => {}
                     }
                 }

@@ -408,13 +408,28 @@ pub(crate) fn structure_analysis(
 ) -> Option<PyAnalysis> {
     let (tokens, structure) = ferrocov_core::tokens::structure(text, rule)?;
     let empty = !analysis::has_code(&tokens);
+    let cases = if structure.has_match {
+        ferrocov_core::arcs::irrefutable_cases(text)?
+            .into_iter()
+            .map(|c| {
+                (
+                    c.pattern_line,
+                    c.pattern_end_line,
+                    c.body_line,
+                    c.body_end_line,
+                )
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let result = rules(
         tokens,
         code_lines,
         regex_excluded,
         structure.docstrings,
         structure.definitions,
-        Vec::new(),
+        cases,
     );
     let regions = structure
         .regions

@@ -145,12 +145,16 @@ fn plain_source(filename: &str) -> Option<String> {
             other => normal.push(other),
         }
     }
-    // A coding declaration (PEP 263) can only be on the first two lines.
-    if normal
-        .split(|&b| b == b'\n')
-        .take(2)
-        .any(|line| line.windows(6).any(|w| w == b"coding"))
-    {
+    // A coding declaration (PEP 263: a comment with `coding:` or `coding=`) can only be on the
+    // first two lines.
+    let declares = |line: &[u8]| {
+        let comment = line
+            .iter()
+            .position(|&b| !matches!(b, b' ' | b'\t' | 0x0c))
+            .is_some_and(|at| line[at] == b'#');
+        comment && line.windows(7).any(|w| w == b"coding:" || w == b"coding=")
+    };
+    if normal.split(|&b| b == b'\n').take(2).any(declares) {
         return None;
     }
     let mut text = String::from_utf8(normal).ok()?;

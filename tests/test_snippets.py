@@ -1,7 +1,8 @@
-"""The snippet families of the core's arc-analysis snapshots (crates/ferrocov-core/tests/snippets,
-333 snippets) against coverage.py: on every version, ferrocov's analysis of each snippet (arcs,
-exit counts, what a missed branch says) equals coverage.py's; on 3.11, where the snippet files'
-line tables were taken, the snapshots themselves hold coverage.py's arcs and exit counts."""
+"""The snippet families of the core's analysis snapshots (crates/ferrocov-core/tests/snippets,
+367 snippets) against coverage.py: on every version, ferrocov's analysis of each snippet
+(statements, excluded lines, arcs, exit counts, what a missed branch says) equals coverage.py's;
+on 3.11, where the snippet files' line tables were taken, the snapshots themselves hold
+coverage.py's statements, excluded lines, arcs and exit counts."""
 
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def coverage_py(source: str, exclude: str | None = EXCLUDE) -> tuple[set[tuple[i
 
 
 def test_there_are_three_hundred_snippets() -> None:
-    assert len(FAMILIES) == 7
+    assert len(FAMILIES) == 8
     assert sum(len(snippets(family)) for family in FAMILIES) >= 300
 
 
@@ -69,6 +70,9 @@ def test_each_snippet_is_analysed_as_coverage_py_does(family: str, tmp_path: Pat
             ours = _facts.analyze_file(str(path), EXCLUDE, branch=True)
         assert isinstance(ours.arcs, _core.ArcAnalysis), f"{name}: not analysed by the core"
         arcs, exits, parser = coverage_py(source)
+        if (ours.statements, ours.excluded) != (parser.statements, parser.excluded):
+            problems.append(f"{name}: statements/excluded {sorted(ours.statements)}/{sorted(ours.excluded)}, coverage.py {sorted(parser.statements)}/{sorted(parser.excluded)}")
+            continue
         if ours.arcs.possible != arcs:
             problems.append(f"{name}: arcs only ours {sorted(ours.arcs.possible - arcs)}, only coverage.py {sorted(arcs - ours.arcs.possible)}")
             continue
@@ -102,3 +106,7 @@ def test_the_snapshots_hold_coverage_py_s_arcs(family: str) -> None:
         lines = blocks[name].splitlines()
         assert lines[1] == "arcs: " + " ".join(f"{a}>{b}" for a, b in sorted(arcs)), name
         assert lines[2] == "exits: " + " ".join(f"{a}:{n}" for a, n in sorted(exits.items())), name
+        _, _, parser = coverage_py(source)  # statements with coverage.py's default pattern
+        # (The snapshot files keep no trailing blanks.)
+        assert lines[3].rstrip() == ("statements: " + " ".join(map(str, sorted(parser.statements)))).rstrip(), name
+        assert lines[4].rstrip() == ("excluded: " + " ".join(map(str, sorted(parser.excluded)))).rstrip(), name

@@ -1,5 +1,6 @@
-//! coverage.py's statement rules, applied to facts gathered from CPython's own tokenizer,
-//! compiler and AST (the PyO3 layer gathers them; this module only decides).
+//! coverage.py's statement rules, applied to a source's syntax facts (read by
+//! [`crate::tokens`], the irrefutable `case`s by ruff's parser: [`analyze_text`]; or gathered
+//! by the Python path for the files it reads) and the lines CPython's line tables have code on.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -227,4 +228,52 @@ mod tests {
         assert_eq!(analysis.statements, BTreeSet::from([1]));
         assert_eq!(analysis.first_line(2), 1);
     }
+}
+
+/// A source's whole statement analysis from its text: the rules' result, the function and class
+/// regions, and whether there is no code at all.
+#[derive(Debug, Clone)]
+pub struct TextAnalysis {
+    pub analysis: FileAnalysis,
+    pub regions: Vec<(&'static str, String, u32, Vec<u32>)>,
+    pub empty: bool,
+}
+
+/// The statement analysis of `text` (as coverage.py reads it) with the lines CPython's line
+/// tables have code on and the lines the exclusion patterns match. None where the token reader
+/// defers to CPython's tokenizer or ruff's parser does not read a `match` statement.
+pub fn analyze_text(
+    text: &str,
+    code_lines: Vec<u32>,
+    regex_excluded: Vec<u32>,
+    rule: crate::tokens::RegionRule,
+) -> Option<TextAnalysis> {
+    let (tokens, structure) = crate::tokens::structure(text, rule)?;
+    let irrefutable_cases = if structure.has_match {
+        crate::arcs::irrefutable_cases(text)?
+    } else {
+        Vec::new()
+    };
+    let empty = !has_code(&tokens);
+    let facts = SourceFacts {
+        tokens,
+        code_lines,
+        regex_excluded,
+        docstrings: structure.docstrings,
+        definitions: structure
+            .definitions
+            .into_iter()
+            .map(|(first_line, line, end_line)| Definition {
+                first_line,
+                line,
+                end_line,
+            })
+            .collect(),
+        irrefutable_cases,
+    };
+    Some(TextAnalysis {
+        analysis: analyze(&facts),
+        regions: structure.regions,
+        empty,
+    })
 }

@@ -1,16 +1,19 @@
-//! Declarative tests of the arc analysis, in the spirit of coverage.py's `check_coverage`: the
+//! Declarative tests of the analysis, in the spirit of coverage.py's `check_coverage`: the
 //! snippet families in `tests/snippets/*.py` (written by `tests/snippets/make.py`, each snippet
 //! with the lines CPython 3.11's line table gives for it), and for each family one snapshot of
-//! every snippet's possible arcs, exit counts and missed-branch sentences. The Python test
+//! every snippet's statements and excluded lines (coverage.py's default exclusion pattern),
+//! possible arcs, exit counts and missed-branch sentences. The Python test
 //! `tests/test_snippets.py` holds the snapshots equal to coverage.py's analysis.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use ferrocov_core::analysis::multiline_map;
+use ferrocov_core::analysis::{analyze_text, multiline_map};
 use ferrocov_core::arcs::{self, PythonVersion};
+use ferrocov_core::linematch::LineRegex;
 use ferrocov_core::tokens;
+use ferrocov_core::tokens::RegionRule;
 
 /// The snapshots hold CPython 3.11.7's rules (its line tables are in the snippet files).
 const VERSION: PythonVersion = PythonVersion {
@@ -54,7 +57,20 @@ fn snippets(family: &str) -> Vec<Snippet> {
     out
 }
 
+/// coverage.py's default exclusion pattern.
+const EXCLUDE: &str = r"#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)";
+
+fn numbers<'a>(lines: impl IntoIterator<Item = &'a u32>) -> String {
+    lines
+        .into_iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn render(family: &str) -> String {
+    let exclude =
+        LineRegex::new(EXCLUDE).expect("the default pattern is one the regex crate reads");
     let mut out = String::new();
     let all = snippets(family);
     assert!(!all.is_empty(), "no snippets in {family}");
@@ -65,6 +81,17 @@ fn render(family: &str) -> String {
         let analysis = arcs::analyze(&snippet.source, &snippet.code_lines, &multiline, VERSION)
             .unwrap_or_else(|| panic!("{}: ruff's parser declined it", snippet.name));
         let _ = writeln!(out, "== {}", snippet.name);
+        let regex_excluded = exclude
+            .lines(&snippet.source)
+            .unwrap_or_else(|| panic!("{}: not ASCII", snippet.name));
+        let statements = analyze_text(
+            &snippet.source,
+            snippet.code_lines.clone(),
+            regex_excluded,
+            RegionRule::Everywhere,
+        )
+        .unwrap_or_else(|| panic!("{}: the statement analysis declined it", snippet.name))
+        .analysis;
         let arcs: Vec<String> = analysis
             .possible
             .iter()
@@ -77,6 +104,8 @@ fn render(family: &str) -> String {
             .map(|(line, count)| format!("{line}:{count}"))
             .collect();
         let _ = writeln!(out, "exits: {}", exits.join(" "));
+        let _ = writeln!(out, "statements: {}", numbers(&statements.statements));
+        let _ = writeln!(out, "excluded: {}", numbers(&statements.excluded));
         for &(a, b) in &analysis.possible {
             if counts.get(&a).is_some_and(|count| *count > 1) {
                 let _ = writeln!(
@@ -107,3 +136,4 @@ family!(with_statements, "with");
 family!(definitions, "definitions");
 family!(match_statements, "match");
 family!(statements, "statements");
+family!(exclusions, "exclusions");

@@ -406,32 +406,8 @@ pub(crate) fn structure_analysis(
     n_lines: u32,
     rule: ferrocov_core::tokens::RegionRule,
 ) -> Option<PyAnalysis> {
-    let (tokens, structure) = ferrocov_core::tokens::structure(text, rule)?;
-    let empty = !analysis::has_code(&tokens);
-    let cases = if structure.has_match {
-        ferrocov_core::arcs::irrefutable_cases(text)?
-            .into_iter()
-            .map(|c| {
-                (
-                    c.pattern_line,
-                    c.pattern_end_line,
-                    c.body_line,
-                    c.body_end_line,
-                )
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let result = rules(
-        tokens,
-        code_lines,
-        regex_excluded,
-        structure.docstrings,
-        structure.definitions,
-        cases,
-    );
-    let regions = structure
+    let result = analysis::analyze_text(text, code_lines, regex_excluded, rule)?;
+    let regions = result
         .regions
         .into_iter()
         .map(|(kind, name, start, lines)| Region {
@@ -441,7 +417,12 @@ pub(crate) fn structure_analysis(
             lines: lines.into_iter().collect(),
         })
         .collect();
-    Some(PyAnalysis::from_core(result, regions, n_lines, empty))
+    Some(PyAnalysis::from_core(
+        result.analysis,
+        regions,
+        n_lines,
+        result.empty,
+    ))
 }
 
 fn rules(

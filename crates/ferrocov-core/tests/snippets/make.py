@@ -221,6 +221,48 @@ def family_statements() -> list[str]:
     return out
 
 
+def family_exclusions() -> list[str]:
+    """coverage.py's statement rules where the exclusion pattern (its default) matches: a
+    definition, a compound statement's header or a clause excludes its block; a multi-line
+    statement goes whole; an irrefutable case whose body is excluded goes with it; docstrings."""
+    return [
+        "def f():  # pragma: no cover\n    a = 1\n    return a\nb = 2\n",
+        "@dec  # pragma: no cover\ndef f():\n    pass\nb = 2\n",
+        "@dec\ndef f():  # pragma: no cover\n    pass\nb = 2\n",
+        "@dec(\n    1)  # pragma: no cover\ndef f():\n    pass\n",
+        "class C:  # pragma: no cover\n    x = 1\n    def m(self):\n        pass\nb = 2\n",
+        "class C:\n    def m(self):  # pragma: no cover\n        pass\n    x = 1\n",
+        "if x:  # pragma: no cover\n    a = 1\nelse:\n    a = 2\n",
+        "if x:\n    a = 1\nelse:  # pragma: no cover\n    a = 2\nb = 3\n",
+        "if x:\n    a = 1\nelif y:  # pragma: no cover\n    a = 2\nb = 3\n",
+        "a = (1,  # pragma: no cover\n     2)\nb = 3\n",
+        "a = (1,\n     2)  # pragma: no cover\nb = 3\n",
+        "try:\n    a = 1\nexcept E:  # pragma: no cover\n    a = 2\nb = 3\n",
+        "try:\n    a = 1\nfinally:  # pragma: no cover\n    a = 2\n",
+        "for i in x:  # pragma: no cover\n    a = i\nb = 1\n",
+        "while x:\n    a = 1  # pragma: no cover\nb = 1\n",
+        "with x:  # pragma: no cover\n    a = 1\nb = 2\n",
+        "async def f():  # pragma: no cover\n    await x\n",
+        "def f(): return 1  # pragma: no cover\nb = 2\n",
+        "def f(\n    a,  # pragma: no cover\n):\n    return a\n",
+        "x = 1  # PRAGMA: NO COVER\n",
+        "x = 1  #pragma:no cover\n",
+        "def f():\n    pass\n    # pragma: no cover\n",
+        "if TYPE_CHECKING:  # pragma: no cover\n    import os\nx = 1\n",
+        "assert x  # pragma: no cover\ny = 1\n",
+        "'''Doc.'''  # pragma: no cover\nx = 1\n",
+        "def f():\n    '''Doc.'''\n    return 1\n",
+        "def f():\n    '''Doc\n    more.'''\n    return 1\n",
+        "class C:\n    '''Doc.'''\n    x = 1\n",
+        "def f():\n    ('''Doc.'''\n     '''More.''')\n    return 1\n",
+        "def f():\n    '''Doc.'''\n",
+        "match x:\n    case 1:\n        a = 1\n    case _:\n        a = 2  # pragma: no cover\nb = 3\n",
+        "match x:\n    case [a,\n          b]:\n        c = 1\n    case other:\n        pass  # pragma: no cover\n",
+        "match x:\n    case 1:  # pragma: no cover\n        a = 1\n    case _:\n        a = 2\n",
+        "def f(x):\n    match x:\n        case _ if x:\n            return 1  # pragma: no cover\n    return 2\n",
+    ]
+
+
 FAMILIES = {
     "if": family_if,
     "loops": family_loops,
@@ -229,6 +271,7 @@ FAMILIES = {
     "definitions": family_definitions,
     "match": family_match,
     "statements": family_statements,
+    "exclusions": family_exclusions,
 }
 
 

@@ -284,9 +284,9 @@ def _facts_from_tree(
 
 
 def analyze_file(filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = "") -> FileAnalysis:
-    """The file's analysis: in one call to the core, or here where the file needs Python (an
-    encoding other than plain UTF-8, a file that can't be read or compiled, a source the core's
-    readers leave to CPython's)."""
+    """The file's analysis: in one call to the core (which raises ``NoSource`` or ``NotPython``
+    for a file that can't be read, decoded or compiled), or here for a source the core's token
+    reader or ruff's parser leaves to CPython's."""
     if not (_PYTHON_TOKENS or _PYTHON_ARCS or _PYTHON_REGEX):
         analysis = _core.analyze_file(filename, exclude_regex, branch, partial_regex)
         if analysis is not None:

@@ -3,10 +3,11 @@
 //! `__pycache__` entry when it is valid, else compiled once), the statement rules and, with
 //! branches, the possible arcs — the result one typed object ([`PyFileAnalysis`]).
 //!
-//! [`analyze_file`] answers `None` wherever the file needs what only the Python path in
-//! `ferrocov._facts` does (an encoding other than plain UTF-8, a missing file or a syntax error,
-//! whose messages that path words, a source the core's token reader or ruff's parser leaves to
-//! CPython); the caller then takes that path, so the results are the same either way.
+//! A source that is not plain UTF-8 is read by `ferrocov._source.read_source` (PEP 263
+//! declarations, byte-order marks: Python's codecs), and a file that can't be read or compiled
+//! raises `NoSource` or `NotPython` as coverage.py words them. [`analyze_file`] answers `None`
+//! only where the core's token reader or ruff's parser leaves a source to CPython's; the caller
+//! then takes the Python path in `ferrocov._facts`, so the results are the same either way.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -14,6 +15,7 @@ use std::sync::Mutex;
 use ferrocov_core::arcs::{self, PythonVersion};
 use ferrocov_core::linematch::LineRegex;
 use ferrocov_core::tokens::RegionRule;
+use pyo3::exceptions::PySyntaxError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFrozenSet, PyTuple, PyType};
@@ -310,9 +312,7 @@ pub fn analyze_file(
     branch: bool,
     partial_regex: &str,
 ) -> PyResult<Option<PyFileAnalysis>> {
-    let Some(text) = py.detach(|| plain_source(filename)) else {
-        return Ok(None);
-    };
+    let text = read_source(py, filename)?;
     let regex_excluded = lines_matching(py, &text, exclude_regex)?;
     let code = match cached_code(py, filename)? {
         Some(code) => code,
@@ -325,8 +325,14 @@ pub fn analyze_file(
                 .call((text.as_str(), filename, "exec"), Some(&kwargs));
             match compiled {
                 Ok(code) => code,
-                // The Python path compiles again and words the syntax error.
-                Err(_) => return Ok(None),
+                Err(err) if err.is_instance_of::<PySyntaxError>(py) => {
+                    // Worded as coverage.py words it (`NotPython`), by the Python path's words.
+                    let not_python = py
+                        .import("ferrocov._facts")?
+                        .call_method1("_not_python", (err.value(py), filename))?;
+                    return Err(PyErr::from_value(not_python));
+                }
+                Err(err) => return Err(err),
             }
         }
     };

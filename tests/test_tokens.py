@@ -52,10 +52,24 @@ def test_rust_tokens_give_the_same_analysis_as_python_tokens(chunk: int) -> None
     assert not differ, f"{len(differ)} files differ: {differ[:10]}"
 
 
+def test_tab_indentation_reads_as_python_reads_it(tmp_path: object) -> None:
+    text = "class C:\n\tdef m(self):\n\t\tif x:\n\t\t\treturn 1  # pragma: no cover\n\t\treturn 2\n\n\tx = 1\n"
+    compile(text, "tabs.py", "exec")
+    assert _core.analyze_source(text, [], [], [], [], [], [], 0) is not None, "the tokenizer declined tabs"
+    _facts._PYTHON_TOKENS = True
+    try:
+        python = _facts.analyze_text(text, "tabs.py", EXCLUDE)
+    finally:
+        _facts._PYTHON_TOKENS = False
+    rust = _facts.analyze_text(text, "tabs.py", EXCLUDE)
+    assert (rust.statements, rust.excluded, rust.regions) == (python.statements, python.excluded, python.regions)
+    assert rust.excluded == {4}
+
+
 def test_the_rust_tokenizer_reads_nearly_every_file() -> None:
-    """It may leave a file to Python's tokenize (tabs in indentation, carriage returns), and
-    files with `match` statements to the syntax tree, but rarely: otherwise reports lose the
-    speed it is there for."""
+    """It may leave a file to Python's tokenize (a line that begins with a continuation, text it
+    does not know) and to the syntax tree, but rarely: otherwise reports lose the speed it is
+    there for."""
     files = stdlib_compare.stdlib_files()
     declined = []
     structured_elsewhere = []
@@ -69,7 +83,7 @@ def test_the_rust_tokenizer_reads_nearly_every_file() -> None:
         elif _core.analyze_structure(text, [], [], 0) is None:
             structured_elsewhere.append(path)
     assert len(declined) < len(files) // 100, (len(declined), declined[:20])
-    assert len(structured_elsewhere) < len(files) // 10, (len(structured_elsewhere), structured_elsewhere[:20])
+    assert len(structured_elsewhere) < len(files) // 100, (len(structured_elsewhere), structured_elsewhere[:20])
 
 
 @pytest.mark.parametrize("chunk", range(CHUNKS))

@@ -98,7 +98,9 @@ impl Lexer {
                 while let Some(c) = self.peek(0) {
                     match c {
                         ' ' => column += 1,
-                        '\t' => return None,
+                        // To the next multiple of 8, as CPython's tokenizer counts (a file whose
+                        // tabs and spaces disagree has not compiled).
+                        '\t' => column = (column / 8 + 1) * 8,
                         _ => break,
                     }
                     self.at += 1;
@@ -683,8 +685,20 @@ def after():
     }
 
     #[test]
+    fn tabs_indent_to_the_next_multiple_of_eight() {
+        let tokens = tokenize("if x:\n\ty = 1\n        z = 2\n").expect("tokens");
+        let indents = tokens
+            .iter()
+            .filter(|t| t.kind == TokenKind::Indent)
+            .count();
+        // A tab and eight spaces are the same indentation: one INDENT, no error.
+        assert_eq!(indents, 1);
+        assert!(tokenize("if x:\n\ty = 1\n    z = 2\n").is_none());
+    }
+
+    #[test]
     fn declines_what_it_does_not_know() {
-        assert!(tokenize("if x:\n\ty = 1\n").is_none());
+        assert!(tokenize("if x:\n    \\\n    y = 1\n").is_none());
         assert!(tokenize("x = 'open\n").is_none());
         assert!(tokenize("x = (1\n").is_none());
     }

@@ -42,6 +42,18 @@ pub struct IrrefutableCase {
     pub body_end_line: u32,
 }
 
+impl From<(u32, u32, u32)> for Definition {
+    /// (first line, `def`/`class` line, last line), as the token reader and the Python path
+    /// give them.
+    fn from((first_line, line, end_line): (u32, u32, u32)) -> Self {
+        Definition {
+            first_line,
+            line,
+            end_line,
+        }
+    }
+}
+
 /// Everything the rules need to know about one source file.
 #[derive(Debug, Clone, Default)]
 pub struct SourceFacts {
@@ -263,11 +275,7 @@ pub fn analyze_text(
         definitions: structure
             .definitions
             .into_iter()
-            .map(|(first_line, line, end_line)| Definition {
-                first_line,
-                line,
-                end_line,
-            })
+            .map(Definition::from)
             .collect(),
         irrefutable_cases,
     };

@@ -438,14 +438,7 @@ fn rules(
         code_lines,
         regex_excluded,
         docstrings,
-        definitions: definitions
-            .into_iter()
-            .map(|(first_line, line, end_line)| Definition {
-                first_line,
-                line,
-                end_line,
-            })
-            .collect(),
+        definitions: definitions.into_iter().map(Definition::from).collect(),
         irrefutable_cases: irrefutable_cases
             .into_iter()
             .map(

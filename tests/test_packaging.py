@@ -50,6 +50,13 @@ def fresh_venv_measures_a_child(tmp_path: Path, artifact: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
+    # The sdist's files carry the archive's times, which can be older than a build of an earlier
+    # sdist in the shared target directory: cargo would take that build as up to date. Only the
+    # dependencies are worth keeping.
+    subprocess.run(
+        ["cargo", "clean", "-q", "--release", "-p", "ferrocov-core", "-p", "ferrocov-python", "--target-dir", TARGET],
+        cwd=ROOT, check=True,
+    )
     # pip builds the sdist in isolation, with maturin from the index.
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(artifact)],

@@ -13,6 +13,16 @@ import pytest
 HERE = Path(__file__).parent
 PROGRAMS = HERE / "programs"
 
+#: For tests that hold two of ferrocov's own implementations equal to each other (the core's
+#: analysis and the Python fallback it keeps for syntax its parser does not read) over thousands
+#: of files: what they compare does not change with the interpreter, and every version's
+#: analysis is compared with coverage.py's by the tests that are not marked. Run on 3.11 only
+#: (FERROCOV_EVERY_VERSION=1 runs them everywhere), which keeps CI's six versions in time.
+one_version = pytest.mark.skipif(
+    sys.version_info[:2] != (3, 11) and not os.environ.get("FERROCOV_EVERY_VERSION"),
+    reason="compares ferrocov with itself: run on CPython 3.11 (FERROCOV_EVERY_VERSION=1 elsewhere)",
+)
+
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: no measurement inherited from whoever runs pytest,

@@ -6,11 +6,13 @@ to that path only the sources the core's readers leave to CPython's."""
 from __future__ import annotations
 
 import pickle
+import sys
 from pathlib import Path
 
 import pytest
 
 import stdlib_compare
+from conftest import one_version
 from ferrocov import _core, _facts
 
 EXCLUDE = r"(?i)#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)"
@@ -35,6 +37,7 @@ def same(one: _facts.FileAnalysis, other: _facts.FileAnalysis) -> bool:
     )
 
 
+@one_version
 @pytest.mark.parametrize("chunk", range(2))
 def test_the_one_call_equals_the_python_path_over_the_standard_library(chunk: int) -> None:
     files = stdlib_compare.stdlib_files()[chunk::2]
@@ -146,3 +149,29 @@ def test_html_pages_show_sources_the_core_reads_and_those_it_leaves_to_python(tm
     assert theirs.returncode == 0, theirs.stderr
     run([sys.executable, "-m", "coverage", "html", "-q", "-d", "theirs"], cwd=tmp_path)
     assert "na\u00efve" in html.unescape((tmp_path / "theirs" / "old_py.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if x:\n    \\\n    y = 1\nz = 2\n",
+        "def f():\n    \\\n        return 1\n",
+        "class C:\n    \\\n    def m(self):\n        pass\n    \\\n    x = (1,\n  2)\n",
+        "x = 1\n    \\\ny = 2\n",
+        "if x:\n    \\\n\ty = 1\n",
+        # 3.12+: comments in a replacement field that spans lines.
+        "x = f'''{\n1  # one's {\n}'''\nif x:\n    y = t'{ # c\n2}'\n",
+    ],
+    ids=["if", "def", "class", "bad-indent", "tab", "fstring-comment"],
+)
+def test_lines_the_token_reader_once_left_to_python(tmp_path: Path, text: str) -> None:
+    """Read in the one call, and as coverage.py reads them (or refused as it refuses them)."""
+    path = tmp_path / "m.py"
+    path.write_text(text)
+    if "#" in text and sys.version_info < (3, 12):
+        pytest.skip("comments in f-string fields are 3.12 syntax")
+    assert stdlib_compare.compare(str(path)) is None
+    try:
+        assert _core.analyze_file(str(path), EXCLUDE, True, PARTIAL) is not None
+    except _facts.NotPython:
+        pass

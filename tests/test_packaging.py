@@ -33,13 +33,17 @@ def maturin() -> str:
     return found
 
 
-#: Builds share one target directory: dependencies compile once, here and across runs.
+#: pip's build of the sdist has a target directory of its own: dependencies compile once, here
+#: and across runs.
 TARGET = str(ROOT / "target" / "packaging")
 
 
 def build(tmp_path: Path, *args: str) -> Path:
+    """maturin run in the repository, in its usual target directory: the wheel for this
+    interpreter is the one scripts/install.sh built for the test run, so it is not compiled
+    again."""
     out = tmp_path / "dist"
-    env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
+    env = {k: v for k, v in os.environ.items() if k != "CARGO_TARGET_DIR"}
     result = subprocess.run([maturin(), *args, "-o", str(out)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=1200)
     assert result.returncode == 0, result.stdout + result.stderr
     return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import stdlib_compare
+from conftest import one_version
 
 CHUNKS = 8
 
@@ -87,6 +88,7 @@ def arcs_differ(path: str) -> str | None:
     return None
 
 
+@one_version
 @pytest.mark.parametrize("chunk", range(4))
 def test_the_core_arc_analysis_equals_the_tree_one_over_the_stdlib(chunk: int) -> None:
     files = stdlib_compare.stdlib_files()

@@ -8,8 +8,8 @@
 //! versions do). An f-string is one token here; CPython 3.12+ splits it, but its brackets are
 //! balanced and its colons nested, so the rules see the same thing.
 //!
-//! Anything it is not sure of (tabs or form feeds in indentation, carriage returns, text it
-//! cannot close) makes it decline (`None`): the caller then asks Python's `tokenize`.
+//! Anything it is not sure of (form feeds in indentation, carriage returns, a line that begins
+//! with a continuation, text it cannot close) makes it decline (`None`): the caller then asks Python's `tokenize`.
 
 use crate::analysis::{Token, TokenKind};
 
@@ -125,8 +125,6 @@ impl Lexer {
                         line_start = true;
                         continue;
                     }
-                    // A continuation before any token of the line: left to CPython.
-                    Some('\\') => return None,
                     _ => {
                         let current = *indents.last()?;
                         if column > current {
@@ -140,6 +138,24 @@ impl Lexer {
                             if column != *indents.last()? {
                                 return None;
                             }
+                        }
+                        // A continuation before the line's first token: the indentation is
+                        // where the backslash stands, the tokens come on the next line. Left
+                        // to CPython when the backslash is in column 0 (3.12 then counts the
+                        // next line's indentation) or no token follows on the next line.
+                        if self.peek(0) == Some('\\') {
+                            if column == 0 || self.peek(1) != Some('\n') {
+                                return None;
+                            }
+                            let mut next = self.at + 2;
+                            while matches!(self.chars.get(next), Some(' ' | '\t')) {
+                                next += 1;
+                            }
+                            if matches!(self.chars.get(next), None | Some('#' | '\n' | '\\')) {
+                                return None;
+                            }
+                            self.at = next;
+                            self.line += 1;
                         }
                     }
                 }
@@ -461,7 +477,12 @@ impl Lexer {
                 '"' | '\'' => {
                     self.string()?;
                 }
-                '#' => return None,
+                // A comment (3.12+, in a field that spans lines): to the end of its line.
+                '#' => {
+                    while self.peek(0).is_some_and(|c| c != '\n') {
+                        self.at += 1;
+                    }
+                }
                 _ if is_name_start(c) => {
                     let start_at = self.at;
                     while self.peek(0).is_some_and(is_name_char) {
@@ -697,8 +718,26 @@ def after():
     }
 
     #[test]
+    fn reads_comments_in_replacement_fields() {
+        // 3.12+: a replacement field that spans lines may hold comments, quotes and braces in
+        // them included; the f-string is one token over its lines.
+        let text = "x = f'''{\n1  # one's {\n}'''\ny = t'{ # c\n2}'\nz = 3\n";
+        let tokens = tokenize(text).expect("read");
+        let lines: Vec<(u32, u32)> = tokens
+            .iter()
+            .filter(|t| t.non_blank && t.kind == TokenKind::Other)
+            .map(|t| (t.start_line, t.end_line))
+            .collect();
+        assert_eq!(
+            lines,
+            [(1, 1), (1, 1), (1, 3), (4, 4), (4, 4), (4, 5), (6, 6), (6, 6), (6, 6)]
+        );
+    }
+
+    #[test]
     fn declines_what_it_does_not_know() {
-        assert!(tokenize("if x:\n    \\\n    y = 1\n").is_none());
+        assert!(tokenize("\\\n    y = 1\n").is_none());
+        assert!(tokenize("if x:\n    \\\n# c\n    y = 1\n").is_none());
         assert!(tokenize("x = 'open\n").is_none());
         assert!(tokenize("x = (1\n").is_none());
     }

@@ -234,7 +234,7 @@ def analyze_text(
         facts = _facts_from_tree(tree, text, filename, code_lines, regex_excluded, n_lines)
     if branch:
         # The arcs from the core's analysis over ruff's tree; from the interpreter's tree for
-        # what that parser does not read (3.15's `case +1:`).
+        # what that parser does not read (no file of the standard library).
         arcs: _core.ArcAnalysis | ArcAnalysis | None = None if _PYTHON_ARCS else _core.analyze_arcs(text, code_lines, facts)
         if arcs is None:
             if tree is None:

@@ -9,8 +9,9 @@
 //!
 //! The tree is `ruff_python_parser`'s (pinned exactly: its crates are published as internal
 //! 0.0.x versions). It parses every file of the standard libraries of 3.10 to 3.15 that CPython
-//! compiles but one (3.15's `case +1:` patterns); [`analyze`] returns None for a source it does
-//! not parse, and the caller takes the interpreter's tree instead. Line numbers are CPython's:
+//! compiles, 3.15's unary plus in literal patterns (`case +1:`) through [`parse`]; [`analyze`]
+//! returns None for a source it does not parse, and the caller takes the interpreter's tree
+//! instead. Line numbers are CPython's:
 //! a node's line is the line its range starts on, except a decorated definition's own line (the
 //! `def`/`class` keyword's) and the lines coverage.py takes from inside some nodes (an
 //! assignment's value, a dict's first key, a list's first element).
@@ -73,11 +74,36 @@ pub fn analyze(
     multiline: &BTreeMap<u32, u32>,
     version: PythonVersion,
 ) -> Option<ArcAnalysis> {
-    let parsed = ruff_python_parser::parse_module(source).ok()?;
+    let parsed = parse(source)?;
     let module = parsed.syntax();
     let mut finder = Finder::new(source, code_lines, multiline, version);
     finder.run(&module.body);
     Some(finder.into_analysis())
+}
+
+/// ruff's tree of `source`, or None where it reports an error. CPython 3.15 reads a unary plus
+/// in a literal pattern (`case +1:`), which this parser reports as an error and nothing else:
+/// such a plus is read as a space (the same lines and offsets, the same literal for the arcs);
+/// any other error is one.
+pub fn parse(source: &str) -> Option<ruff_python_parser::Parsed<ast::ModModule>> {
+    use ruff_python_parser::ParseErrorType;
+
+    let parsed = ruff_python_parser::parse_unchecked_source(source, ast::PySourceType::Python);
+    if parsed.has_valid_syntax() {
+        return Some(parsed);
+    }
+    let mut text = source.as_bytes().to_vec();
+    for error in parsed.errors() {
+        let at = usize::from(error.location.start());
+        let unary_plus = matches!(&error.error, ParseErrorType::OtherError(message)
+            if message.starts_with("Unary '+' is not allowed as a literal pattern"));
+        match text.get_mut(at) {
+            Some(byte) if unary_plus && *byte == b'+' => *byte = b' ',
+            _ => return None,
+        }
+    }
+    let text = String::from_utf8(text).ok()?;
+    ruff_python_parser::parse_module(&text).ok()
 }
 
 /// The irrefutable `case` clauses of every `match` in `source` (see [`irrefutable`]), with their
@@ -121,7 +147,7 @@ pub fn irrefutable_cases(source: &str) -> Option<Vec<crate::analysis::Irrefutabl
             walk_match_case(self, case);
         }
     }
-    let parsed = ruff_python_parser::parse_module(source).ok()?;
+    let parsed = parse(source)?;
     let mut lines = vec![TextSize::new(0)];
     for (offset, byte) in source.bytes().enumerate() {
         if byte == b'\n' {
@@ -1028,6 +1054,20 @@ mod tests {
             arcs_of(source, &[1, 2, 3, 4, 5]),
             BTreeSet::from([(1, 2), (1, 3), (2, 3), (3, 4), (4, 5), (5, -1)])
         );
+    }
+
+    #[test]
+    fn a_unary_plus_in_a_literal_pattern_reads_as_the_literal() {
+        let plus = "match x:\n    case +1 | [+2.5j] | {'a': +0.25 + 1.75j}:\n        y = 0\n    case _:\n        y = 1\n";
+        let plain = plus.replace('+', " ").replace("0.25   1.75j", "0.25 + 1.75j");
+        let lines = [1, 2, 3, 4, 5];
+        assert!(parse(plus).is_some());
+        assert_eq!(arcs_of(plus, &lines), arcs_of(&plain, &lines));
+        assert!(!arcs_of(plus, &lines).is_empty());
+        assert_eq!(irrefutable_cases(plus).map(|c| c.len()), Some(1));
+        // Any other error is still one.
+        assert!(parse("match x:\n    case +1:\n        y = (\n").is_none());
+        assert!(parse("x = +\n").is_none());
     }
 
     #[test]

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -33,20 +34,32 @@ def maturin() -> str:
     return found
 
 
-#: pip's build of the sdist has a target directory of its own: dependencies compile once, here
-#: and across runs.
-TARGET = str(ROOT / "target" / "packaging")
+#: The repository's usual target directory, which scripts/install.sh has just built into: the
+#: wheel for this interpreter is not compiled again, and pip's build of the sdist compiles only
+#: ferrocov's own crates and PyO3 (the dependencies are reused).
+TARGET = str(ROOT / "target")
 
 
 def build(tmp_path: Path, *args: str) -> Path:
-    """maturin run in the repository, in its usual target directory: the wheel for this
-    interpreter is the one scripts/install.sh built for the test run, so it is not compiled
-    again."""
+    """maturin run in the repository."""
     out = tmp_path / "dist"
-    env = {k: v for k, v in os.environ.items() if k != "CARGO_TARGET_DIR"}
+    env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
     result = subprocess.run([maturin(), *args, "-o", str(out)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=1200)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
+
+
+def touched(sdist: Path) -> Path:
+    """The same sdist with every member's time made now. An sdist's files carry the times the
+    archive gives them, which can be older than a build of other sources of the same crates in
+    the shared target directory: cargo would take that build as up to date."""
+    now = int(time.time())
+    copy = sdist.with_name("touched-" + sdist.name)
+    with tarfile.open(sdist) as source, tarfile.open(copy, "w:gz") as target:
+        for member in source.getmembers():
+            member.mtime = now
+            target.addfile(member, source.extractfile(member) if member.isfile() else None)
+    return copy
 
 
 def fresh_venv_measures_a_child(tmp_path: Path, artifact: Path) -> None:
@@ -54,13 +67,6 @@ def fresh_venv_measures_a_child(tmp_path: Path, artifact: Path) -> None:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
     env = {**os.environ, "CARGO_TARGET_DIR": TARGET}
-    # The sdist's files carry the archive's times, which can be older than a build of an earlier
-    # sdist in the shared target directory: cargo would take that build as up to date. Only the
-    # dependencies are worth keeping.
-    subprocess.run(
-        ["cargo", "clean", "-q", "--release", "-p", "ferrocov-core", "-p", "ferrocov-python", "--target-dir", TARGET],
-        cwd=ROOT, check=True,
-    )
     # pip builds the sdist in isolation, with maturin from the index.
     install = subprocess.run(
         [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(artifact)],
@@ -91,7 +97,7 @@ def test_the_sdist_has_what_a_build_needs_and_measures_children(tmp_path: Path) 
     assert "Programming Language :: Python :: 3.15" in metadata
     assert "Project-URL: Source" in metadata
     assert "../shared" not in metadata
-    fresh_venv_measures_a_child(tmp_path, sdist)
+    fresh_venv_measures_a_child(tmp_path, touched(sdist))
 
 
 def test_the_wheel_carries_the_start_up_hook_and_license(tmp_path: Path) -> None:

@@ -1059,7 +1059,9 @@ mod tests {
     #[test]
     fn a_unary_plus_in_a_literal_pattern_reads_as_the_literal() {
         let plus = "match x:\n    case +1 | [+2.5j] | {'a': +0.25 + 1.75j}:\n        y = 0\n    case _:\n        y = 1\n";
-        let plain = plus.replace('+', " ").replace("0.25   1.75j", "0.25 + 1.75j");
+        let plain = plus
+            .replace('+', " ")
+            .replace("0.25   1.75j", "0.25 + 1.75j");
         let lines = [1, 2, 3, 4, 5];
         assert!(parse(plus).is_some());
         assert_eq!(arcs_of(plus, &lines), arcs_of(&plain, &lines));

@@ -9,7 +9,8 @@
 //! balanced and its colons nested, so the rules see the same thing.
 //!
 //! Anything it is not sure of (form feeds in indentation, carriage returns, a line that begins
-//! with a continuation, text it cannot close) makes it decline (`None`): the caller then asks Python's `tokenize`.
+//! with a continuation in column 0, text it cannot close) makes it decline (`None`): the caller
+//! then asks Python's `tokenize`.
 
 use crate::analysis::{Token, TokenKind};
 
@@ -284,10 +285,15 @@ impl Lexer {
     }
 
     fn comment(&mut self) {
+        self.skip_to_line_end();
+        self.push(TokenKind::Comment, true, self.line);
+    }
+
+    /// Past the rest of the line, up to (not over) its newline.
+    fn skip_to_line_end(&mut self) {
         while self.peek(0).is_some_and(|c| c != '\n') {
             self.at += 1;
         }
-        self.push(TokenKind::Comment, true, self.line);
     }
 
     fn number(&mut self) {
@@ -478,11 +484,7 @@ impl Lexer {
                     self.string()?;
                 }
                 // A comment (3.12+, in a field that spans lines): to the end of its line.
-                '#' => {
-                    while self.peek(0).is_some_and(|c| c != '\n') {
-                        self.at += 1;
-                    }
-                }
+                '#' => self.skip_to_line_end(),
                 _ if is_name_start(c) => {
                     let start_at = self.at;
                     while self.peek(0).is_some_and(is_name_char) {
@@ -730,7 +732,17 @@ def after():
             .collect();
         assert_eq!(
             lines,
-            [(1, 1), (1, 1), (1, 3), (4, 4), (4, 4), (4, 5), (6, 6), (6, 6), (6, 6)]
+            [
+                (1, 1),
+                (1, 1),
+                (1, 3),
+                (4, 4),
+                (4, 4),
+                (4, 5),
+                (6, 6),
+                (6, 6),
+                (6, 6)
+            ]
         );
     }
 

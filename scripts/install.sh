@@ -14,7 +14,9 @@ fi
 if [ "${3:-}" = "--test" ]; then
     "$venv/bin/python" -m pip install -q --disable-pip-version-check "coverage==7.17.3; python_version>='3.11'" "coverage==7.16.2; python_version<'3.11'" "pytest-xdist>=3" "pytest-cov==7.1.0" "selenium>=4.20" "mypy>=1.18" "tomli; python_version<'3.11'" >/dev/null
 fi
-out=$(mktemp -d)
+# The wheel stays in the venv (ferrocov-wheel/): the packaging test installs this very wheel
+# into a fresh virtualenv instead of compiling it a second time.
+out="$venv/ferrocov-wheel"
+rm -rf "$out"
 (cd "$root" && "$venv/bin/maturin" build --release -q -i "$venv/bin/python" --out "$out") >&2
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps "$out"/ferrocov-*.whl
-rm -rf "$out"

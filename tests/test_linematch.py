@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 import stdlib_compare
+from conftest import one_version
 from ferrocov import _core, _facts
 from ferrocov.config import Config
 
@@ -47,6 +48,7 @@ def test_which_patterns_the_rust_engine_takes() -> None:
         assert _core.line_regex(pattern) is None, pattern
 
 
+@one_version
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 def test_the_same_lines_as_re_over_the_standard_library(chunk: int) -> None:
     files = stdlib_compare.stdlib_files()

@@ -34,9 +34,8 @@ def maturin() -> str:
     return found
 
 
-#: The repository's usual target directory, which scripts/install.sh has just built into: the
-#: wheel for this interpreter is not compiled again, and pip's build of the sdist compiles only
-#: ferrocov's own crates and PyO3 (the dependencies are reused).
+#: The repository's usual target directory, which scripts/install.sh has just built into: pip's
+#: build of the sdist compiles only ferrocov's own crates and PyO3 (the dependencies are reused).
 TARGET = str(ROOT / "target")
 
 
@@ -100,9 +99,18 @@ def test_the_sdist_has_what_a_build_needs_and_measures_children(tmp_path: Path) 
     fresh_venv_measures_a_child(tmp_path, touched(sdist))
 
 
+def the_installed_wheel(tmp_path: Path) -> Path:
+    """The wheel scripts/install.sh built and installed into the environment running these
+    tests (it keeps it in ferrocov-wheel/), else one built now the same way."""
+    kept = sorted((Path(sys.prefix) / "ferrocov-wheel").glob("ferrocov-*.whl"))
+    if len(kept) == 1:
+        return kept[0]
+    (wheel,) = build(tmp_path, "build", "--release", "-i", sys.executable).glob("ferrocov-*.whl")
+    return wheel
+
+
 def test_the_wheel_carries_the_start_up_hook_and_license(tmp_path: Path) -> None:
-    out = build(tmp_path, "build", "--release", "-i", sys.executable)
-    (wheel,) = out.glob("ferrocov-*.whl")
+    wheel = the_installed_wheel(tmp_path)
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
     assert "ferrocov.pth" in names

@@ -13,15 +13,19 @@ import pytest
 HERE = Path(__file__).parent
 PROGRAMS = HERE / "programs"
 
-#: For tests that hold two of ferrocov's own implementations equal to each other (the core's
-#: analysis and the Python fallback it keeps for syntax its parser does not read) over thousands
-#: of files: what they compare does not change with the interpreter, and every version's
-#: analysis is compared with coverage.py's by the tests that are not marked. Run on 3.11 only
-#: (FERROCOV_EVERY_VERSION=1 runs them everywhere), which keeps CI's six versions in time.
+#: For tests whose outcome does not depend on the interpreter: those that hold two of
+#: ferrocov's own implementations equal to each other (the core's analysis and the Python
+#: fallback it keeps; the Rust line matcher and `re`) over thousands of files, and those that
+#: drive the HTML report's scripts in a browser. Every version's analysis is still compared with
+#: coverage.py's by the tests that are not marked. Run on 3.11 only (FERROCOV_EVERY_VERSION=1
+#: runs them everywhere), which keeps CI's six versions in time.
 one_version = pytest.mark.skipif(
     sys.version_info[:2] != (3, 11) and not os.environ.get("FERROCOV_EVERY_VERSION"),
-    reason="compares ferrocov with itself: run on CPython 3.11 (FERROCOV_EVERY_VERSION=1 elsewhere)",
+    reason="does not depend on the interpreter: run on CPython 3.11 (FERROCOV_EVERY_VERSION=1 elsewhere)",
 )
+
+#: True where the one_version tests run.
+EVERY_TEST = sys.version_info[:2] == (3, 11) or bool(os.environ.get("FERROCOV_EVERY_VERSION"))
 
 
 def clean_env(**extra: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import HERE, coverage, ferrocov, run
+from conftest import HERE, coverage, ferrocov, one_version, run
 
 PROJECT = HERE / "projects" / "calc"
 
@@ -126,6 +126,7 @@ def test_unchanged_pages_are_not_written_again(report: Path) -> None:
     assert [p.name.split("_", 2)[-1] for p in changed] == ["ops_py.html"]
 
 
+@one_version
 def test_index_in_headless_browser(report: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -209,6 +210,7 @@ def test_index_in_headless_browser(report: Path) -> None:
         driver.quit()
 
 
+@one_version
 def test_file_pages_in_headless_browser(report: Path) -> None:
     from selenium.webdriver.common.by import By
 

@@ -22,7 +22,7 @@ if [[ " $versions " == *" 3.14 "* || " $versions " == *" 3.15 "* ]]; then
     fi
 fi
 
-echo "== cargo test (ferrocov-core)"
+echo "== $(date +%T) cargo test (ferrocov-core)"
 cargo test -q -p ferrocov-core 2>&1 | grep -E "test result|FAILED|panicked|error" || true
 cargo test -q -p ferrocov-core >/dev/null 2>&1 || { cargo test -p ferrocov-core; exit 1; }
 
@@ -73,7 +73,7 @@ for version in $versions; do
             ;;
     esac
 done
-echo "== tested on CPython: ${tested[*]:-none}"
+echo "== $(date +%T) tested on CPython: ${tested[*]:-none}"
 if [ "${#not_tested[@]}" -gt 0 ]; then
     echo "== NOT TESTED on CPython: ${not_tested[*]}"
 fi

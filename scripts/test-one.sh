@@ -16,4 +16,4 @@ fi
 echo "== $(date +%T) CPython $version: pytest"
 # Three workers on two cores: many tests wait on the processes they start (433 s with two
 # workers, 384 s with three, on 3.11 here); tests/conftest.py starts the slowest first.
-"$venv/bin/python" -m pytest -p no:pytest_cov -n 3 -q "$@" tests
+"$venv/bin/python" -m pytest -p no:pytest_cov -n 3 -q --durations=12 "$@" tests

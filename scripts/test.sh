@@ -67,6 +67,7 @@ build_ahead() {
 }
 build_ahead &
 builder=$!
+builder_waited=""
 
 status=0
 tested=()
@@ -75,9 +76,9 @@ for version in $versions; do
     python=$(find_python "$version")
     if [ -n "$python" ]; then
         echo "== $(date +%T) CPython $version ($python): build and install"
-        while [ ! -f "$builds/$version.done" ]; do sleep 2; done
-        grep -vE "^(🔗|📦|🍹|⚠️|🐍)" "$builds/$version.log" || true
-        if [ "$(cat "$builds/$version.done")" != ok ]; then
+        while [ ! -f "$builds/$version.done" ] && kill -0 "$builder" 2>/dev/null; do sleep 2; done
+        grep -vE "^(🔗|📦|🍹|⚠️|🐍)" "$builds/$version.log" 2>/dev/null || true
+        if [ "$(cat "$builds/$version.done" 2>/dev/null)" != ok ]; then
             echo "== CPython $version: the build failed" >&2
             status=1
             continue
@@ -91,9 +92,9 @@ for version in $versions; do
     fi
     case "$version" in
         3.14 | 3.15)
-            if [ -n "$builder" ]; then
+            if [ -z "$builder_waited" ]; then
                 wait "$builder" || true
-                builder=""
+                builder_waited=1
                 if [ -n "$forky_setup" ]; then
                     wait "$forky_setup" || { cat "$forky_log" >&2; }
                     forky_setup=""

@@ -38,52 +38,13 @@ find_python() {
     done
 }
 
-# Builds run ahead of the tests, one after another in the background: while one version's suite
-# runs, the next version's wheel is compiled (a build is a minute or more, much of it on one
-# core, that would otherwise add to the run). 3.14/3.15 are built in the chroot once it is made.
-builds=$(mktemp -d)
-build_ahead() {
-    local version python result
-    for version in $versions; do
-        python=$(find_python "$version")
-        if [ -n "$python" ]; then
-            result=ok
-            bash "$root/scripts/install.sh" "$python" "$root/.venv-test-$version" --test >"$builds/$version.log" 2>&1 || result=failed
-            echo "$result" >"$builds/$version.done"
-        fi
-    done
-    for version in $versions; do
-        case "$version" in
-            3.14 | 3.15)
-                [ -z "$(find_python "$version")" ] || continue
-                [ -n "$forky_setup" ] || continue
-                # forky.sh commands must not overlap (each one unmounts the chroot's binds
-                # when it ends): the setup first, then the builds, then (below) the tests.
-                while kill -0 "$forky_setup" 2>/dev/null; do sleep 2; done
-                bash "$root/scripts/forky.sh" exec bash scripts/install.sh "/usr/bin/python$version" "/opt/venv-test-$version" --test >"$builds/$version.log" 2>&1 || true
-                ;;
-        esac
-    done
-}
-build_ahead &
-builder=$!
-builder_waited=""
-
 status=0
 tested=()
 not_tested=()
 for version in $versions; do
     python=$(find_python "$version")
     if [ -n "$python" ]; then
-        echo "== $(date +%T) CPython $version ($python): build and install"
-        while [ ! -f "$builds/$version.done" ] && kill -0 "$builder" 2>/dev/null; do sleep 2; done
-        grep -vE "^(🔗|📦|🍹|⚠️|🐍)" "$builds/$version.log" 2>/dev/null || true
-        if [ "$(cat "$builds/$version.done" 2>/dev/null)" != ok ]; then
-            echo "== CPython $version: the build failed" >&2
-            status=1
-            continue
-        fi
-        if FERROCOV_BUILT=1 bash "$root/scripts/test-one.sh" "$python" "$root/.venv-test-$version" "$@"; then
+        if bash "$root/scripts/test-one.sh" "$python" "$root/.venv-test-$version" "$@"; then
             tested+=("$version")
         else
             status=1
@@ -92,16 +53,10 @@ for version in $versions; do
     fi
     case "$version" in
         3.14 | 3.15)
-            if [ -z "$builder_waited" ]; then
-                wait "$builder" || true
-                builder_waited=1
-                if [ -n "$forky_setup" ]; then
-                    wait "$forky_setup" || { cat "$forky_log" >&2; }
-                    forky_setup=""
-                fi
+            if [ -n "$forky_setup" ]; then
+                wait "$forky_setup" || { cat "$forky_log" >&2; }
+                forky_setup=""
             fi
-            # The wheel was built above; test-one.sh builds it (again, or for the first time
-            # if that build failed) and says so.
             set +e
             bash "$root/scripts/forky.sh" test "$version" "$@"
             result=$?
@@ -118,8 +73,6 @@ for version in $versions; do
             ;;
     esac
 done
-wait
-rm -rf "$builds"
 echo "== $(date +%T) tested on CPython: ${tested[*]:-none}"
 if [ "${#not_tested[@]}" -gt 0 ]; then
     echo "== NOT TESTED on CPython: ${not_tested[*]}"

@@ -19,13 +19,11 @@ PROGRAMS = HERE / "programs"
 #: drive the HTML report's scripts in a browser. Every version's analysis is still compared with
 #: coverage.py's by the tests that are not marked. Run on 3.11 only (FERROCOV_EVERY_VERSION=1
 #: runs them everywhere), which keeps CI's six versions in time.
+EVERY_TEST = sys.version_info[:2] == (3, 11) or bool(os.environ.get("FERROCOV_EVERY_VERSION"))
 one_version = pytest.mark.skipif(
-    sys.version_info[:2] != (3, 11) and not os.environ.get("FERROCOV_EVERY_VERSION"),
+    not EVERY_TEST,
     reason="does not depend on the interpreter: run on CPython 3.11 (FERROCOV_EVERY_VERSION=1 elsewhere)",
 )
-
-#: True where the one_version tests run.
-EVERY_TEST = sys.version_info[:2] == (3, 11) or bool(os.environ.get("FERROCOV_EVERY_VERSION"))
 
 
 def clean_env(**extra: str) -> dict[str, str]:

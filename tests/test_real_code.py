@@ -49,6 +49,17 @@ def line_data(data_file: Path, target: Path) -> Path:
     return target
 
 
+def oracle(tmp_path: Path, branch: bool, data_file: str, env: dict[str, str]) -> Path:
+    """coverage.py over the suites, its data combined into `data_file`. It measures
+    subprocesses only when told to; ferrocov always does."""
+    rc = "oracle-branch.rc" if branch else "oracle-line.rc"
+    (tmp_path / rc).write_text(f"[run]\npatch = subprocess\nbranch = {branch}\n")
+    theirs = coverage("run", f"--rcfile={rc}", f"--source={SOURCE}", f"--data-file={data_file}", "seeded.py", *TESTS, cwd=tmp_path, timeout=600, **env)
+    assert theirs.returncode == 0, theirs.stderr[-2000:]
+    coverage("combine", f"--rcfile={rc}", f"--data-file={data_file}", "-q", cwd=tmp_path)
+    return tmp_path / data_file
+
+
 def test_stdlib_suites_measure_the_same(tmp_path: Path) -> None:
     """ferrocov in line mode and in branch mode, coverage.py in branch mode, whose lines stand
     for its line mode's up to 3.13 (one oracle run instead of two keeps CI's six versions in
@@ -66,23 +77,15 @@ def test_stdlib_suites_measure_the_same(tmp_path: Path) -> None:
         pytest.skip("the standard library's test package is not installed")
     env = {"PYTHONHASHSEED": "0"}
     (tmp_path / "seeded.py").write_text(SEEDED)
-    # coverage.py measures subprocesses only when told to; ferrocov always does.
-    (tmp_path / "oracle.rc").write_text("[run]\npatch = subprocess\nbranch = True\n")
-    theirs = coverage("run", "--rcfile=oracle.rc", f"--source={SOURCE}", "--data-file=.coverage.theirs", "seeded.py", *TESTS, cwd=tmp_path, timeout=600, **env)
-    assert theirs.returncode == 0, theirs.stderr[-2000:]
-    coverage("combine", "--rcfile=oracle.rc", "--data-file=.coverage.theirs", "-q", cwd=tmp_path)
-    expected_arcs = read(tmp_path / ".coverage.theirs", True)
+    theirs_arcs = oracle(tmp_path, True, ".coverage.theirs", env)
+    expected_arcs = read(theirs_arcs, True)
     assert len(expected_arcs) == len(SOURCE.split(",")), sorted(expected_arcs)
     if sys.version_info >= (3, 14):
         # There coverage.py's branch mode (sys.monitoring) counts the first line of a condition
         # written over several lines, which its line mode does not: its line mode is measured.
-        (tmp_path / "lines.rc").write_text("[run]\npatch = subprocess\n")
-        theirs = coverage("run", "--rcfile=lines.rc", f"--source={SOURCE}", "--data-file=.coverage.theirs-lines", "seeded.py", *TESTS, cwd=tmp_path, timeout=600, **env)
-        assert theirs.returncode == 0, theirs.stderr[-2000:]
-        coverage("combine", "--rcfile=lines.rc", "--data-file=.coverage.theirs-lines", "-q", cwd=tmp_path)
-        theirs_lines = tmp_path / ".coverage.theirs-lines"
+        theirs_lines = oracle(tmp_path, False, ".coverage.theirs-lines", env)
     else:
-        theirs_lines = line_data(tmp_path / ".coverage.theirs", tmp_path / ".coverage.theirs-lines")
+        theirs_lines = line_data(theirs_arcs, tmp_path / ".coverage.theirs-lines")
 
     # Line mode.
     ours = ferrocov("run", f"--source={SOURCE}", "--data-file=.coverage.ours-lines", "seeded.py", *TESTS, cwd=tmp_path, timeout=600, **env)

@@ -1,8 +1,7 @@
-"""The Rust tokenizer and structure reader the statement rules read (ferrocov_core::tokens)
-against Python's own `tokenize` and `ast`, over every `.py` file of the standard library: the
-statements, excluded lines, multi-line statements and function/class regions worked out from
-either are the same, with exclusion rules that reach into classes, functions, decorators, `if`
-blocks and multi-line statements."""
+"""The Rust tokenizer and structure reader the statement rules read (ferrocov_core::tokens):
+tabs read as Python reads them, nearly every file of the standard library read without Python's
+help, and installed third-party code analysed as coverage.py analyses it. The differential of
+the whole one call against Python's tokenize, `re` and tree is in test_file_analysis."""
 
 from __future__ import annotations
 
@@ -11,47 +10,13 @@ import os
 import pytest
 
 import stdlib_compare
-from conftest import EVERY_TEST, one_version
+from conftest import EVERY_TEST
 from ferrocov import _core, _facts
 
 CHUNKS = 4
 #: Lines to exclude that are common in the standard library, so that the rules' handling of
 #: blocks (by indentation and colons), decorators and multi-line statements is exercised.
 EXCLUDE = r"(?:#\s*(?:pragma|PRAGMA)[:\s]?\s*(?:no|NO)\s*(?:cover|COVER))|^\s*if __name__ == .__main__.:|^\s*def __repr__|^\s*raise NotImplementedError|^\s*@overload|^\s*if TYPE_CHECKING:|^\s*class .*Error\(|^\s*else:|^\s*try:"
-
-
-def both(path: str) -> tuple[object, object] | None:
-    try:
-        text = _facts.read_source(path)
-    except Exception:
-        return None
-    try:
-        _facts._PYTHON_TOKENS = True
-        python = _facts.analyze_text(text, path, EXCLUDE, branch=False)
-    except _facts.NotPython:
-        return None
-    finally:
-        _facts._PYTHON_TOKENS = False
-    rust = _facts.analyze_text(text, path, EXCLUDE, branch=False)
-    def facts(analysis: _facts.FileAnalysis) -> object:
-        regions = [(kind, name, line, sorted(lines)) for kind, name, line, lines in analysis.regions]
-        return (sorted(analysis.statements), sorted(analysis.excluded), sorted(analysis.multiline.items()), regions)
-
-    return facts(python), facts(rust)
-
-
-def differing(files: list[str]) -> list[str]:
-    """The files whose analysis differs between the two paths."""
-    return [path for path in files if (pair := both(path)) is not None and pair[0] != pair[1]]
-
-
-@one_version
-@pytest.mark.parametrize("chunk", range(CHUNKS))
-def test_rust_tokens_give_the_same_analysis_as_python_tokens(chunk: int) -> None:
-    files = stdlib_compare.stdlib_files()
-    assert len(files) > 500, "the standard library was not found"
-    differ = differing(files[chunk::CHUNKS])
-    assert not differ, f"{len(differ)} files differ: {differ[:10]}"
 
 
 def test_tab_indentation_reads_as_python_reads_it(tmp_path: object) -> None:

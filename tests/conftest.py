@@ -76,7 +76,7 @@ def workdir(tmp_path: Path) -> Path:
 
 #: Tests that take a minute or more (a build from the sdist, the standard library's own suites
 #: measured by both tools): started first, so that under xdist they do not run alone at the end.
-SLOW_FIRST = ("test_packaging.py", "test_real_code.py", "test_tokens.py", "test_stdlib_analysis.py")
+SLOW_FIRST = ("test_packaging.py", "test_real_code.py", "test_tokens.py", "test_stdlib_analysis.py", "test_file_analysis.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -19,8 +19,8 @@ fi
 out="$venv/ferrocov-wheel"
 rm -rf "$out"
 # A test build is the release build without link-time optimisation (which changes speed, not
-# behaviour): a wheel for one more Python takes about 25 s instead of 60. The packaging test
-# builds the sdist with the release profile as it is.
+# behaviour): a wheel for one more Python takes about 25 s instead of 60. The demo (no --test)
+# builds the release profile as it is.
 profile=()
 if [ "${3:-}" = "--test" ]; then
     profile=(env CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16)

@@ -23,8 +23,14 @@ if [[ " $versions " == *" 3.14 "* || " $versions " == *" 3.15 "* ]]; then
 fi
 
 echo "== $(date +%T) cargo test (ferrocov-core)"
-cargo test -q -p ferrocov-core 2>&1 | grep -E "test result|FAILED|panicked|error" || true
-cargo test -q -p ferrocov-core >/dev/null 2>&1 || { cargo test -p ferrocov-core; exit 1; }
+# Run once; the summary lines printed, everything when it fails.
+cargo_log=$(mktemp)
+if cargo test -q -p ferrocov-core >"$cargo_log" 2>&1; then
+    grep -E "test result" "$cargo_log" || true
+else
+    cat "$cargo_log"
+    exit 1
+fi
 
 find_python() {
     local version=$1 candidate

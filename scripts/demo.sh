@@ -5,6 +5,8 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv="$root/.venv-demo"
-bash "$root/scripts/install.sh" "${PYTHON:-python3}" "$venv"
+# Built as the test suite builds (no link-time optimisation: the demo shows what is kept, not
+# how fast), so that a run of both compiles the dependencies once.
+FERROCOV_NO_LTO=1 bash "$root/scripts/install.sh" "${PYTHON:-python3}" "$venv"
 cd "$root/examples/demo"
 "$venv/bin/python" -m pytest --cov=shop --cov-report=term-missing "$@"

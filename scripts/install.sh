@@ -18,11 +18,13 @@ fi
 # into a fresh virtualenv instead of compiling it a second time.
 out="$venv/ferrocov-wheel"
 rm -rf "$out"
-# A test build is the release build without link-time optimisation (which changes speed, not
-# behaviour): a wheel for one more Python takes about 25 s instead of 60. The demo (no --test)
-# builds the release profile as it is.
+# FERROCOV_NO_LTO=1 (the test suite's and the demo's builds): the release build without
+# link-time optimisation, which changes speed, not behaviour. A wheel for one more Python then
+# takes about 25 s instead of 60, and the dependencies are compiled once for all of those
+# builds (with LTO they are compiled otherwise). Benchmarks (bench/run.sh) and the wheels a
+# user installs (pip, scripts/release.sh) use the release profile as it is.
 profile=()
-if [ "${3:-}" = "--test" ]; then
+if [ -n "${FERROCOV_NO_LTO:-}" ]; then
     profile=(env CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16)
 fi
 (cd "$root" && "${profile[@]}" "$venv/bin/maturin" build --release -q -i "$venv/bin/python" --out "$out") >&2

@@ -65,8 +65,8 @@ def fresh_venv_measures_a_child(tmp_path: Path, artifact: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    # Without link-time optimisation, as scripts/install.sh builds for tests (speed, not
-    # behaviour: the demo builds the release profile as it is).
+    # Without link-time optimisation, as scripts/install.sh builds for the tests (speed, not
+    # behaviour), so that the compiled dependencies in the target directory are reused.
     env = {**os.environ, "CARGO_TARGET_DIR": TARGET, "CARGO_PROFILE_RELEASE_LTO": "false", "CARGO_PROFILE_RELEASE_CODEGEN_UNITS": "16"}
     # pip builds the sdist in isolation, with maturin from the index.
     install = subprocess.run(

@@ -61,12 +61,12 @@ def test_the_stored_oracle_is_coverage_pys() -> None:
     if not stored:
         pytest.skip(f"no stored oracle ({stdlib_compare.oracle_file().name}): every comparison runs coverage.py")
     files = [p for p in stdlib_compare.oracle_files() if (name := stdlib_compare.key(p)) in stored and stored[name][0] == stdlib_compare.source_hash(p)]
-    # The standard library comes with the interpreter the oracle is named for; the packages
-    # may be other releases than those stored (then compared with coverage.py directly).
+    # Files that are not the ones stored (another build of the same version, packages of other
+    # releases) are compared with coverage.py itself: slower, never wrong. Said when most of
+    # the standard library is such a file, since the oracle then saves nothing.
     in_stdlib = [name for name in stored if name.startswith("stdlib/")]
-    assert sum(1 for p in files if str(stdlib_compare.key(p)).startswith("stdlib/")) > len(in_stdlib) * 0.9, (
-        "the standard library here is not the one stored: is the oracle for another build?"
-    )
+    if sum(1 for p in files if str(stdlib_compare.key(p)).startswith("stdlib/")) < len(in_stdlib) * 0.9:
+        pytest.skip(f"the standard library here is not the one {stdlib_compare.oracle_file().name} was made from: coverage.py runs for it")
     sample = random.sample(files, max(20, len(files) // 40))
     wrong = []
     for path in sample:

@@ -27,6 +27,7 @@ echo "== $(date +%T) cargo test (ferrocov-core)"
 cargo_log=$(mktemp)
 if cargo test -q -p ferrocov-core >"$cargo_log" 2>&1; then
     grep -E "test result" "$cargo_log" || true
+    rm -f "$cargo_log"
 else
     cat "$cargo_log"
     exit 1

@@ -26,6 +26,12 @@ one_version = pytest.mark.skipif(
 )
 
 
+#: Lines to exclude that are common in the standard library, so that the exclusion rules'
+#: handling of blocks (by indentation and colons), decorators and multi-line statements is
+#: exercised (with a pragma pattern before it, `|`-joined).
+BLOCK_LINES = r"^\s*if __name__ == .__main__.:|^\s*def __repr__|^\s*raise NotImplementedError|^\s*@overload|^\s*if TYPE_CHECKING:|^\s*class .*Error\(|^\s*else:|^\s*try:"
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment for a child process: no measurement inherited from whoever runs pytest,
     and not taken for an xdist worker when this suite runs under xdist."""

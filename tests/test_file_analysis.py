@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import stdlib_compare
-from conftest import one_version
+from conftest import BLOCK_LINES, one_version
 from ferrocov import _core, _facts
 
 EXCLUDE = r"(?i)#\s*(pragma|PRAGMA)[:\s]?\s*(no|NO)\s*(cover|COVER)"
@@ -40,10 +40,8 @@ def same(one: _facts.FileAnalysis, other: _facts.FileAnalysis) -> bool:
     )
 
 
-#: Lines to exclude that are common in the standard library, so that the exclusion rules'
-#: handling of blocks (by indentation and colons), decorators and multi-line statements, and
-#: exit counts with excluded lines, are exercised by the differential below.
-BLOCKS = EXCLUDE + r"|^\s*if __name__ == .__main__.:|^\s*def __repr__|^\s*raise NotImplementedError|^\s*@overload|^\s*if TYPE_CHECKING:|^\s*class .*Error\(|^\s*else:|^\s*try:"
+#: The pragma and the block-reaching exclusions: exit counts with excluded lines too.
+BLOCKS = EXCLUDE + "|" + BLOCK_LINES
 
 
 @contextlib.contextmanager

@@ -5,18 +5,14 @@ the whole one call against Python's tokenize, `re` and tree is in test_file_anal
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 import stdlib_compare
-from conftest import EVERY_TEST
+from conftest import BLOCK_LINES, EVERY_TEST
 from ferrocov import _core, _facts
 
 CHUNKS = 4
-#: Lines to exclude that are common in the standard library, so that the rules' handling of
-#: blocks (by indentation and colons), decorators and multi-line statements is exercised.
-EXCLUDE = r"(?:#\s*(?:pragma|PRAGMA)[:\s]?\s*(?:no|NO)\s*(?:cover|COVER))|^\s*if __name__ == .__main__.:|^\s*def __repr__|^\s*raise NotImplementedError|^\s*@overload|^\s*if TYPE_CHECKING:|^\s*class .*Error\(|^\s*else:|^\s*try:"
+EXCLUDE = r"(?:#\s*(?:pragma|PRAGMA)[:\s]?\s*(?:no|NO)\s*(?:cover|COVER))|" + BLOCK_LINES
 
 
 def test_tab_indentation_reads_as_python_reads_it(tmp_path: object) -> None:
@@ -71,15 +67,12 @@ def test_installed_third_party_code_is_analyzed_as_coverage_py_does(chunk: int) 
     """Statements, exclusions, possible arcs and exit counts equal coverage.py's over the
     third-party code installed next to the tests (pytest, coverage.py, pip, mypy, selenium...):
     written by other people, in other styles."""
-    import glob
-    import sysconfig
-
     if not EVERY_TEST and chunk:
         # The same files on every version: all of them on 3.11, a quarter elsewhere (what the
         # versions parse differently, each one's whole standard library shows in
         # test_stdlib_analysis).
         pytest.skip("a quarter of the third-party files off 3.11 (FERROCOV_EVERY_VERSION=1: all)")
-    files = sorted(glob.glob(os.path.join(sysconfig.get_paths()["purelib"], "**", "*.py"), recursive=True))
+    files = stdlib_compare.package_files()
     assert len(files) > 500, "the test environment's packages were not found"
     mine = files[chunk::CHUNKS]
     problems = [p for p in map(stdlib_compare.compare, mine) if p]

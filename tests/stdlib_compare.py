@@ -116,14 +116,15 @@ def theirs(path: str) -> tuple[object, ...] | str:
 
 
 def ours(path: str) -> tuple[object, ...] | str:
-    from ferrocov import _facts
+    from ferrocov import _core
     from ferrocov.config import Config
+    from ferrocov.exceptions import NoSource, NotPython
 
     regex = Config().exclude_regex()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            analysis = _facts.analyze_file(path, regex, branch=True)
+            analysis = _core.analyze_file(path, regex, branch=True)
             assert analysis.arcs is not None
             return (
                 analysis.statements,
@@ -131,7 +132,7 @@ def ours(path: str) -> tuple[object, ...] | str:
                 analysis.arcs.possible,
                 analysis.arcs.exit_counts(analysis.excluded),
             )
-        except (_facts.NotPython, _facts.NoSource, UnicodeError):
+        except (NotPython, NoSource, UnicodeError):
             return "error"
 
 
@@ -161,25 +162,26 @@ def their_regions(path: str) -> object:
     """coverage.py's function and class regions, or "error"."""
     from coverage.regions import code_regions
 
-    from ferrocov import _facts
+    from ferrocov._source import NoSource, NotPython, read_source
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            text = _facts.read_source(path)
+            text = read_source(path)
             return [[r.kind, r.name, r.start, sorted(r.lines)] for r in code_regions(text)]
-        except (_facts.NotPython, _facts.NoSource, SyntaxError, ValueError):
+        except (NotPython, NoSource, SyntaxError, ValueError):
             return "error"
 
 
 def our_regions(path: str) -> object:
-    from ferrocov import _facts
+    from ferrocov import _core
+    from ferrocov.exceptions import NoSource, NotPython
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            analysis = _facts.analyze_file(path, "")
-        except (_facts.NotPython, _facts.NoSource, SyntaxError, ValueError):
+            analysis = _core.analyze_file(path, "")
+        except (NotPython, NoSource, SyntaxError, ValueError):
             return "error"
     return [[kind, name, start, list(lines)] for kind, name, start, lines in analysis.regions]
 

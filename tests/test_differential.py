@@ -27,14 +27,14 @@ def test_statements_and_exclusions_match_coverage_py(name: str) -> None:
         pytest.skip(f"{name} needs a newer Python")
     from coverage.parser import PythonParser
 
-    from ferrocov import _facts
+    from ferrocov import _core
     from ferrocov.config import Config
 
     path = str(PROGRAMS / f"{name}.py")
     config = Config()
     parser = PythonParser(filename=path, exclude=config.exclude_regex())
     parser.parse_source()
-    ours = _facts.analyze_file(path, config.exclude_regex())
+    ours = _core.analyze_file(path, config.exclude_regex())
     assert ours.statements == parser.statements
     assert ours.excluded == parser.excluded
 

@@ -9,7 +9,8 @@ import pytest
 
 import stdlib_compare
 from conftest import one_version
-from ferrocov import _core, _facts
+from ferrocov import _core, _cpython
+from ferrocov._source import read_source
 from ferrocov.config import Config
 
 CHUNKS = 4
@@ -32,13 +33,13 @@ NOT_PORTABLE = [r"def (?=_)", r"(['\"]).*\1", r"pass\Z", r"(?x) raise \s+ \w+"]
 
 
 def lines_both_ways(text: str, pattern: str) -> tuple[list[int], list[int]]:
-    fast = _facts._lines_matching(text, pattern)
-    _facts._PYTHON_REGEX = True
-    try:
-        slow = _facts._lines_matching(text, pattern)
-    finally:
-        _facts._PYTHON_REGEX = False
-    return sorted(fast), sorted(slow)
+    """The lines the core marks (in Rust where it reads the pattern and the text as `re`
+    does, else by `re`, as in a file's analysis) and the lines `re` marks."""
+    regex = _core.line_regex(pattern)
+    fast = regex.lines(text) if regex is not None else None
+    if fast is None:
+        fast = _cpython.lines_matching(text, pattern)
+    return sorted(fast), sorted(_cpython.lines_matching(text, pattern))
 
 
 def test_which_patterns_the_rust_engine_takes() -> None:
@@ -57,7 +58,7 @@ def test_the_same_lines_as_re_over_the_standard_library(chunk: int) -> None:
     by_rust = 0
     for path in files[chunk::CHUNKS]:
         try:
-            text = _facts.read_source(path)
+            text = read_source(path)
         except Exception:
             continue
         for pattern in PORTABLE + NOT_PORTABLE:

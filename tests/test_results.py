@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ferrocov import _core, _facts
+from ferrocov import _core
 
 SOURCE = '''\
 """Doc."""
@@ -28,10 +28,10 @@ class C:
 '''
 
 
-def analysis(tmp_path: Path) -> tuple[str, _facts.FileAnalysis]:
+def analysis(tmp_path: Path) -> tuple[str, _core.FileAnalysis]:
     path = tmp_path / "mod.py"
     path.write_text(SOURCE)
-    return str(path), _facts.analyze_file(str(path), r"#\s*pragma: no cover")
+    return str(path), _core.analyze_file(str(path), r"#\s*pragma: no cover")
 
 
 def data_with(tmp_path: Path, lines: dict[str, list[int]]) -> _core.Data:
@@ -109,9 +109,9 @@ def test_every_error_a_report_can_meet_has_the_one_base_class(tmp_path: Path) ->
     notdata.write_text("not a database")
     caught = []
     for attempt in (
-        lambda: _facts.analyze_file(str(tmp_path / "gone.py"), ""),
-        lambda: _facts.analyze_file(str(bad), ""),
-        lambda: _facts.analyze_file(str(cookie), ""),
+        lambda: _core.analyze_file(str(tmp_path / "gone.py"), ""),
+        lambda: _core.analyze_file(str(bad), ""),
+        lambda: _core.analyze_file(str(cookie), ""),
         lambda: _core.Data.read(str(notdata)),
     ):
         with pytest.raises(exceptions.FerrocovError) as info:

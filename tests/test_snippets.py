@@ -53,7 +53,7 @@ def test_there_are_three_hundred_snippets() -> None:
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_each_snippet_is_analysed_as_coverage_py_does(family: str, tmp_path: Path) -> None:
-    from ferrocov import _core, _facts
+    from ferrocov import _core
 
     problems = []
     for name, _, source in snippets(family):
@@ -67,7 +67,7 @@ def test_each_snippet_is_analysed_as_coverage_py_does(family: str, tmp_path: Pat
         path.write_text(source)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ours = _facts.analyze_file(str(path), EXCLUDE, branch=True)
+            ours = _core.analyze_file(str(path), EXCLUDE, branch=True)
         assert isinstance(ours.arcs, _core.ArcAnalysis), f"{name}: not analysed by the core"
         arcs, exits, parser = coverage_py(source)
         if (ours.statements, ours.excluded) != (parser.statements, parser.excluded):

@@ -8,9 +8,6 @@ __version__: str
 
 from ferrocov.exceptions import DataError as DataError, NoDataError as NoDataError
 
-_BranchTuple = tuple[
-    list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]], list[int], list[tuple[int, int, str, str]]
-]
 _Region = tuple[str, str, int, Sequence[int]]
 
 @final
@@ -57,17 +54,15 @@ class ArcAnalysis:
     def description(self, start: int, end: int) -> str: ...
     def __eq__(self, value: object, /) -> bool: ...
 
-def analyze_arcs(text: str, code_lines: Sequence[int], analysis: Analysis) -> ArcAnalysis | None: ...
-
 @final
 class FileAnalysis:
     """A file's analysis: its facts, and with branches its possible arcs and partial-branch lines."""
 
-    def __new__(cls, facts: Analysis, arcs: Any = None, no_branch: Sequence[int] = ...) -> FileAnalysis: ...
+    def __new__(cls, facts: Analysis, arcs: ArcAnalysis | None = None, no_branch: Sequence[int] = ...) -> FileAnalysis: ...
     @property
     def facts(self) -> Analysis: ...
     @property
-    def arcs(self) -> Any: ...
+    def arcs(self) -> ArcAnalysis | None: ...
     @property
     def no_branch(self) -> frozenset[int]: ...
     @property
@@ -83,7 +78,7 @@ class FileAnalysis:
     def translate(self, lines: Sequence[int]) -> set[int]: ...
     def __reduce__(self) -> tuple[type[FileAnalysis], tuple[Any, ...]]: ...
 
-def analyze_file(filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = "") -> FileAnalysis | None: ...
+def analyze_file(filename: str, exclude_regex: str, branch: bool = False, partial_regex: str = "") -> FileAnalysis: ...
 
 @final
 class FileResult:
@@ -95,7 +90,6 @@ class FileResult:
         data: Data,
         path: str,
         name: str,
-        branches: Optional[_BranchTuple] = ...,
         arcs: Optional[ArcAnalysis] = ...,
         no_branch: Sequence[int] = ...,
     ) -> FileResult: ...
@@ -199,27 +193,6 @@ def default_combine_inputs(data_file: str) -> list[str]: ...
 def live_files(directory: str) -> list[str]: ...
 def format_lines(statements: set[int], lines: set[int]) -> str: ...
 def glob_regex(pattern: str) -> str: ...
-def analyze(
-    tokens: list[tuple[int, str, bool, int, int]],
-    code_lines: Sequence[int],
-    regex_excluded: Sequence[int],
-    docstrings: list[tuple[int, int]],
-    definitions: list[tuple[int, int, int]],
-    irrefutable_cases: list[tuple[int, int, int, int]],
-    regions: Sequence[_Region],
-    n_lines: int,
-) -> Analysis: ...
-def analyze_source(
-    text: str,
-    code_lines: Sequence[int],
-    regex_excluded: Sequence[int],
-    docstrings: list[tuple[int, int]],
-    definitions: list[tuple[int, int, int]],
-    irrefutable_cases: list[tuple[int, int, int, int]],
-    regions: Sequence[_Region],
-    n_lines: int,
-) -> Analysis | None: ...
-def analyze_structure(text: str, code_lines: Sequence[int], regex_excluded: Sequence[int], n_lines: int) -> Analysis | None: ...
 def display_covered(pc: float, precision: int) -> str: ...
 def summary(
     files: Sequence[FileResult],

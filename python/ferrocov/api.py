@@ -361,11 +361,11 @@ class Coverage:
 
     def analysis2(self, morf: Any) -> tuple[str, list[int], list[int], list[int], str]:
         """(filename, statements, excluded, missing, missing formatted) for one module or file."""
-        from ferrocov import _core, _facts
+        from ferrocov import _core
 
         filename = _filename(morf)
         data = self.get_data()._view()
-        analysis = _facts.analyze_file(filename, self.config.exclude_regex(), False, self.config.partial_regex())
+        analysis = _core.analyze_file(filename, self.config.exclude_regex(), False, self.config.partial_regex())
         executed = analysis.translate(data.lines(filename) or [])
         missing = analysis.statements - executed
         formatted = _core.format_lines(analysis.statements, missing)

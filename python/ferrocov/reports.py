@@ -137,9 +137,9 @@ def line_checksums(path: str, lines: Iterable[int]) -> dict[int, str]:
     import base64
     import hashlib
 
-    from ferrocov import _facts
+    from ferrocov._source import read_source
 
-    source = _facts.read_source(path).splitlines()
+    source = read_source(path).splitlines()
     sums = {}
     for line in lines:
         if 0 < line <= len(source):
@@ -200,7 +200,7 @@ def flat_rootname(relative: str) -> str:
 def annotate(results: list[FileResult], config: Config, directory: str | None) -> None:
     """``,cover`` files: each source line prefixed with ``>`` (ran), ``!`` (missed) or ``-``
     (excluded), as coverage.py's annotate writes them."""
-    from ferrocov import _facts
+    from ferrocov._source import read_source
 
     for result in results:
         if directory:
@@ -216,7 +216,7 @@ def annotate(results: list[FileResult], config: Config, directory: str | None) -
         i = j = 0
         covered = True
         out = []
-        for lineno, line in enumerate(_facts.read_source(result.path).splitlines(True), start=1):
+        for lineno, line in enumerate(read_source(result.path).splitlines(True), start=1):
             while i < len(statements) and statements[i] < lineno:
                 i += 1
             while j < len(missing) and missing[j] < lineno:

@@ -6,17 +6,9 @@ import os
 from decimal import Decimal
 from typing import Callable, Iterator
 
-from ferrocov import _core, _facts
-from ferrocov.exceptions import EncodingProblem
+from ferrocov import _core
+from ferrocov.exceptions import EncodingProblem, NoSource, NotPython
 from ferrocov.config import Config
-
-BranchFacts = tuple[
-    list[tuple[int, int]],
-    list[tuple[int, int]],
-    list[tuple[int, int]],
-    list[int],
-    list[tuple[int, int, str, str]],
-]
 
 
 from ferrocov.exceptions import ReportError  # noqa: E402  (re-exported)
@@ -38,7 +30,7 @@ def relative_filename(path: str, cwd: str | None = None) -> str:
 _PARALLEL_MIN_FILES = 100
 _CHUNK = 32
 
-Analysed = tuple[str, "_facts.FileAnalysis | _facts.NoSource | _facts.NotPython"]
+Analysed = tuple[str, "_core.FileAnalysis | NoSource | NotPython"]
 
 
 def _analyze_chunk(task: tuple[list[str], str, bool, str]) -> list[Analysed]:
@@ -46,8 +38,8 @@ def _analyze_chunk(task: tuple[list[str], str, bool, str]) -> list[Analysed]:
     out: list[Analysed] = []
     for path in paths:
         try:
-            out.append((path, _facts.analyze_file(path, exclude_regex, branch, partial_regex)))
-        except (_facts.NoSource, _facts.NotPython) as err:
+            out.append((path, _core.analyze_file(path, exclude_regex, branch, partial_regex)))
+        except (NoSource, NotPython) as err:
             out.append((path, err))
     return out
 
@@ -125,13 +117,13 @@ def analyze_data(
         if not (include_set and not include_set.matches(path)) and not (omit_set and omit_set.matches(path))
     ]
     for path, analysis in analyze_files(paths, exclude_regex, branch, partial_regex, parallel):
-        if isinstance(analysis, _facts.NoSource):
+        if isinstance(analysis, NoSource):
             if config.ignore_errors:
                 if warn:
                     warn(f"Couldn't parse '{path}': {analysis}", "couldnt-parse")
                 continue
             raise ReportError(str(analysis)) from analysis
-        if isinstance(analysis, _facts.NotPython):
+        if isinstance(analysis, NotPython):
             if config.ignore_errors:
                 if warn and isinstance(analysis, EncodingProblem):
                     warn(f"Couldn't parse '{path}': {analysis.detail}".rstrip(), "couldnt-parse")
@@ -140,23 +132,11 @@ def analyze_data(
                 continue
             raise ReportError(str(analysis)) from analysis
         name = relative_filename(path, cwd)
-        arcs = analysis.arcs if branch else None
-        if isinstance(arcs, _core.ArcAnalysis):
+        if branch and analysis.arcs is not None:
             # The branch facts are worked out in Rust, from the data's arcs.
-            results.append(FileResult(analysis.facts, data, path, name, arcs=arcs, no_branch=sorted(analysis.no_branch)))
-            continue
-        branches: BranchFacts | None = None
-        if arcs is not None:
-            exit_counts = arcs.exit_counts(analysis.facts.excluded)
-            branch_arcs = sorted(a for a in arcs.possible if exit_counts.get(a[0], 0) > 1)
-            branches = (
-                sorted(arcs.possible),
-                sorted(arcs.executed(data.arcs(path) or [])),
-                sorted(exit_counts.items()),
-                sorted(analysis.no_branch),
-                [(a, b, arcs.action(a, b), arcs.description(a, b)) for a, b in branch_arcs],
-            )
-        results.append(FileResult(analysis.facts, data, path, name, branches))
+            results.append(FileResult(analysis.facts, data, path, name, arcs=analysis.arcs, no_branch=sorted(analysis.no_branch)))
+        else:
+            results.append(FileResult(analysis.facts, data, path, name))
     return results
 
 

@@ -17,7 +17,7 @@ pub enum TokenKind {
 }
 
 /// One token: its kind, whether its text is more than white space, and its line span.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Token {
     pub kind: TokenKind,
     pub non_blank: bool,
@@ -258,9 +258,9 @@ pub fn analyze_text(
     text: &str,
     code_lines: Vec<u32>,
     regex_excluded: Vec<u32>,
-    rule: crate::tokens::RegionRule,
+    rules: crate::tokens::Rules,
 ) -> Option<TextAnalysis> {
-    let (tokens, structure) = crate::tokens::structure(text, rule)?;
+    let (tokens, structure) = crate::tokens::structure(text, rules)?;
     let irrefutable_cases = if structure.has_match {
         crate::arcs::irrefutable_cases(text)?
     } else {

@@ -106,6 +106,20 @@ pub fn parse(source: &str) -> Option<ruff_python_parser::Parsed<ast::ModModule>>
     ruff_python_parser::parse_module(&text).ok()
 }
 
+/// What ruff's parser says of `source` where [`parse`] does not read it: its first error and
+/// line, worded as coverage.py words a syntax error (`'message' at line N`). None when it reads
+/// the source.
+pub fn parse_problem(source: &str) -> Option<String> {
+    if parse(source).is_some() {
+        return None;
+    }
+    let parsed = ruff_python_parser::parse_unchecked_source(source, ast::PySourceType::Python);
+    let error = parsed.errors().first()?;
+    let at = usize::from(error.location.start()).min(source.len());
+    let line = source.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    Some(format!("'{}' at line {line}", error.error))
+}
+
 /// The irrefutable `case` clauses of every `match` in `source` (see [`irrefutable`]), with their
 /// pattern's and body's lines, for the statement rules (a pattern is excluded with its body).
 /// None when the parser does not read the source.
@@ -1070,6 +1084,16 @@ mod tests {
         // Any other error is still one.
         assert!(parse("match x:\n    case +1:\n        y = (\n").is_none());
         assert!(parse("x = +\n").is_none());
+    }
+
+    #[test]
+    fn what_the_parser_does_not_read_is_named_with_its_line() {
+        assert_eq!(parse_problem("x = 1\n"), None);
+        let problem = parse_problem("x = 1\ny = (\nz = 3\n").expect("a problem");
+        assert!(problem.ends_with("at line 3"), "{problem}");
+        assert!(problem.starts_with('\''), "{problem}");
+        // The unary plus it reads is no problem.
+        assert_eq!(parse_problem("match x:\n    case +1:\n        y = 0\n"), None);
     }
 
     #[test]

@@ -8,13 +8,56 @@
 //! versions do). An f-string is one token here; CPython 3.12+ splits it, but its brackets are
 //! balanced and its colons nested, so the rules see the same thing.
 //!
-//! Anything it is not sure of (form feeds in indentation, carriage returns, a line that begins
-//! with a continuation in column 0, text it cannot close) makes it decline (`None`): the caller
-//! then asks Python's `tokenize`.
+//! A logical line that begins with backslash continuations is read two ways ([`TokenRule`]): as
+//! CPython's compiler (and 3.12+'s `tokenize`) reads it, which the structure pass always uses,
+//! and as 3.10/3.11's pure-Python `tokenize` reads it, which coverage.py's statement rules saw
+//! there. Text it cannot read (a form feed, a carriage return or a NUL, which coverage.py's
+//! reading of a file removes or CPython refuses; text it cannot close) makes it answer `None`.
 
 use crate::analysis::{Token, TokenKind};
 
+/// How a logical line that begins with backslash continuations is indented.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenRule {
+    /// CPython's C tokenizer (the compiler's on every version; `tokenize`'s from 3.12): the
+    /// column of the first backslash that is not in column 0, else the column the first token
+    /// reaches through the continuations; a line with no token after them is blank.
+    Compiler,
+    /// 3.10/3.11's `tokenize.py`: the column of the first backslash, INDENT or DEDENT at once,
+    /// the continued lines then read with no indentation (blank ones included).
+    PythonModule,
+}
+
+impl TokenRule {
+    pub fn for_version(major: u8, minor: u8) -> TokenRule {
+        if (major, minor) < (3, 12) {
+            TokenRule::PythonModule
+        } else {
+            TokenRule::Compiler
+        }
+    }
+}
+
+/// coverage.py's reading of a file on one Python version: its tokens and its code regions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    pub tokens: TokenRule,
+    pub regions: RegionRule,
+}
+
+impl Rules {
+    pub fn for_version(major: u8, minor: u8) -> Rules {
+        Rules {
+            tokens: TokenRule::for_version(major, minor),
+            regions: RegionRule::for_version(major, minor),
+        }
+    }
+}
+
 struct Lexer {
+    rule: TokenRule,
+    /// A logical line began with a backslash continuation (the two rules may differ).
+    continued_line_start: bool,
     chars: Vec<char>,
     at: usize,
     line: u32,
@@ -34,12 +77,12 @@ enum Note {
     At,
 }
 
-/// The tokens of `text`, or None where this tokenizer defers to CPython's.
-pub fn tokenize(text: &str) -> Option<Vec<Token>> {
-    lex(text).map(|lexer| lexer.tokens)
+/// The tokens of `text` as `tokenize` reads them under `rule`, or None where it cannot read it.
+pub fn tokenize(text: &str, rule: TokenRule) -> Option<Vec<Token>> {
+    lex(text, rule).map(|lexer| lexer.tokens)
 }
 
-fn lex(text: &str) -> Option<Lexer> {
+fn lex(text: &str, rule: TokenRule) -> Option<Lexer> {
     if text.contains('\r')
         || text.contains('\x0c')
         || text.contains('\0')
@@ -48,6 +91,8 @@ fn lex(text: &str) -> Option<Lexer> {
         return None;
     }
     let mut lexer = Lexer {
+        rule,
+        continued_line_start: false,
         chars: text.chars().collect(),
         at: 0,
         line: 1,
@@ -96,15 +141,34 @@ impl Lexer {
             if line_start && nesting == 0 {
                 line_start = false;
                 let mut column = 0;
-                while let Some(c) = self.peek(0) {
-                    match c {
-                        ' ' => column += 1,
-                        // To the next multiple of 8, as CPython's tokenizer counts (a file whose
-                        // tabs and spaces disagree has not compiled).
-                        '\t' => column = (column / 8 + 1) * 8,
-                        _ => break,
+                // The compiler's rule: the first backslash's column (0 counts as none yet).
+                let mut continued_at = 0;
+                loop {
+                    while let Some(c) = self.peek(0) {
+                        match c {
+                            ' ' => column += 1,
+                            // To the next multiple of 8, as CPython's tokenizer counts (a file
+                            // whose tabs and spaces disagree has not compiled).
+                            '\t' => column = (column / 8 + 1) * 8,
+                            _ => break,
+                        }
+                        self.at += 1;
                     }
-                    self.at += 1;
+                    if self.peek(0) == Some('\\') && self.peek(1) == Some('\n') {
+                        self.continued_line_start = true;
+                        if self.rule == TokenRule::Compiler {
+                            if continued_at == 0 {
+                                continued_at = column;
+                            }
+                            self.at += 2;
+                            self.line += 1;
+                            continue;
+                        }
+                    }
+                    break;
+                }
+                if continued_at != 0 {
+                    column = continued_at;
                 }
                 match self.peek(0) {
                     // Blank or comment-only line: no INDENT/DEDENT, an NL at its end.
@@ -140,24 +204,8 @@ impl Lexer {
                                 return None;
                             }
                         }
-                        // A continuation before the line's first token: the indentation is
-                        // where the backslash stands, the tokens come on the next line. Left
-                        // to CPython when the backslash is in column 0 (3.12 then counts the
-                        // next line's indentation) or no token follows on the next line.
-                        if self.peek(0) == Some('\\') {
-                            if column == 0 || self.peek(1) != Some('\n') {
-                                return None;
-                            }
-                            let mut next = self.at + 2;
-                            while matches!(self.chars.get(next), Some(' ' | '\t')) {
-                                next += 1;
-                            }
-                            if matches!(self.chars.get(next), None | Some('#' | '\n' | '\\')) {
-                                return None;
-                            }
-                            self.at = next;
-                            self.line += 1;
-                        }
+                        // (Under `tokenize.py`'s rule a continuation may stand here: the
+                        // loop below reads it and the continued lines, blank or not.)
                     }
                 }
             }
@@ -512,8 +560,20 @@ impl Lexer {
 mod tests {
     use super::*;
 
+    const EVERYWHERE: Rules = Rules {
+        tokens: TokenRule::Compiler,
+        regions: RegionRule::Everywhere,
+    };
+
+    fn with_regions(regions: RegionRule) -> Rules {
+        Rules {
+            tokens: TokenRule::Compiler,
+            regions,
+        }
+    }
+
     fn kinds(text: &str) -> Vec<(TokenKind, u32, u32)> {
-        tokenize(text)
+        tokenize(text, TokenRule::Compiler)
             .expect("tokens")
             .into_iter()
             .map(|t| (t.kind, t.start_line, t.end_line))
@@ -554,7 +614,7 @@ mod tests {
     #[test]
     fn structure_reads_docstrings_definitions_and_regions() {
         let text = "\"\"\"Module.\n\"\"\"\nimport os\n\n@dec\n@other(1,\n       2)\ndef f(a):\n    (\"doc\"\n     \"more\")\n    def g(): return 1\n    return g\n\nclass C:\n    x = 1\n    def m(self): 'm doc'; return 2\n    class D:\n        def n(self):\n            pass\n";
-        let (_, structure) = structure(text, RegionRule::Everywhere).expect("structure");
+        let (_, structure) = structure(text, EVERYWHERE).expect("structure");
         assert_eq!(structure.docstrings, vec![(1, 2), (9, 10), (16, 16)]);
         assert_eq!(
             structure.definitions,
@@ -619,7 +679,7 @@ def f():
     return 1
 ";
         let names = |rule| -> Vec<String> {
-            structure(text, rule)
+            structure(text, with_regions(rule))
                 .expect("structure")
                 .1
                 .regions
@@ -648,7 +708,7 @@ def f():
         );
         // The function keeps the lines of what it hides (7.16 never looked inside).
         let f_lines = |rule| {
-            structure(text, rule).expect("structure").1.regions[0]
+            structure(text, with_regions(rule)).expect("structure").1.regions[0]
                 .3
                 .clone()
         };
@@ -681,7 +741,7 @@ finally:
 def after():
     pass
 ";
-        let names: Vec<String> = structure(text, RegionRule::Everywhere)
+        let names: Vec<String> = structure(text, EVERYWHERE)
             .expect("structure")
             .1
             .regions
@@ -696,27 +756,25 @@ def after():
 
     #[test]
     fn structure_reads_match_statements_and_says_so() {
-        let (_, with_match) = structure(
-            "match x:\n    case 1:\n        pass\n",
-            RegionRule::Everywhere,
-        )
-        .expect("structure");
+        let (_, with_match) =
+            structure("match x:\n    case 1:\n        pass\n", EVERYWHERE).expect("structure");
         assert!(with_match.has_match);
         let (_, names) =
-            structure("match = 1\ncase = match\n", RegionRule::Everywhere).expect("structure");
+            structure("match = 1\ncase = match\n", EVERYWHERE).expect("structure");
         assert!(!names.has_match);
     }
 
     #[test]
     fn tabs_indent_to_the_next_multiple_of_eight() {
-        let tokens = tokenize("if x:\n\ty = 1\n        z = 2\n").expect("tokens");
+        let tokens =
+            tokenize("if x:\n\ty = 1\n        z = 2\n", TokenRule::Compiler).expect("tokens");
         let indents = tokens
             .iter()
             .filter(|t| t.kind == TokenKind::Indent)
             .count();
         // A tab and eight spaces are the same indentation: one INDENT, no error.
         assert_eq!(indents, 1);
-        assert!(tokenize("if x:\n\ty = 1\n    z = 2\n").is_none());
+        assert!(tokenize("if x:\n\ty = 1\n    z = 2\n", TokenRule::Compiler).is_none());
     }
 
     #[test]
@@ -724,7 +782,7 @@ def after():
         // 3.12+: a replacement field that spans lines may hold comments, quotes and braces in
         // them included; the f-string is one token over its lines.
         let text = "x = f'''{\n1  # one's {\n}'''\ny = t'{ # c\n2}'\nz = 3\n";
-        let tokens = tokenize(text).expect("read");
+        let tokens = tokenize(text, TokenRule::Compiler).expect("read");
         let lines: Vec<(u32, u32)> = tokens
             .iter()
             .filter(|t| t.non_blank && t.kind == TokenKind::Other)
@@ -746,12 +804,71 @@ def after():
         );
     }
 
+    /// (INDENT or DEDENT, line) of each, under a rule.
+    fn indents(text: &str, rule: TokenRule) -> Vec<(TokenKind, u32)> {
+        tokenize(text, rule)
+            .expect("tokens")
+            .into_iter()
+            .filter(|t| matches!(t.kind, TokenKind::Indent | TokenKind::Dedent))
+            .map(|t| (t.kind, t.start_line))
+            .collect()
+    }
+
     #[test]
-    fn declines_what_it_does_not_know() {
-        assert!(tokenize("\\\n    y = 1\n").is_none());
-        assert!(tokenize("if x:\n    \\\n# c\n    y = 1\n").is_none());
-        assert!(tokenize("x = 'open\n").is_none());
-        assert!(tokenize("x = (1\n").is_none());
+    fn continuations_that_begin_a_line_read_as_each_tokenize_reads_them() {
+        use TokenKind::{Dedent, Indent};
+        // A backslash in column 0 inside a block: the compiler reads the next line's
+        // indentation; 3.10/3.11's tokenize.py reads column 0 (a DEDENT), then INDENTs again.
+        let text = "def f():\n    a = 1\n\\\n    b = 2\n    c = 3\nd = 4\n";
+        assert_eq!(
+            indents(text, TokenRule::Compiler),
+            [(Indent, 2), (Dedent, 6)]
+        );
+        assert_eq!(
+            indents(text, TokenRule::PythonModule),
+            [(Indent, 2), (Dedent, 3), (Indent, 5), (Dedent, 6)]
+        );
+        // The structure is the compiler's either way; the tokens are the version's.
+        let old = Rules::for_version(3, 11);
+        let (tokens, structure_311) = structure(text, old).expect("structure");
+        assert_eq!(tokens, tokenize(text, TokenRule::PythonModule).expect("tokens"));
+        let (_, structure_312) = structure(text, Rules::for_version(3, 12)).expect("structure");
+        assert_eq!(structure_311.definitions, vec![(1, 1, 5)]);
+        assert_eq!(structure_311, structure_312);
+        // The first backslash not in column 0 sets the indentation, the same for both.
+        let text = "if x:\n    a = 1\n    \\\nb = 2\nc = 3\n";
+        for rule in [TokenRule::Compiler, TokenRule::PythonModule] {
+            assert_eq!(indents(text, rule), [(Indent, 2), (Dedent, 5)], "{rule:?}");
+        }
+        // Continued into a blank line: blank for the compiler; tokenize.py indents first.
+        let text = "if x:\n    a = 1\n        \\\n\n    b = 2\n";
+        assert_eq!(
+            indents(text, TokenRule::Compiler),
+            [(Indent, 2), (Dedent, 6)]
+        );
+        assert_eq!(
+            indents(text, TokenRule::PythonModule),
+            [(Indent, 2), (Indent, 3), (Dedent, 5), (Dedent, 6)]
+        );
+        // Lines and statements stay where they are.
+        for rule in [TokenRule::Compiler, TokenRule::PythonModule] {
+            let tokens = tokenize("\\\n\\\n  x = (1,\n2)\n", rule).expect("tokens");
+            let code: Vec<u32> = tokens
+                .iter()
+                .filter(|t| t.non_blank)
+                .map(|t| t.start_line)
+                .collect();
+            assert_eq!(code, [3, 3, 3, 3, 3, 4, 4], "{rule:?}");
+        }
+    }
+
+    #[test]
+    fn answers_none_for_what_cpython_refuses() {
+        for rule in [TokenRule::Compiler, TokenRule::PythonModule] {
+            assert!(tokenize("x = 'open\n", rule).is_none());
+            assert!(tokenize("x = (1\n", rule).is_none());
+            assert!(tokenize("x = 1 \\ y\n", rule).is_none());
+        }
     }
 }
 
@@ -882,9 +999,11 @@ fn flush(
     Some(())
 }
 
-/// The tokens of `text` and its structure; None where the tokenizer defers to CPython's.
-pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)> {
-    let lexer = lex(text)?;
+/// The tokens of `text` as the version's `tokenize` reads them, and its structure (read from
+/// the compiler's tokens); None where the tokenizer cannot read it.
+pub fn structure(text: &str, rules: Rules) -> Option<(Vec<Token>, Structure)> {
+    let rule = rules.regions;
+    let lexer = lex(text, TokenRule::Compiler)?;
     let tokens = &lexer.tokens;
     let notes = &lexer.notes;
     let name_at = |i: usize| match notes.get(i) {
@@ -1152,6 +1271,9 @@ pub fn structure(text: &str, rule: RegionRule) -> Option<(Vec<Token>, Structure)
             .push((definition.first_line, definition.line, definition.body_last));
     }
     out.regions = regions(&definitions, &top, rule);
+    if rules.tokens != TokenRule::Compiler && lexer.continued_line_start {
+        return Some((lex(text, rules.tokens)?.tokens, out));
+    }
     Some((lexer.tokens, out))
 }
 

@@ -13,7 +13,7 @@ use ferrocov_core::analysis::{analyze_text, multiline_map};
 use ferrocov_core::arcs::{self, PythonVersion};
 use ferrocov_core::linematch::LineRegex;
 use ferrocov_core::tokens;
-use ferrocov_core::tokens::RegionRule;
+use ferrocov_core::tokens::{Rules, TokenRule};
 
 /// The snapshots hold CPython 3.11.7's rules (its line tables are in the snippet files).
 const VERSION: PythonVersion = PythonVersion {
@@ -75,7 +75,7 @@ fn render(family: &str) -> String {
     let all = snippets(family);
     assert!(!all.is_empty(), "no snippets in {family}");
     for snippet in all {
-        let tokens = tokens::tokenize(&snippet.source)
+        let tokens = tokens::tokenize(&snippet.source, TokenRule::PythonModule)
             .unwrap_or_else(|| panic!("{}: the tokenizer declined it", snippet.name));
         let multiline = multiline_map(&tokens);
         let analysis = arcs::analyze(&snippet.source, &snippet.code_lines, &multiline, VERSION)
@@ -88,7 +88,7 @@ fn render(family: &str) -> String {
             &snippet.source,
             snippet.code_lines.clone(),
             regex_excluded,
-            RegionRule::Everywhere,
+            Rules::for_version(VERSION.major, VERSION.minor),
         )
         .unwrap_or_else(|| panic!("{}: the statement analysis declined it", snippet.name))
         .analysis;

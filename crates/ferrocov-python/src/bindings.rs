@@ -4,14 +4,13 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use ferrocov_core::analysis::{self, Definition, IrrefutableCase, SourceFacts, Token, TokenKind};
 use ferrocov_core::data::CoverageData;
-use ferrocov_core::report::{self, Format, Options, Region};
+use ferrocov_core::report::{self, Format, Options};
 use ferrocov_core::{combine as core_combine, sqlite, Error};
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::results::{self, PyAnalysis, PyFileResult};
+use crate::results::{self, PyFileResult};
 
 /// The one place where the core's errors become Python exceptions: `ferrocov.exceptions`'
 /// classes (one base class, `FerrocovError`), or OSError for the operating system's errors.
@@ -300,161 +299,6 @@ fn default_combine_inputs(data_file: PathBuf) -> Vec<String> {
     strings(core_combine::default_inputs(&data_file))
 }
 
-type TokenTuple = (u8, String, bool, u32, u32);
-
-/// Apply coverage.py's statement rules to facts gathered by `ferrocov._facts` (the tokens from
-/// Python's `tokenize`, for the sources the core's tokenizer leaves to it).
-#[pyfunction]
-#[allow(clippy::too_many_arguments)]
-fn analyze(
-    tokens: Vec<TokenTuple>,
-    code_lines: Vec<u32>,
-    regex_excluded: Vec<u32>,
-    docstrings: Vec<(u32, u32)>,
-    definitions: Vec<(u32, u32, u32)>,
-    irrefutable_cases: Vec<(u32, u32, u32, u32)>,
-    regions: Vec<results::RegionTuple>,
-    n_lines: u32,
-) -> PyAnalysis {
-    let tokens = tokens
-        .into_iter()
-        .map(|(kind, text, non_blank, start_line, end_line)| {
-            let kind = match kind {
-                0 => TokenKind::Indent,
-                1 => TokenKind::Dedent,
-                2 => TokenKind::Newline,
-                3 => TokenKind::Comment,
-                4 => TokenKind::Op(text.chars().next().unwrap_or(' ')),
-                _ => TokenKind::Other,
-            };
-            Token {
-                kind,
-                non_blank,
-                start_line,
-                end_line,
-            }
-        })
-        .collect::<Vec<Token>>();
-    let empty = !analysis::has_code(&tokens);
-    let result = rules(
-        tokens,
-        code_lines,
-        regex_excluded,
-        docstrings,
-        definitions,
-        irrefutable_cases,
-    );
-    PyAnalysis::from_core(result, results::regions_from(regions), n_lines, empty)
-}
-
-/// As `analyze`, the source's tokens read in Rust ([`ferrocov_core::tokens`]) rather than
-/// passed in; the regions are the caller's (from the syntax tree). None where the tokenizer
-/// defers to CPython's (the caller then tokenizes in Python and calls `analyze`).
-#[pyfunction]
-#[allow(clippy::too_many_arguments)]
-fn analyze_source(
-    text: &str,
-    code_lines: Vec<u32>,
-    regex_excluded: Vec<u32>,
-    docstrings: Vec<(u32, u32)>,
-    definitions: Vec<(u32, u32, u32)>,
-    irrefutable_cases: Vec<(u32, u32, u32, u32)>,
-    regions: Vec<results::RegionTuple>,
-    n_lines: u32,
-) -> Option<PyAnalysis> {
-    let tokens = ferrocov_core::tokens::tokenize(text)?;
-    let empty = !analysis::has_code(&tokens);
-    let result = rules(
-        tokens,
-        code_lines,
-        regex_excluded,
-        docstrings,
-        definitions,
-        irrefutable_cases,
-    );
-    Some(PyAnalysis::from_core(
-        result,
-        results::regions_from(regions),
-        n_lines,
-        empty,
-    ))
-}
-
-/// The whole statement analysis of a source in Rust, the syntax facts read from its tokens
-/// ([`ferrocov_core::tokens::structure`]): statements, excluded lines, multi-line map, code
-/// regions, whether there is no code at all. Only the code objects' lines come from CPython
-/// (`code_lines`); `n_lines` is Python's count of the text's lines. None where the syntax
-/// tree is needed after all (the caller then takes the path through `ast`).
-#[pyfunction]
-fn analyze_structure(
-    py: Python<'_>,
-    text: &str,
-    code_lines: Vec<u32>,
-    regex_excluded: Vec<u32>,
-    n_lines: u32,
-) -> Option<PyAnalysis> {
-    let info = py.version_info();
-    let rule = ferrocov_core::tokens::RegionRule::for_version(info.major, info.minor);
-    structure_analysis(text, code_lines, regex_excluded, n_lines, rule)
-}
-
-/// [`analyze_structure`]'s work, for the one-call file analysis too.
-pub(crate) fn structure_analysis(
-    text: &str,
-    code_lines: Vec<u32>,
-    regex_excluded: Vec<u32>,
-    n_lines: u32,
-    rule: ferrocov_core::tokens::RegionRule,
-) -> Option<PyAnalysis> {
-    let result = analysis::analyze_text(text, code_lines, regex_excluded, rule)?;
-    let regions = result
-        .regions
-        .into_iter()
-        .map(|(kind, name, start, lines)| Region {
-            kind: kind.to_string(),
-            name,
-            start,
-            lines: lines.into_iter().collect(),
-        })
-        .collect();
-    Some(PyAnalysis::from_core(
-        result.analysis,
-        regions,
-        n_lines,
-        result.empty,
-    ))
-}
-
-fn rules(
-    tokens: Vec<Token>,
-    code_lines: Vec<u32>,
-    regex_excluded: Vec<u32>,
-    docstrings: Vec<(u32, u32)>,
-    definitions: Vec<(u32, u32, u32)>,
-    irrefutable_cases: Vec<(u32, u32, u32, u32)>,
-) -> analysis::FileAnalysis {
-    let facts = SourceFacts {
-        tokens,
-        code_lines,
-        regex_excluded,
-        docstrings,
-        definitions: definitions.into_iter().map(Definition::from).collect(),
-        irrefutable_cases: irrefutable_cases
-            .into_iter()
-            .map(
-                |(pattern_line, pattern_end_line, body_line, body_end_line)| IrrefutableCase {
-                    pattern_line,
-                    pattern_end_line,
-                    body_line,
-                    body_end_line,
-                },
-            )
-            .collect(),
-    };
-    analysis::analyze(&facts)
-}
-
-/// coverage.py's "1-2, 5-11, 13" for `lines` among `statements`.
 #[pyfunction]
 fn format_lines(statements: BTreeSet<u32>, lines: BTreeSet<u32>) -> String {
     report::format_lines(&statements, &lines)
@@ -708,9 +552,6 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(glob_regex, module)?)?;
     module.add_function(wrap_pyfunction!(default_combine_inputs, module)?)?;
     module.add_function(wrap_pyfunction!(live_files, module)?)?;
-    module.add_function(wrap_pyfunction!(analyze, module)?)?;
-    module.add_function(wrap_pyfunction!(analyze_source, module)?)?;
-    module.add_function(wrap_pyfunction!(analyze_structure, module)?)?;
     module.add_function(wrap_pyfunction!(display_covered, module)?)?;
     module.add_function(wrap_pyfunction!(format_lines, module)?)?;
     module.add_function(wrap_pyfunction!(summary, module)?)?;

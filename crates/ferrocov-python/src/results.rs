@@ -1,12 +1,12 @@
 //! A file's analysis and its results, as typed Python objects that keep their contents in Rust:
-//! the analysis is made once per file (by the core's token reader, or from the `ast` path's
-//! facts) and its result once per report, from the analysis and the measured data, without the
+//! the analysis is made once per file (by `source::analyze_file`) and its result once per
+//! report, from the analysis and the measured data, without the
 //! line numbers crossing into Python and back. The report functions read the results where
 //! they are.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ferrocov_core::arcs::{self, ArcAnalysis, PythonVersion};
+use ferrocov_core::arcs::ArcAnalysis;
 use ferrocov_core::report::{Branches, FileResult, Region};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
@@ -15,16 +15,6 @@ use crate::bindings::PyData;
 
 /// A region as it crosses: (kind, dotted name, line of its `def`/`class`, its lines).
 pub type RegionTuple = (String, String, u32, Vec<u32>);
-
-/// (possible arcs, executed arcs, exit counts by line, no-branch lines, (from, to, action,
-/// description) of each arc from a branch line).
-pub type BranchTuple = (
-    Vec<(i32, i32)>,
-    Vec<(i32, i32)>,
-    Vec<(i32, u32)>,
-    Vec<i32>,
-    Vec<(i32, i32, String, String)>,
-);
 
 /// What a source file says, before any data: its statements, excluded lines, multi-line
 /// statements (each line of one mapped to its first line), function and class regions.
@@ -210,17 +200,15 @@ pub struct PyFileResult {
 #[pymethods]
 impl PyFileResult {
     /// The results of `path` (shown as `name`) from its analysis and the lines `data` holds
-    /// for it, with `branches` when the data has arcs.
-    /// With branch data, the branch facts come from `arcs` (the core's arc analysis, with the
-    /// `no_branch` lines) or, for a file only the interpreter's tree reads, as `branches`.
+    /// for it; with branch data, the branch facts from `arcs` (the core's arc analysis) and the
+    /// `no_branch` lines.
     #[new]
-    #[pyo3(signature = (analysis, data, path, name, branches = None, arcs = None, no_branch = Vec::new()))]
+    #[pyo3(signature = (analysis, data, path, name, arcs = None, no_branch = Vec::new()))]
     fn new(
         analysis: &PyAnalysis,
         data: &PyData,
         path: String,
         name: String,
-        branches: Option<BranchTuple>,
         arcs: Option<&PyArcAnalysis>,
         no_branch: Vec<i32>,
     ) -> Self {
@@ -233,27 +221,9 @@ impl PyFileResult {
             .filter(|line| analysis.statements.contains(line))
             .collect();
         let missing = analysis.statements.difference(&executed).copied().collect();
-        let branches = match arcs {
-            Some(arcs) => Some(branch_facts(
-                &arcs.inner,
-                data,
-                &path,
-                &analysis.excluded,
-                no_branch,
-            )),
-            None => branches.map(
-                |(possible, executed, exit_counts, no_branch, descriptions)| Branches {
-                    possible: possible.into_iter().collect(),
-                    executed: executed.into_iter().collect(),
-                    exit_counts: exit_counts.into_iter().collect(),
-                    no_branch: no_branch.into_iter().collect(),
-                    descriptions: descriptions
-                        .into_iter()
-                        .map(|(a, b, action, missing)| ((a, b), (action, missing)))
-                        .collect(),
-                },
-            ),
-        };
+        let branches = arcs.map(|arcs| {
+            branch_facts(&arcs.inner, data, &path, &analysis.excluded, no_branch)
+        });
         PyFileResult {
             inner: FileResult {
                 name,
@@ -434,33 +404,6 @@ impl PyArcAnalysis {
     }
 }
 
-/// The arcs of `text` (as coverage.py reads it), from the lines of its code objects and its
-/// analysis (for the multi-line map; no arcs at all for a file without code), with the rules of
-/// this interpreter's version. None when ruff's parser does not read the text: the caller takes
-/// the interpreter's tree then.
-#[pyfunction]
-pub fn analyze_arcs(
-    py: Python<'_>,
-    text: &str,
-    code_lines: Vec<u32>,
-    analysis: &PyAnalysis,
-) -> Option<PyArcAnalysis> {
-    let info = py.version_info();
-    let version = PythonVersion {
-        major: info.major,
-        minor: info.minor,
-        micro: info.patch,
-    };
-    let code_lines = if analysis.empty {
-        Vec::new()
-    } else {
-        code_lines
-    };
-    let multiline = &analysis.multiline;
-    py.detach(|| arcs::analyze(text, &code_lines, multiline, version))
-        .map(|inner| PyArcAnalysis { inner })
-}
-
 /// The results the reports read, borrowed where they are.
 pub fn borrowed<'a>(files: &'a [PyRef<'_, PyFileResult>]) -> Vec<&'a FileResult> {
     files.iter().map(|file| &file.inner).collect()
@@ -470,6 +413,5 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<PyAnalysis>()?;
     module.add_class::<PyFileResult>()?;
     module.add_class::<PyArcAnalysis>()?;
-    module.add_function(wrap_pyfunction!(analyze_arcs, module)?)?;
     Ok(())
 }

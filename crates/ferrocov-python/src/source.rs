@@ -5,32 +5,34 @@
 //!
 //! A source that is not plain UTF-8 is read by `ferrocov._source.read_source` (PEP 263
 //! declarations, byte-order marks: Python's codecs), and a file that can't be read or compiled
-//! raises `NoSource` or `NotPython` as coverage.py words them. [`analyze_file`] answers `None`
-//! only where the core's token reader or ruff's parser leaves a source to CPython's; the caller
-//! then takes the Python path in `ferrocov._facts`, so the results are the same either way.
+//! raises `NoSource` or `NotPython` as coverage.py words them. What only CPython knows is asked
+//! of it here, once per file: the code objects' lines, a valid `__pycache__` entry
+//! (`ferrocov._cpython.cached_code`), a pattern only Python's `re` reads as coverage.py reads it
+//! (`ferrocov._cpython.lines_matching`), a syntax error's wording. A file CPython compiles but
+//! the token reader or ruff's parser does not read (syntax newer than the pinned parser) is
+//! `NotPython` too, saying so.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use ferrocov_core::arcs::{self, PythonVersion};
 use ferrocov_core::linematch::LineRegex;
-use ferrocov_core::tokens::RegionRule;
+use ferrocov_core::report::Region;
+use ferrocov_core::tokens::Rules;
 use pyo3::exceptions::PySyntaxError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFrozenSet, PyTuple, PyType};
 
-use crate::bindings::structure_analysis;
 use crate::results::{PyAnalysis, PyArcAnalysis};
 
 /// A file's analysis: the source's facts (statements, exclusions, multi-line statements,
-/// regions), and with branches its possible arcs (the core's, or the interpreter-tree analysis
-/// of `ferrocov._arcs` where ruff's parser does not read the file) and the lines matching the
-/// partial-branch patterns (coverage.py's `no_branch` lines).
+/// regions), and with branches its possible arcs and the lines matching the partial-branch
+/// patterns (coverage.py's `no_branch` lines).
 #[pyclass(frozen, name = "FileAnalysis", module = "ferrocov._core")]
 pub struct PyFileAnalysis {
     facts: Py<PyAnalysis>,
-    arcs: Option<Py<PyAny>>,
+    arcs: Option<Py<PyArcAnalysis>>,
     no_branch: Vec<u32>,
 }
 
@@ -38,7 +40,7 @@ pub struct PyFileAnalysis {
 impl PyFileAnalysis {
     #[new]
     #[pyo3(signature = (facts, arcs = None, no_branch = Vec::new()))]
-    fn new(facts: Py<PyAnalysis>, arcs: Option<Py<PyAny>>, no_branch: Vec<u32>) -> Self {
+    fn new(facts: Py<PyAnalysis>, arcs: Option<Py<PyArcAnalysis>>, no_branch: Vec<u32>) -> Self {
         let mut no_branch = no_branch;
         no_branch.sort_unstable();
         no_branch.dedup();
@@ -55,7 +57,7 @@ impl PyFileAnalysis {
     }
 
     #[getter]
-    fn arcs(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+    fn arcs(&self, py: Python<'_>) -> Option<Py<PyArcAnalysis>> {
         self.arcs.as_ref().map(|arcs| arcs.clone_ref(py))
     }
 
@@ -100,7 +102,7 @@ impl PyFileAnalysis {
         slf: &Bound<'py, Self>,
     ) -> (
         Bound<'py, PyType>,
-        (Py<PyAnalysis>, Option<Py<PyAny>>, Vec<u32>),
+        (Py<PyAnalysis>, Option<Py<PyArcAnalysis>>, Vec<u32>),
     ) {
         let py = slf.py();
         let this = slf.get();
@@ -114,11 +116,11 @@ impl PyFileAnalysis {
         )
     }
 
-    fn __repr__(&self, py: Python<'_>) -> String {
+    fn __repr__(&self) -> String {
         format!(
             "FileAnalysis({:?}, arcs={}, no_branch={:?})",
             self.facts.get().statements.len(),
-            self.arcs.as_ref().is_some_and(|a| !a.is_none(py)),
+            self.arcs.is_some(),
             self.no_branch
         )
     }
@@ -203,7 +205,7 @@ fn python_line_count(text: &str) -> u32 {
 static REGEXES: Mutex<Option<HashMap<String, Option<LineRegex>>>> = Mutex::new(None);
 
 /// The lines `pattern`'s matches cover in `text`: in Rust where it reads the pattern and the
-/// text as `re` does, else by `ferrocov._facts._lines_matching`.
+/// text as `re` does, else by `ferrocov._cpython.lines_matching`.
 fn lines_matching(py: Python<'_>, text: &str, pattern: &str) -> PyResult<Vec<u32>> {
     if pattern.is_empty() {
         return Ok(Vec::new());
@@ -221,13 +223,13 @@ fn lines_matching(py: Python<'_>, text: &str, pattern: &str) -> PyResult<Vec<u32
     match fast {
         Some(lines) => Ok(lines),
         None => py
-            .import("ferrocov._facts")?
-            .call_method1("_lines_matching", (text, pattern))?
+            .import("ferrocov._cpython")?
+            .call_method1("lines_matching", (text, pattern))?
             .extract(),
     }
 }
 
-/// What the file's `__pycache__` entry holds, through `ferrocov._facts._cached_code` (the
+/// What the file's `__pycache__` entry holds, through `ferrocov._cpython.cached_code` (the
 /// import system's checks: magic number, the source's mtime and size, or its hash). Looked for
 /// only when such a file exists, so the common case costs one `stat`.
 fn cached_code<'py>(py: Python<'py>, filename: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -265,8 +267,8 @@ fn cached_code<'py>(py: Python<'py>, filename: &str) -> PyResult<Option<Bound<'p
         }
     }
     let code = py
-        .import("ferrocov._facts")?
-        .call_method1("_cached_code", (filename,))?;
+        .import("ferrocov._cpython")?
+        .call_method1("cached_code", (filename,))?;
     Ok((!code.is_none()).then_some(code))
 }
 
@@ -301,8 +303,47 @@ fn code_lines(code: &Bound<'_, PyAny>) -> PyResult<Vec<u32>> {
     Ok(lines)
 }
 
-/// The file's analysis in one call (see the module's doc), or `None` where the Python path must
-/// make it. `branch`: the possible arcs and the partial-branch lines too.
+/// The statement analysis of `text` in Rust, the syntax facts read from its tokens
+/// ([`ferrocov_core::tokens::structure`]): statements, excluded lines, multi-line map, code
+/// regions, whether there is no code at all, with `rules` the version's. Only the code objects'
+/// lines come from CPython (`code_lines`); `n_lines` is Python's count of the text's lines.
+/// None where the token reader cannot read the text.
+fn structure_analysis(
+    text: &str,
+    code_lines: Vec<u32>,
+    regex_excluded: Vec<u32>,
+    n_lines: u32,
+    rules: Rules,
+) -> Option<PyAnalysis> {
+    let result = ferrocov_core::analysis::analyze_text(text, code_lines, regex_excluded, rules)?;
+    let regions = result
+        .regions
+        .into_iter()
+        .map(|(kind, name, start, lines)| Region {
+            kind: kind.to_string(),
+            name,
+            start,
+            lines: lines.into_iter().collect(),
+        })
+        .collect();
+    Some(PyAnalysis::from_core(
+        result.analysis,
+        regions,
+        n_lines,
+        result.empty,
+    ))
+}
+
+/// `NotPython` for a file CPython compiles and ferrocov's readers do not: `what` says which and
+/// why, in coverage.py's words for a file it can't parse.
+fn unreadable(py: Python<'_>, filename: &str, what: &str) -> PyResult<PyErr> {
+    let class = py.import("ferrocov.exceptions")?.getattr("NotPython")?;
+    let message = format!("Couldn't parse '{filename}' as Python source: {what}");
+    Ok(PyErr::from_value(class.call1((message,))?))
+}
+
+/// The file's analysis in one call (see the module's doc). `branch`: the possible arcs and the
+/// partial-branch lines too.
 #[pyfunction]
 #[pyo3(signature = (filename, exclude_regex, branch = false, partial_regex = ""))]
 pub fn analyze_file(
@@ -311,7 +352,7 @@ pub fn analyze_file(
     exclude_regex: &str,
     branch: bool,
     partial_regex: &str,
-) -> PyResult<Option<PyFileAnalysis>> {
+) -> PyResult<PyFileAnalysis> {
     let text = read_source(py, filename)?;
     let regex_excluded = lines_matching(py, &text, exclude_regex)?;
     let code = match cached_code(py, filename)? {
@@ -326,10 +367,10 @@ pub fn analyze_file(
             match compiled {
                 Ok(code) => code,
                 Err(err) if err.is_instance_of::<PySyntaxError>(py) => {
-                    // Worded as coverage.py words it (`NotPython`), by the Python path's words.
+                    // Worded as coverage.py words it (`NotPython`).
                     let not_python = py
-                        .import("ferrocov._facts")?
-                        .call_method1("_not_python", (err.value(py), filename))?;
+                        .import("ferrocov._cpython")?
+                        .call_method1("not_python", (err.value(py), filename))?;
                     return Err(PyErr::from_value(not_python));
                 }
                 Err(err) => return Err(err),
@@ -339,11 +380,16 @@ pub fn analyze_file(
     let lines = code_lines(&code)?;
     let n_lines = python_line_count(&text);
     let info = py.version_info();
-    let rule = RegionRule::for_version(info.major, info.minor);
+    let rules = Rules::for_version(info.major, info.minor);
     let Some(facts) =
-        py.detach(|| structure_analysis(&text, lines.clone(), regex_excluded, n_lines, rule))
+        py.detach(|| structure_analysis(&text, lines.clone(), regex_excluded, n_lines, rules))
     else {
-        return Ok(None);
+        let problem = py.detach(|| arcs::parse_problem(&text));
+        let what = match problem {
+            Some(problem) => format!("ferrocov's parser does not read it: {problem}"),
+            None => "ferrocov's tokenizer does not read it".to_string(),
+        };
+        return Err(unreadable(py, filename, &what)?);
     };
     let mut arcs = None;
     let mut no_branch = Vec::new();
@@ -357,16 +403,18 @@ pub fn analyze_file(
         let multiline = &facts.multiline;
         let Some(inner) = py.detach(|| arcs::analyze(&text, &code_lines, multiline, version))
         else {
-            return Ok(None);
+            let problem = py.detach(|| arcs::parse_problem(&text)).unwrap_or_default();
+            let what = format!("ferrocov's parser does not read it: {problem}");
+            return Err(unreadable(py, filename, &what)?);
         };
-        arcs = Some(Py::new(py, PyArcAnalysis { inner })?.into_any());
+        arcs = Some(Py::new(py, PyArcAnalysis { inner })?);
         no_branch = lines_matching(py, &text, partial_regex)?;
     }
-    Ok(Some(PyFileAnalysis {
+    Ok(PyFileAnalysis {
         facts: Py::new(py, facts)?,
         arcs,
         no_branch,
-    }))
+    })
 }
 
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -417,7 +417,7 @@ fn watch_other_way(
 /// A file's multi-line statements: each line of one, mapped to its first line.
 type MultilineMap = Arc<HashMap<i32, i32>>;
 
-/// Per file, its multi-line statements (computed once per process, by `ferrocov._source`).
+/// Per file, its multi-line statements (computed once per process).
 static MULTILINE: std::sync::Mutex<Option<HashMap<String, MultilineMap>>> =
     std::sync::Mutex::new(None);
 
@@ -430,14 +430,23 @@ fn multiline_map(py: Python<'_>, path: &str) -> MultilineMap {
     if let Some(found) = cache.get(path) {
         return found.clone();
     }
-    let computed: HashMap<i32, i32> = py
-        .import("ferrocov._source")
-        .and_then(|module| module.call_method1("multiline_map", (path,)))
-        .and_then(|map| map.extract())
-        .unwrap_or_else(|_| {
-            let _ = PyErr::take(py);
-            HashMap::new()
-        });
+    // The source as coverage.py reads it, its tokens as the compiler reads them (3.12+), the
+    // statements that span lines; nothing when it can't be read or tokenized.
+    let computed: HashMap<i32, i32> = match crate::source::read_source(py, path) {
+        Ok(text) => py.detach(|| {
+            ferrocov_core::tokens::tokenize(&text, ferrocov_core::tokens::TokenRule::Compiler)
+                .map(|tokens| {
+                    ferrocov_core::analysis::multiline_map(&tokens)
+                        .into_iter()
+                        .filter_map(|(line, first)| {
+                            Some((i32::try_from(line).ok()?, i32::try_from(first).ok()?))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()
+        }),
+        Err(_) => HashMap::new(),
+    };
     let computed = Arc::new(computed);
     cache.insert(path.to_string(), computed.clone());
     computed

@@ -5,17 +5,6 @@ use std::fmt::Write as _;
 
 use super::{display_covered, FileResult, Numbers};
 
-/// A JSON value with insertion-ordered objects, printed the way Python's json module prints.
-#[derive(Debug, Clone)]
-pub enum Value {
-    Int(i64),
-    Float(f64),
-    Bool(bool),
-    Str(String),
-    List(Vec<Value>),
-    Object(Vec<(String, Value)>),
-}
-
 fn python_float(x: f64) -> String {
     if x.is_finite() && x == x.trunc() && x.abs() < 1e16 {
         format!("{x:.1}")
@@ -32,7 +21,16 @@ fn python_float(x: f64) -> String {
 
 fn python_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
+    // Runs of printable ASCII other than the quote and the backslash are copied as they are.
+    let plain = |b: u8| (0x20..=0x7e).contains(&b) && b != b'"' && b != b'\\';
+    let mut rest = s;
+    while !rest.is_empty() {
+        let run = rest.bytes().position(|b| !plain(b)).unwrap_or(rest.len());
+        out.push_str(&rest[..run]);
+        rest = &rest[run..];
+        let Some(c) = rest.chars().next() else {
+            break;
+        };
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -41,212 +39,239 @@ fn python_string(s: &str, out: &mut String) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) > 0x7e => {
+            c => {
                 let mut buffer = [0u16; 2];
                 for unit in c.encode_utf16(&mut buffer) {
                     let _ = write!(out, "\\u{unit:04x}");
                 }
             }
-            c => out.push(c),
         }
+        rest = &rest[c.len_utf8()..];
     }
     out.push('"');
 }
 
-impl Value {
-    /// `json.dumps(value)` (indent None) or `json.dumps(value, indent=4)`.
-    pub fn dump(&self, pretty: bool) -> String {
-        let mut out = String::new();
-        self.write(&mut out, pretty, 0);
-        out
-    }
+/// Writes JSON text as Python's `json.dump` does (`indent=4` when pretty, else `", "` and
+/// `": "` separators, non-ASCII escaped), straight into a string: no tree of values is built.
+struct Json<'o> {
+    out: &'o mut String,
+    pretty: bool,
+    depth: usize,
+    /// Nothing written yet in the innermost open object or list.
+    first: bool,
+}
 
-    fn write(&self, out: &mut String, pretty: bool, depth: usize) {
-        match self {
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            Value::Float(f) => out.push_str(&python_float(*f)),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Str(s) => python_string(s, out),
-            Value::List(items) => {
-                if items.is_empty() {
-                    out.push_str("[]");
-                    return;
-                }
-                out.push('[');
-                for (index, item) in items.iter().enumerate() {
-                    separator(out, pretty, depth + 1, index == 0);
-                    item.write(out, pretty, depth + 1);
-                }
-                closing(out, pretty, depth);
-                out.push(']');
-            }
-            Value::Object(entries) => {
-                if entries.is_empty() {
-                    out.push_str("{}");
-                    return;
-                }
-                out.push('{');
-                for (index, (key, value)) in entries.iter().enumerate() {
-                    separator(out, pretty, depth + 1, index == 0);
-                    python_string(key, out);
-                    out.push_str(": ");
-                    value.write(out, pretty, depth + 1);
-                }
-                closing(out, pretty, depth);
-                out.push('}');
-            }
+impl<'o> Json<'o> {
+    fn new(out: &'o mut String, pretty: bool) -> Self {
+        Json {
+            out,
+            pretty,
+            depth: 0,
+            first: true,
         }
     }
-}
 
-fn separator(out: &mut String, pretty: bool, depth: usize, first: bool) {
-    if pretty {
-        if !first {
-            out.push(',');
+    fn begin(&mut self, bracket: char) {
+        self.out.push(bracket);
+        self.depth += 1;
+        self.first = true;
+    }
+
+    fn end(&mut self, bracket: char) {
+        self.depth -= 1;
+        if !self.first && self.pretty {
+            self.out.push('\n');
+            indent(self.out, self.depth);
         }
-        out.push('\n');
-        out.push_str(&"    ".repeat(depth));
-    } else if !first {
-        out.push_str(", ");
+        self.out.push(bracket);
+        self.first = false;
+    }
+
+    /// Before an item of a list, or a key of an object.
+    fn item(&mut self) {
+        if self.pretty {
+            if !self.first {
+                self.out.push(',');
+            }
+            self.out.push('\n');
+            indent(self.out, self.depth);
+        } else if !self.first {
+            self.out.push_str(", ");
+        }
+        self.first = false;
+    }
+
+    fn key(&mut self, key: &str) {
+        self.item();
+        python_string(key, self.out);
+        self.out.push_str(": ");
+    }
+
+    fn int(&mut self, value: i64) {
+        let mut buffer = itoa::Buffer::new();
+        self.out.push_str(buffer.format(value));
+    }
+
+    fn float(&mut self, value: f64) {
+        self.out.push_str(&python_float(value));
+    }
+
+    fn string(&mut self, value: &str) {
+        python_string(value, self.out);
+    }
+
+    fn boolean(&mut self, value: bool) {
+        self.out.push_str(if value { "true" } else { "false" });
+    }
+
+    fn ints(&mut self, values: impl Iterator<Item = i64>) {
+        self.begin('[');
+        for value in values {
+            self.item();
+            self.int(value);
+        }
+        self.end(']');
+    }
+
+    fn lines(&mut self, set: &BTreeSet<u32>) {
+        self.ints(set.iter().map(|&line| i64::from(line)));
     }
 }
 
-fn closing(out: &mut String, pretty: bool, depth: usize) {
-    if pretty {
-        out.push('\n');
-        out.push_str(&"    ".repeat(depth));
+fn indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push_str("    ");
     }
 }
 
-fn lines(set: &BTreeSet<u32>) -> Value {
-    Value::List(set.iter().map(|&l| Value::Int(l as i64)).collect())
-}
-
-fn summary(numbers: &Numbers, precision: usize, branches: bool) -> Value {
+fn summary(json: &mut Json<'_>, numbers: &Numbers, precision: usize, branches: bool) {
     let pc = numbers.pc_covered();
     let pc_statements = numbers.pc_statements();
-    let mut entries = vec![
-        (
-            "covered_lines".into(),
-            Value::Int((numbers.n_statements - numbers.n_missing) as i64),
-        ),
-        (
-            "num_statements".into(),
-            Value::Int(numbers.n_statements as i64),
-        ),
-        ("percent_covered".into(), Value::Float(pc)),
-        (
-            "percent_covered_display".into(),
-            Value::Str(display_covered(pc, precision)),
-        ),
-        ("missing_lines".into(), Value::Int(numbers.n_missing as i64)),
-        (
-            "excluded_lines".into(),
-            Value::Int(numbers.n_excluded as i64),
-        ),
-        (
-            "percent_statements_covered".into(),
-            Value::Float(pc_statements),
-        ),
-        (
-            "percent_statements_covered_display".into(),
-            Value::Str(display_covered(pc_statements, precision)),
-        ),
-    ];
+    json.begin('{');
+    json.key("covered_lines");
+    json.int((numbers.n_statements - numbers.n_missing) as i64);
+    json.key("num_statements");
+    json.int(numbers.n_statements as i64);
+    json.key("percent_covered");
+    json.float(pc);
+    json.key("percent_covered_display");
+    json.string(&display_covered(pc, precision));
+    json.key("missing_lines");
+    json.int(numbers.n_missing as i64);
+    json.key("excluded_lines");
+    json.int(numbers.n_excluded as i64);
+    json.key("percent_statements_covered");
+    json.float(pc_statements);
+    json.key("percent_statements_covered_display");
+    json.string(&display_covered(pc_statements, precision));
     if branches {
         let pc_branches = numbers.pc_branches();
-        entries.extend([
-            ("num_branches".into(), Value::Int(numbers.n_branches as i64)),
-            (
-                "num_partial_branches".into(),
-                Value::Int(numbers.n_partial_branches as i64),
-            ),
-            (
-                "covered_branches".into(),
-                Value::Int(numbers.n_executed_branches() as i64),
-            ),
-            (
-                "missing_branches".into(),
-                Value::Int(numbers.n_missing_branches as i64),
-            ),
-            ("percent_branches_covered".into(), Value::Float(pc_branches)),
-            (
-                "percent_branches_covered_display".into(),
-                Value::Str(display_covered(pc_branches, precision)),
-            ),
-        ]);
+        json.key("num_branches");
+        json.int(numbers.n_branches as i64);
+        json.key("num_partial_branches");
+        json.int(numbers.n_partial_branches as i64);
+        json.key("covered_branches");
+        json.int(numbers.n_executed_branches() as i64);
+        json.key("missing_branches");
+        json.int(numbers.n_missing_branches as i64);
+        json.key("percent_branches_covered");
+        json.float(pc_branches);
+        json.key("percent_branches_covered_display");
+        json.string(&display_covered(pc_branches, precision));
     }
-    Value::Object(entries)
+    json.end('}');
 }
 
-fn branch_arcs(arcs: &std::collections::BTreeMap<i32, Vec<i32>>) -> Value {
-    Value::List(
-        arcs.iter()
-            .flat_map(|(&from, tos)| {
-                tos.iter().map(move |&to| {
-                    Value::List(vec![Value::Int(from as i64), Value::Int(to as i64)])
-                })
-            })
-            .collect(),
-    )
+fn branch_arcs(json: &mut Json<'_>, arcs: &std::collections::BTreeMap<i32, Vec<i32>>) {
+    json.begin('[');
+    for (&from, tos) in arcs {
+        for &to in tos {
+            json.item();
+            json.ints([i64::from(from), i64::from(to)].into_iter());
+        }
+    }
+    json.end(']');
 }
 
-fn contexts_value(contexts: &[(u32, Vec<String>)]) -> Value {
-    Value::Object(
-        contexts
-            .iter()
-            .map(|(line, names)| {
-                (
-                    line.to_string(),
-                    Value::List(names.iter().map(|n| Value::Str(n.clone())).collect()),
-                )
-            })
-            .collect(),
-    )
+fn contexts_value(json: &mut Json<'_>, contexts: &[(u32, Vec<String>)]) {
+    json.begin('{');
+    for (line, names) in contexts {
+        let mut buffer = itoa::Buffer::new();
+        json.key(buffer.format(*line));
+        json.begin('[');
+        for name in names {
+            json.item();
+            json.string(name);
+        }
+        json.end(']');
+    }
+    json.end('}');
+}
+
+/// A file's own entry, or a function's or class's (with its `start_line`).
+fn file_data(
+    json: &mut Json<'_>,
+    result: &FileResult,
+    numbers: &Numbers,
+    start_line: Option<u32>,
+    precision: usize,
+    contexts: Option<&[(u32, Vec<String>)]>,
+) {
+    let branches = result.branches.is_some();
+    json.key("executed_lines");
+    json.lines(&result.executed);
+    json.key("summary");
+    summary(json, numbers, precision, branches);
+    json.key("missing_lines");
+    json.lines(&result.missing);
+    json.key("excluded_lines");
+    json.lines(&result.excluded);
+    if let Some(start_line) = start_line {
+        json.key("start_line");
+        json.int(i64::from(start_line));
+    }
+    if let Some(contexts) = contexts {
+        json.key("contexts");
+        contexts_value(json, contexts);
+    }
+    if branches {
+        json.key("executed_branches");
+        branch_arcs(json, &result.executed_branch_arcs());
+        json.key("missing_branches");
+        branch_arcs(json, &result.missing_branch_arcs());
+    }
 }
 
 fn region_data(
+    json: &mut Json<'_>,
     result: &FileResult,
     start_line: u32,
     precision: usize,
     contexts: Option<&[(u32, Vec<String>)]>,
-) -> Value {
-    let branches = result.branches.is_some();
-    let mut entries = vec![
-        ("executed_lines".into(), lines(&result.executed)),
-        (
-            "summary".into(),
-            summary(&Numbers::of(result), precision, branches),
-        ),
-        ("missing_lines".into(), lines(&result.missing)),
-        ("excluded_lines".into(), lines(&result.excluded)),
-        ("start_line".into(), Value::Int(start_line as i64)),
-    ];
-    if let Some(contexts) = contexts {
-        entries.push(("contexts".into(), contexts_value(contexts)));
-    }
-    if branches {
-        entries.push((
-            "executed_branches".into(),
-            branch_arcs(&result.executed_branch_arcs()),
-        ));
-        entries.push((
-            "missing_branches".into(),
-            branch_arcs(&result.missing_branch_arcs()),
-        ));
-    }
-    Value::Object(entries)
+) {
+    json.begin('{');
+    file_data(
+        json,
+        result,
+        &Numbers::of(result),
+        Some(start_line),
+        precision,
+        contexts,
+    );
+    json.end('}');
 }
 
-/// The per-region breakdown (`functions` or `classes`) of one file.
+/// The per-region breakdown (`functions` or `classes`) of one file: each region under its name
+/// (`name@line` where a name is taken, or where a region without statements shares a name with
+/// one that has them; a later region of the same name replaces an earlier one's data, as a
+/// Python dict does), then the lines outside every region under `""`.
 fn regions(
+    json: &mut Json<'_>,
     file: &FileResult,
     kind: &str,
     precision: usize,
     contexts: Option<&[(u32, Vec<String>)]>,
-) -> Value {
+) {
     let mut outside: BTreeSet<u32> = (1..=file.n_source_lines).collect();
     let mut of_kind: Vec<&super::Region> = file.regions.iter().filter(|r| r.kind == kind).collect();
     for region in &of_kind {
@@ -264,29 +289,47 @@ fn regions(
         .filter(|(_, n)| !n.statements.is_empty())
         .map(|(r, _)| r.name.as_str())
         .collect();
-    let mut entries: Vec<(String, Value)> = Vec::new();
-    for (region, result) in &narrowed {
+    // The key each region's data goes under, and which region's data it ends up with.
+    let mut keys: Vec<(String, usize)> = Vec::new();
+    for (index, (region, result)) in narrowed.iter().enumerate() {
         let mut name = region.name.clone();
-        if entries.iter().any(|(n, _)| *n == name)
+        if keys.iter().any(|(n, _)| *n == name)
             || (with_statements.contains(name.as_str()) && result.statements.is_empty())
         {
             name = format!("{name}@{}", region.start);
         }
-        let data = region_data(result, region.start, precision, contexts);
-        if let Some(existing) = entries.iter_mut().find(|(n, _)| *n == name) {
-            existing.1 = data;
-        } else {
-            entries.push((name, data));
+        match keys.iter_mut().find(|(n, _)| *n == name) {
+            Some(existing) => existing.1 = index,
+            None => keys.push((name, index)),
         }
     }
-    let start = outside.iter().next().copied().unwrap_or(1);
-    let data = region_data(&file.narrow(&outside), start, precision, contexts);
-    if let Some(existing) = entries.iter_mut().find(|(n, _)| n.is_empty()) {
-        existing.1 = data;
-    } else {
-        entries.push((String::new(), data));
+    let outside_at = keys.iter().position(|(n, _)| n.is_empty());
+    json.begin('{');
+    for (position, (name, index)) in keys.iter().enumerate() {
+        json.key(name);
+        if Some(position) == outside_at {
+            write_outside(json, file, &outside, precision, contexts);
+        } else {
+            let (region, result) = &narrowed[*index];
+            region_data(json, result, region.start, precision, contexts);
+        }
     }
-    Value::Object(entries)
+    if outside_at.is_none() {
+        json.key("");
+        write_outside(json, file, &outside, precision, contexts);
+    }
+    json.end('}');
+}
+
+fn write_outside(
+    json: &mut Json<'_>,
+    file: &FileResult,
+    outside: &BTreeSet<u32>,
+    precision: usize,
+    contexts: Option<&[(u32, Vec<String>)]>,
+) {
+    let start = outside.iter().next().copied().unwrap_or(1);
+    region_data(json, &file.narrow(outside), start, precision, contexts);
 }
 
 /// What the JSON report needs besides the files.
@@ -323,44 +366,34 @@ pub fn render_into(
     sink: &mut dyn FnMut(&str) -> std::io::Result<()>,
 ) -> std::io::Result<f64> {
     let branches = files.iter().any(|f| f.branches.is_some());
-    let mut meta = vec![
-        ("format".to_string(), Value::Int(3)),
-        (
-            "version".to_string(),
-            Value::Str(options.version.to_string()),
-        ),
-        (
-            "timestamp".to_string(),
-            Value::Str(options.timestamp.to_string()),
-        ),
-        ("branch_coverage".to_string(), Value::Bool(branches)),
-        (
-            "show_contexts".to_string(),
-            Value::Bool(options.contexts.is_some()),
-        ),
-    ];
-    if let Some((processes, unclean)) = options.processes {
-        meta.push((
-            "ferrocov".to_string(),
-            Value::Object(vec![
-                ("processes".to_string(), Value::Int(processes as i64)),
-                ("processes_unclean".to_string(), Value::Int(unclean as i64)),
-            ]),
-        ));
-    }
-    // Written file by file, each file's entry dropped once written: the document is never
-    // held as a tree, only as its text.
-    let pretty = options.pretty;
     let mut out = String::new();
-    out.push('{');
-    separator(&mut out, pretty, 1, true);
-    python_string("meta", &mut out);
-    out.push_str(": ");
-    Value::Object(meta).write(&mut out, pretty, 1);
-    separator(&mut out, pretty, 1, false);
-    python_string("files", &mut out);
-    out.push_str(": ");
-    out.push('{');
+    let mut json = Json::new(&mut out, options.pretty);
+    json.begin('{');
+    json.key("meta");
+    json.begin('{');
+    json.key("format");
+    json.int(3);
+    json.key("version");
+    json.string(options.version);
+    json.key("timestamp");
+    json.string(options.timestamp);
+    json.key("branch_coverage");
+    json.boolean(branches);
+    json.key("show_contexts");
+    json.boolean(options.contexts.is_some());
+    if let Some((processes, unclean)) = options.processes {
+        json.key("ferrocov");
+        json.begin('{');
+        json.key("processes");
+        json.int(processes as i64);
+        json.key("processes_unclean");
+        json.int(unclean as i64);
+        json.end('}');
+    }
+    json.end('}');
+    json.key("files");
+    json.begin('{');
+    // Written file by file, handed to the sink every 64 KiB: the document is never held whole.
     let mut total = Numbers::default();
     for (index, file) in files.iter().enumerate() {
         let numbers = Numbers::of(file);
@@ -369,56 +402,24 @@ pub fn render_into(
             .contexts
             .as_ref()
             .map(|all| all.get(index).map(Vec::as_slice).unwrap_or(&[]));
-        let mut data = vec![
-            ("executed_lines".into(), lines(&file.executed)),
-            (
-                "summary".into(),
-                summary(&numbers, options.precision, branches),
-            ),
-            ("missing_lines".into(), lines(&file.missing)),
-            ("excluded_lines".into(), lines(&file.excluded)),
-        ];
-        if let Some(contexts) = contexts {
-            data.push(("contexts".into(), contexts_value(contexts)));
-        }
-        if branches {
-            data.push((
-                "executed_branches".into(),
-                branch_arcs(&file.executed_branch_arcs()),
-            ));
-            data.push((
-                "missing_branches".into(),
-                branch_arcs(&file.missing_branch_arcs()),
-            ));
-        }
-        data.push((
-            "functions".into(),
-            regions(file, "function", options.precision, contexts),
-        ));
-        data.push((
-            "classes".into(),
-            regions(file, "class", options.precision, contexts),
-        ));
-        separator(&mut out, pretty, 2, index == 0);
-        python_string(&file.name, &mut out);
-        out.push_str(": ");
-        Value::Object(data).write(&mut out, pretty, 2);
-        if out.len() >= 1 << 16 {
-            sink(&out)?;
-            out.clear();
+        json.key(&file.name);
+        json.begin('{');
+        file_data(&mut json, file, &numbers, None, options.precision, contexts);
+        json.key("functions");
+        regions(&mut json, file, "function", options.precision, contexts);
+        json.key("classes");
+        regions(&mut json, file, "class", options.precision, contexts);
+        json.end('}');
+        if json.out.len() >= 1 << 16 {
+            sink(json.out)?;
+            json.out.clear();
         }
     }
-    if !files.is_empty() {
-        closing(&mut out, pretty, 1);
-    }
-    out.push('}');
-    separator(&mut out, pretty, 1, false);
-    python_string("totals", &mut out);
-    out.push_str(": ");
-    summary(&total, options.precision, branches).write(&mut out, pretty, 1);
-    closing(&mut out, pretty, 0);
-    out.push('}');
-    sink(&out)?;
+    json.end('}');
+    json.key("totals");
+    summary(&mut json, &total, options.precision, branches);
+    json.end('}');
+    sink(json.out)?;
     Ok(if total.n_statements == 0 {
         0.0
     } else {
@@ -438,15 +439,37 @@ mod tests {
     }
 
     #[test]
-    fn dumps_like_python() {
-        let value = Value::Object(vec![
-            ("a".into(), Value::List(vec![Value::Int(1), Value::Int(2)])),
-            ("é".into(), Value::Object(vec![])),
-        ]);
-        assert_eq!(value.dump(false), r#"{"a": [1, 2], "\u00e9": {}}"#);
+    fn strings_escape_like_python() {
+        let mut out = String::new();
+        python_string("a\"b\\c\n\u{1}\u{7f}\u{e9}\u{1F600} end\t", &mut out);
+        // json.dumps('a"b\\c\n\x01\x7f\u00e9\U0001F600 end\t')
         assert_eq!(
-            value.dump(true),
-            "{\n    \"a\": [\n        1,\n        2\n    ],\n    \"\\u00e9\": {}\n}"
+            out,
+            r#""a\"b\\c\n\u0001\u007f\u00e9\ud83d\ude00 end\t""#
+        );
+    }
+
+    #[test]
+    fn dumps_like_python() {
+        let write = |pretty: bool| {
+            let mut out = String::new();
+            let mut json = Json::new(&mut out, pretty);
+            json.begin('{');
+            json.key("a");
+            json.ints([1, 2].into_iter());
+            json.key("é");
+            json.begin('{');
+            json.end('}');
+            json.key("b");
+            json.begin('[');
+            json.end(']');
+            json.end('}');
+            out
+        };
+        assert_eq!(write(false), r#"{"a": [1, 2], "\u00e9": {}, "b": []}"#);
+        assert_eq!(
+            write(true),
+            "{\n    \"a\": [\n        1,\n        2\n    ],\n    \"\\u00e9\": {},\n    \"b\": []\n}"
         );
     }
 }

@@ -45,7 +45,7 @@ def configure_node(node: Any, settings: Settings, rootdir: str) -> None:
 
 def runs_elsewhere(workerinput: dict[str, Any], rootdir: str) -> bool:
     """Does this worker run in another directory than the controller's (its rsynced copies)?"""
-    controller_root = workerinput.get(ROOT_KEY, "")
+    controller_root: str = workerinput.get(ROOT_KEY, "")
     if not controller_root:
         return False
     return os.path.realpath(controller_root) != os.path.realpath(rootdir)
@@ -62,7 +62,7 @@ class RemoteWorker:
 
     def __init__(self, workerinput: dict[str, Any], rootdir: str) -> None:
         settings = Settings.decode(workerinput[SETTINGS_KEY])
-        controller_root = workerinput.get(ROOT_KEY, "")
+        controller_root: str = workerinput.get(ROOT_KEY, "")
         self.directory = tempfile.mkdtemp(prefix="ferrocov-worker-")
         settings.data_directory = os.path.join(self.directory, "data")
         # The worker's copies, and the controller's files too: a local worker in another

@@ -14,7 +14,8 @@ import os
 import sys
 from typing import IO, Any, Iterable
 
-from ferrocov.config import OPTIONS, Config, ConfigError, read_config
+from ferrocov.config import OPTIONS, Config, read_config
+from ferrocov.exceptions import ConfigError
 
 _DEFAULT_DATAFILE = object()
 
@@ -539,7 +540,7 @@ def _filename(morf: Any) -> str:
     """A module or a file name, as an absolute file name (coverage.py's "morf")."""
     if isinstance(morf, str):
         return os.path.abspath(morf)
-    filename = getattr(morf, "__file__", None)
+    filename: str | None = getattr(morf, "__file__", None)
     if filename is None:
         raise ConfigError(f"Module {morf!r} has no file")
     if filename.endswith((".pyc", ".pyo")):

@@ -12,7 +12,8 @@ import sys
 TYPE_CHECKING = False
 
 from ferrocov import __version__
-from ferrocov.config import Config, ConfigError, read_config
+from ferrocov.config import Config, read_config
+from ferrocov.exceptions import ConfigError, ReportError
 
 if TYPE_CHECKING:
     from typing import Callable
@@ -41,7 +42,7 @@ def _show_warning(message: Warning | str, category: type[Warning], filename: str
     if issubclass(category, CoverageWarning):
         print(f"ferrocov: warning: {message}", file=sys.stderr)
     else:
-        _default_show_warning(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+        _default_show_warning(message, category, filename, lineno, file, line)
 
 
 _default_show_warning = __import__("warnings").showwarning
@@ -493,7 +494,7 @@ def _reporting(
         if total is not None and config.fail_under and results.should_fail_under(total, config.fail_under, config.precision):
             print("Coverage failure:", results.fail_under_message(total, config.fail_under, config.precision))
             return FAIL_UNDER
-    except (results.ReportError, ConfigError, OSError, ValueError) as err:
+    except (ReportError, ConfigError, OSError, ValueError) as err:
         return _error(str(err))
     return OK
 
@@ -679,11 +680,11 @@ def do_debug(args: argparse.Namespace, config: Config) -> int:
         if data is None:
             print("No data collected: file doesn't exist")
         else:
-            files = data.measured_files()  # type: ignore[attr-defined]
-            print(f"processes: {data.processes} measured, {data.processes_unclean} ended without a clean close{_how(data)}")  # type: ignore[attr-defined,arg-type]
+            files = data.measured_files()
+            print(f"processes: {data.processes} measured, {data.processes_unclean} ended without a clean close{_how(data)}")
             print(f"{len(files)} files:")
             for path in files:
-                print(f"{path}: {len(data.lines(path) or [])} lines")  # type: ignore[attr-defined]
+                print(f"{path}: {len(data.lines(path) or [])} lines")
         pending = _core.default_combine_inputs(data_file)
         if pending:
             print(f"not yet combined: {len(pending)} inputs")

@@ -13,7 +13,7 @@ import re
 from typing import Callable
 
 from ferrocov import _core
-from ferrocov.config import ConfigError
+from ferrocov.exceptions import ConfigError
 
 
 def _alias(pattern: str, result: str) -> tuple[re.Pattern[str], str]:

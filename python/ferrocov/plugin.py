@@ -417,7 +417,8 @@ class FerrocovPlugin:
             self.controller.discard_consumed()
         if self._should_report():
             from ferrocov import _core
-            from ferrocov.results import ReportError, should_fail_under
+            from ferrocov.exceptions import ReportError
+            from ferrocov.results import should_fail_under
 
             try:
                 self.cov_total = self.summary(data)

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::data::{CoverageData, ProcessRecord};
+use crate::data::{CoverageData, FileName, ProcessRecord};
 use crate::datafile::{self, Ending, LockState, ProcessId, Unreadable};
 use crate::sqlite;
 
@@ -122,6 +122,8 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
         }
     }
     let mut kind = Kind::default();
+    // Each measured file's name once, shared by the process records that ran it.
+    let mut names: std::collections::BTreeSet<FileName> = std::collections::BTreeSet::new();
     for file in files {
         let is_raw = file.extension().is_some_and(|e| e == datafile::EXTENSION);
         let name = file
@@ -140,6 +142,7 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
                 &file,
                 &mut combined,
                 &mut processes,
+                &mut names,
                 &mut kind,
                 options,
                 deadlines,
@@ -266,6 +269,7 @@ fn read_raw(
     file: &Path,
     combined: &mut Combined,
     processes: &mut BTreeMap<ProcessId, ProcessRecord>,
+    names: &mut std::collections::BTreeSet<FileName>,
     kind: &mut Kind,
     options: &Options,
     deadlines: (Instant, Instant),
@@ -278,7 +282,9 @@ fn read_raw(
                     return;
                 }
             }
-            let mut bytes = Vec::new();
+            // Sized once: a doubling buffer would hold up to twice the file at the peak.
+            let size = handle.metadata().map(|m| m.len()).unwrap_or(0);
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
             match std::io::Read::read_to_end(&mut handle, &mut bytes) {
                 Ok(_) => bytes,
                 Err(error) => {
@@ -321,7 +327,13 @@ fn read_raw(
                 });
                 record.ended = merge_ending(&record.ended, contents.ending);
                 record.started = record.started.min(contents.started);
-                record.files.extend(contents.data.files.keys().cloned());
+                record.files.extend(contents.data.files.keys().map(|path| {
+                    names.get(path.as_str()).cloned().unwrap_or_else(|| {
+                        let name = FileName::from(path.as_str());
+                        names.insert(name.clone());
+                        name
+                    })
+                }));
                 record.files.sort();
                 record.files.dedup();
             }

@@ -51,23 +51,23 @@ struct StoredProcess {
 
 impl StoredRecords {
     fn from(records: &[ProcessRecord]) -> StoredRecords {
-        let files: Vec<String> = records
+        let files: Vec<&str> = records
             .iter()
-            .flat_map(|r| r.files.iter().cloned())
+            .flat_map(|r| r.files.iter().map(|f| &**f))
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
         let index: std::collections::HashMap<&str, usize> = files
             .iter()
             .enumerate()
-            .map(|(i, f)| (f.as_str(), i))
+            .map(|(i, f)| (*f, i))
             .collect();
         let processes = records
             .iter()
             .map(|record| {
                 let mut bits = vec![0u8; files.len().div_ceil(8)];
                 for file in &record.files {
-                    if let Some(&i) = index.get(file.as_str()) {
+                    if let Some(&i) = index.get(&**file) {
                         bits[i / 8] |= 1 << (i % 8);
                     }
                 }
@@ -80,11 +80,14 @@ impl StoredRecords {
                 }
             })
             .collect();
-        StoredRecords { files, processes }
+        StoredRecords {
+            files: files.into_iter().map(str::to_string).collect(),
+            processes,
+        }
     }
 
     fn records(self) -> Vec<ProcessRecord> {
-        let files = self.files;
+        let files: Vec<crate::data::FileName> = self.files.into_iter().map(Into::into).collect();
         self.processes
             .into_iter()
             .map(|process| {
@@ -568,7 +571,7 @@ mod tests {
         for pid in 0..20u32 {
             let mut files = (0..12)
                 .filter(|i| (i + pid) % 3 == 0)
-                .map(|i| format!("/src/m{i}.py"))
+                .map(|i| format!("/src/m{i}.py").into())
                 .collect::<Vec<_>>();
             files.sort();
             data.process_records.push(ProcessRecord {

@@ -498,8 +498,8 @@ pub fn render(files: &[HtmlFile<'_>], options: &HtmlOptions<'_>) -> Result<(Html
                     .iter()
                     .map(|path| {
                         (
-                            names.get(path.as_str()).copied().unwrap_or(path.as_str()),
-                            pages.get(path.as_str()).copied(),
+                            names.get(&**path).copied().unwrap_or(&**path),
+                            pages.get(&**path).copied(),
                         )
                     })
                     .collect(),

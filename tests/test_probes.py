@@ -1,4 +1,5 @@
-"""3.11's probe core: code objects get a call before each line, taken out after its first hit.
+"""The probe core of 3.10 and 3.11: code objects get a call before each line (and, measuring
+branches, on each edge between lines), taken out after its first hit.
 
 Its results are held to coverage.py's by every differential test (they run under it on 3.11);
 these tests hold what is particular to it: when it is chosen, that probes really go away, come
@@ -102,6 +103,19 @@ def test_the_trace_function_can_be_chosen(tmp_path: Path, how: str) -> None:
     result = ferrocov("run", "--source=.", "main.py", cwd=tmp_path, **env)
     assert result.stdout.strip() == "ctrace", result.stderr
     assert "ignored" not in result.stderr
+
+
+@pytest.mark.parametrize("branch", [[], ["--branch"]])
+def test_the_installed_command_measures_with_probes(tmp_path: Path, branch: list[str]) -> None:
+    """``ferrocov run`` as a user types it (the command installed beside the interpreter),
+    measuring everything it may (no --source): the command itself is no measured script, so
+    the program gets probes (it had the trace function, 3x slower, before)."""
+    command = Path(sys.executable).parent / "ferrocov"
+    _write(tmp_path, "main.py", "import ferrocov._core\nprint(ferrocov._core.core_name(%s).split(':')[0])\n" % bool(branch))
+    result = run([str(command), "run", *branch, "main.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["probes-arcs" if branch else "probes"]
+    assert read_lines(tmp_path / ".coverage")[str(tmp_path / "main.py")] == {1, 2}
 
 
 def test_a_measured_script_the_interpreter_runs_is_traced(tmp_path: Path) -> None:
@@ -312,10 +326,10 @@ EXCEPTIONAL = textwrap.dedent(
 )
 
 
-@pytest.mark.skipif(sys.version_info[:2] != (3, 11), reason="branch probes are 3.11's")
 def test_branch_probes_record_coverage_pys_arcs_and_go_away(tmp_path: Path) -> None:
-    """--branch on 3.11: arc probes, no trace function; every arc coverage.py's C tracer
-    records (exceptions included), and the probes that record an arc once are jumped over."""
+    """--branch on 3.10 and 3.11: arc probes, no trace function; every arc coverage.py's C
+    tracer records (exceptions included), and the probes that record an arc once are jumped
+    over."""
     (tmp_path / "mod.py").write_text(MOD)
     (tmp_path / "exc.py").write_text(EXCEPTIONAL)
     _write(
@@ -327,13 +341,22 @@ def test_branch_probes_record_coverage_pys_arcs_and_go_away(tmp_path: Path) -> N
         import ferrocov._core as core
         STAYING = (1 << 61) | (1 << 60) | (1 << 58) | (1 << 57)
         def once(function):
-            ops = list(dis.get_instructions(function, adaptive=True))
+            extra = {"adaptive": True} if sys.version_info >= (3, 11) else {}
+            ops = list(dis.get_instructions(function, **extra))
             armed = jumped = 0
             for i, op in enumerate(ops):
-                if op.opname == "LOAD_CONST" and op.argval is core._probe:
-                    if ops[i + 1].argval & STAYING:
+                if sys.version_info >= (3, 11):
+                    # PUSH_NULL, LOAD_CONST _probe, LOAD_CONST argument...
+                    if op.opname == "LOAD_CONST" and op.argval is core._probe:
+                        if ops[i + 1].argval & STAYING:
+                            continue
+                        armed += ops[i - 1].opname == "PUSH_NULL"
+                        jumped += ops[i - 1].opname == "JUMP_FORWARD"
+                elif op.opname == "LOAD_CONST" and ops[i + 1].opname == "CALL_FUNCTION":
+                    # LOAD_CONST _probe (its unit becomes the jump), LOAD_CONST argument.
+                    if not isinstance(op.argval, int) or op.argval & STAYING:
                         continue
-                    armed += ops[i - 1].opname == "PUSH_NULL"
+                    armed += ops[i - 1].opname == "LOAD_CONST" and ops[i - 1].argval is core._probe
                     jumped += ops[i - 1].opname == "JUMP_FORWARD"
             return armed, jumped
         print(core.core_name(True).split(":")[0])
@@ -341,7 +364,8 @@ def test_branch_probes_record_coverage_pys_arcs_and_go_away(tmp_path: Path) -> N
         def for_iter_target(function):
             # Where the loop goes when it ends: a trampoline after the code until its probe
             # has run, then straight to the code after the loop again.
-            ops = list(dis.get_instructions(function, adaptive=True))
+            extra = {"adaptive": True} if sys.version_info >= (3, 11) else {}
+            ops = list(dis.get_instructions(function, **extra))
             end = max(op.offset for op in ops if op.opname == "RETURN_VALUE")
             return "after" if next(op for op in ops if op.opname == "FOR_ITER").argval > end else "direct"
         print(for_iter_target(mod.work))

@@ -85,6 +85,20 @@ def _wants_probes(settings: Settings) -> bool:
     )
 
 
+def _main_script() -> str:
+    """The script the interpreter runs itself as ``__main__``, not through exec: if it is
+    measured, the core must be the trace function. An installed command (``ferrocov``,
+    ``pytest``: a launcher beside the interpreter) runs nothing measured itself."""
+    if not sys.argv or sys.argv[0] in ("-c", "-m", ""):
+        return ""
+    script = sys.argv[0]
+    try:
+        launcher = os.path.samefile(os.path.dirname(os.path.abspath(script)), os.path.dirname(sys.executable))
+    except OSError:
+        launcher = False
+    return "" if launcher else script
+
+
 def start(settings: Settings) -> None:
     """Start measuring this process, every thread. Hits go to ``settings.data_directory``.
     (On 3.10/3.11 the core chooses probes only if no measured module is imported yet.)"""
@@ -104,9 +118,7 @@ def start(settings: Settings) -> None:
         settings.test_function,
         settings.context,
         _wants_probes(settings),
-        # The interpreter runs a script given on its command line itself, not through exec:
-        # if that script is measured, the core must be the trace function.
-        sys.argv[0] if sys.argv and sys.argv[0] not in ("-c", "-m") else "",
+        _main_script(),
     )
     if settings.context:
         _core.set_context(settings.context)

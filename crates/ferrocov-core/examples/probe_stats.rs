@@ -1,6 +1,7 @@
-//! Count the arc edges the 3.11 probe planner cannot work out, over code objects dumped one per
-//! line as `first_line code_hex linetable_hex exceptiontable_hex|- name` (a development aid:
-//! `python3.11 dump.py FILE`, then `cargo run --example probe_stats FILE`).
+//! Count the arc edges the probe planner cannot work out, over code objects dumped one per line
+//! as `first_line code_hex linetable_hex exceptiontable_hex|- name` (a development aid: dump
+//! the code objects of a tree of sources with the Python whose bytecode they are, then
+//! `cargo run --example probe_stats FILE [3.10]`).
 use ferrocov_core::probes::{instrument, Version};
 
 fn hex(text: &str) -> Vec<u8> {
@@ -17,6 +18,10 @@ fn main() {
         eprintln!("usage: probe_stats FILE");
         std::process::exit(2);
     };
+    let version = match std::env::args().nth(2).as_deref() {
+        Some("3.10") => Version::V310,
+        _ => Version::V311,
+    };
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let (mut codes, mut failed, mut unresolved, mut with_unresolved, mut probes) = (0, 0, 0, 0, 0);
     for line in text.lines() {
@@ -27,7 +32,7 @@ fn main() {
         let first: i32 = first.parse().unwrap_or(1);
         codes += 1;
         match instrument(
-            Version::V311,
+            version,
             &hex(code),
             &hex(table),
             &hex(exceptions),

@@ -116,7 +116,11 @@ pub fn parse_problem(source: &str) -> Option<String> {
     let parsed = ruff_python_parser::parse_unchecked_source(source, ast::PySourceType::Python);
     let error = parsed.errors().first()?;
     let at = usize::from(error.location.start()).min(source.len());
-    let line = source.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let line = source.as_bytes()[..at]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
     Some(format!("'{}' at line {line}", error.error))
 }
 
@@ -1093,7 +1097,10 @@ mod tests {
         assert!(problem.ends_with("at line 3"), "{problem}");
         assert!(problem.starts_with('\''), "{problem}");
         // The unary plus it reads is no problem.
-        assert_eq!(parse_problem("match x:\n    case +1:\n        y = 0\n"), None);
+        assert_eq!(
+            parse_problem("match x:\n    case +1:\n        y = 0\n"),
+            None
+        );
     }
 
     #[test]

@@ -24,7 +24,7 @@
 //! too. [`Plan::unresolved`] counts the edges whose arc still could not be worked out: there
 //! the arc is not recorded.
 
-use crate::probes::{op, Handler, Record};
+use crate::probes::{op, op310, Handler, Record, Version};
 
 /// One instruction as the planner sees it.
 #[derive(Clone, Copy, Debug)]
@@ -74,11 +74,14 @@ impl Plan {
     }
 }
 
-fn is_unconditional_jump(opcode: u8) -> bool {
-    matches!(
-        opcode,
-        op::JUMP_FORWARD | op::JUMP_BACKWARD | op::JUMP_BACKWARD_NO_INTERRUPT
-    )
+fn is_unconditional_jump(version: Version, opcode: u8) -> bool {
+    match version {
+        Version::V311 => matches!(
+            opcode,
+            op::JUMP_FORWARD | op::JUMP_BACKWARD | op::JUMP_BACKWARD_NO_INTERRUPT
+        ),
+        Version::V310 => matches!(opcode, op310::JUMP_FORWARD | op310::JUMP_ABSOLUTE),
+    }
 }
 
 fn is_raise(opcode: u8) -> bool {
@@ -86,14 +89,57 @@ fn is_raise(opcode: u8) -> bool {
 }
 
 /// Does control never go on to the next instruction?
-fn ends_flow(opcode: u8) -> bool {
-    is_unconditional_jump(opcode) || opcode == op::RETURN_VALUE || is_raise(opcode)
+fn ends_flow(version: Version, opcode: u8) -> bool {
+    is_unconditional_jump(version, opcode) || opcode == op::RETURN_VALUE || is_raise(opcode)
+}
+
+/// Does the frame suspend here?
+fn is_yield(version: Version, opcode: u8) -> bool {
+    opcode == op::YIELD_VALUE || (version == Version::V310 && opcode == op310::YIELD_FROM)
+}
+
+/// Where exceptions go: for each instruction, the instruction an exception raised there goes
+/// to (`Some(None)`: out of the frame; `None`: not known), and every handler's first
+/// instruction.
+#[derive(Debug, Default)]
+pub struct Exceptions {
+    pub handler: Vec<Option<Option<usize>>>,
+    pub targets: Vec<usize>,
+}
+
+impl Exceptions {
+    /// 3.11: from the exception table.
+    pub fn from_table(steps: &[Step], handlers: &[Handler]) -> Exceptions {
+        let index_of = |unit: u32| steps.binary_search_by_key(&unit, |s| s.start).ok();
+        let handler = steps
+            .iter()
+            .map(|step| {
+                match handlers
+                    .iter()
+                    .find(|h| h.start <= step.op_unit && step.op_unit < h.end)
+                {
+                    None => Some(None),
+                    Some(h) => index_of(h.target).map(Some),
+                }
+            })
+            .collect();
+        let mut targets = Vec::new();
+        for h in handlers {
+            if let Some(index) = index_of(h.target) {
+                if !targets.contains(&index) {
+                    targets.push(index);
+                }
+            }
+        }
+        Exceptions { handler, targets }
+    }
 }
 
 struct Planner<'a> {
     steps: &'a [Step],
-    handlers: &'a [Handler],
+    exceptions: &'a Exceptions,
     first_line: i32,
+    version: Version,
 }
 
 /// Where an edge leads, in arc terms.
@@ -111,19 +157,7 @@ enum Leads {
 impl Planner<'_> {
     /// The instruction an exception raised at `index` goes to (None: out of the frame).
     fn handler_of(&self, index: usize) -> Option<Option<usize>> {
-        let unit = self.steps[index].op_unit;
-        match self
-            .handlers
-            .iter()
-            .find(|h| h.start <= unit && unit < h.end)
-        {
-            None => Some(None),
-            Some(handler) => Some(Some(
-                self.steps
-                    .binary_search_by_key(&handler.target, |s| s.start)
-                    .ok()?,
-            )),
-        }
+        self.exceptions.handler.get(index).copied().flatten()
     }
 
     /// Follow control from `previous` to `current` (by a jump if `jumped`) until an event.
@@ -134,7 +168,9 @@ impl Planner<'_> {
         for _ in 0..self.steps.len() + 1 {
             let step = self.steps[current];
             if let Some(line) = step.line {
-                let fires = previous_line != Some(line) || (backward && step.opcode != op::SEND);
+                // (3.11: a jump back to a SEND fires nothing.)
+                let send = self.version == Version::V311 && step.opcode == op::SEND;
+                let fires = previous_line != Some(line) || (backward && !send);
                 return if fires {
                     Leads::To(line)
                 } else {
@@ -151,14 +187,14 @@ impl Planner<'_> {
                     Some(None) => return Leads::To(-self.first_line),
                     Some(Some(handler)) => handler,
                 }
-            } else if is_unconditional_jump(step.opcode) {
+            } else if is_unconditional_jump(self.version, step.opcode) {
                 match step.target {
                     Some(target) => target,
                     None => return Leads::Unknown,
                 }
             } else if step.target.is_some() {
                 return Leads::Split(current);
-            } else if step.opcode == op::YIELD_VALUE {
+            } else if is_yield(self.version, step.opcode) {
                 return Leads::Unknown;
             } else {
                 current + 1
@@ -173,9 +209,23 @@ impl Planner<'_> {
     }
 }
 
-/// Plan the arc probes of one code object. `entry`: the first instruction a new frame runs
+/// Plan the arc probes of one 3.11 code object. `entry`: the first instruction a new frame runs
 /// (after its `RESUME`).
+#[cfg(test)]
 pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize) -> Plan {
+    let exceptions = Exceptions::from_table(steps, handlers);
+    plan_for(Version::V311, steps, &exceptions, first_line, entry)
+}
+
+/// Plan the arc probes of one code object. `entry`: the first instruction a new frame runs
+/// (3.11: after its `RESUME`; 3.10: the first, or after a generator's `GEN_START`).
+pub fn plan_for(
+    version: Version,
+    steps: &[Step],
+    exceptions: &Exceptions,
+    first_line: i32,
+    entry: usize,
+) -> Plan {
     let n = steps.len();
     let mut plan = Plan {
         before: vec![Vec::new(); n],
@@ -185,8 +235,9 @@ pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize)
     };
     let planner = Planner {
         steps,
-        handlers,
+        exceptions,
         first_line,
+        version,
     };
     // The conditional jumps with no line that edges lead to: the edges, and their lines.
     let mut splits: Vec<(usize, Vec<(Place, i32)>)> = Vec::new();
@@ -200,25 +251,18 @@ pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize)
         Leads::Unknown => plan.unresolved += 1,
     };
     // A new frame: `-first_line -> its first event` (the first line fires, whatever RESUME's).
-    if entry > 0 && entry < n {
+    // (3.10's first instruction may be one: its fall-through place is passed on entry only.)
+    if (entry > 0 || version == Version::V310) && entry < n {
         let leads = match steps[entry].line {
             Some(line) => Leads::To(line),
-            None => planner.follow(entry - 1, entry, false),
+            None => planner.follow(entry.saturating_sub(1), entry, false),
         };
         add(&mut plan, Place::Fall(entry), -first_line, leads);
     }
     // Exceptions: at each handler, a probe that reads where the exception came from (it stays,
     // since that differs from one exception to the next) and records `that line -> the
     // handler's first event`.
-    let mut seen_handlers = Vec::new();
-    for handler in handlers {
-        let Ok(index) = steps.binary_search_by_key(&handler.target, |s| s.start) else {
-            continue;
-        };
-        if seen_handlers.contains(&index) {
-            continue;
-        }
-        seen_handlers.push(index);
+    for &index in &exceptions.targets {
         let to = match steps[index].line {
             Some(line) => Some(line),
             None => match planner.follow(index, index, false) {
@@ -234,7 +278,7 @@ pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize)
         // (A bare `raise` re-raises with the traceback it had, too.)
         let reraise =
             step.opcode == op::RERAISE || (step.opcode == op::RAISE_VARARGS && step.arg == 0);
-        let reached_by_flow = index > 0 && !ends_flow(steps[index - 1].opcode);
+        let reached_by_flow = index > 0 && !ends_flow(version, steps[index - 1].opcode);
         if reraise && (step.line.is_some() || reached_by_flow) {
             plan.before[index].push(Record::Mark);
         }
@@ -259,13 +303,13 @@ pub fn plan(steps: &[Step], handlers: &[Handler], first_line: i32, entry: usize)
         }
         if let Some(target) = step.target {
             let leads = planner.follow(index, target, true);
-            if is_unconditional_jump(step.opcode) {
+            if is_unconditional_jump(version, step.opcode) {
                 add(&mut plan, Place::Before(index), from, leads);
                 continue;
             }
             add(&mut plan, Place::Taken(index), from, leads);
         }
-        if !ends_flow(step.opcode) && index + 1 < n {
+        if !ends_flow(version, step.opcode) && index + 1 < n {
             let leads = planner.follow(index, index + 1, false);
             add(&mut plan, Place::Fall(index + 1), from, leads);
         }

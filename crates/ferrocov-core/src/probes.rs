@@ -94,8 +94,18 @@ pub mod op {
 pub mod op310 {
     pub const LOAD_CONST: u8 = 100;
     pub const JUMP_FORWARD: u8 = 110;
+    pub const JUMP_ABSOLUTE: u8 = 113;
     pub const CALL_FUNCTION: u8 = 131;
     pub const GEN_START: u8 = 129;
+    pub const YIELD_FROM: u8 = 72;
+    pub const POP_BLOCK: u8 = 87;
+    pub const POP_EXCEPT: u8 = 89;
+    pub const SETUP_FINALLY: u8 = 122;
+    /// The instructions that push a block whose handler their argument gives: SETUP_FINALLY,
+    /// SETUP_WITH, SETUP_ASYNC_WITH (not jumps: control goes on to the next instruction).
+    pub const SETUP: [u8; 3] = [122, 143, 154];
+    /// CPython's CO_MAXBLOCKS: a frame's block stack holds no more.
+    pub const MAX_BLOCKS: usize = 20;
     /// Relative jumps: FOR_ITER, JUMP_FORWARD, SETUP_FINALLY, SETUP_WITH, SETUP_ASYNC_WITH.
     pub const RELATIVE: [u8; 5] = [93, 110, 122, 143, 154];
     /// Absolute jumps: JUMP_IF_FALSE_OR_POP, JUMP_IF_TRUE_OR_POP, JUMP_ABSOLUTE,
@@ -551,8 +561,9 @@ fn probe_units_for(
     arg_const: u32,
     exception: bool,
 ) -> (u32, u32) {
-    let loads =
-        (prefixes_for(probe_const) + 1) + (prefixes_for(arg_const) + 1) + u32::from(exception);
+    let loads = (prefixes_for(probe_const) + 1)
+        + (prefixes_for(arg_const) + 1)
+        + u32::from(exception && version == Version::V311);
     match version {
         // PUSH_NULL, the loads, PRECALL and its cache.
         Version::V311 => {
@@ -813,23 +824,46 @@ pub fn instrument(
 
     let n = instructions.len();
     let line_of = |i: &Instruction| positions[(i.start + i.prefixes) as usize].line;
-    let mut plan = if arcs && version == Version::V311 {
+    // 3.10 arcs: an exception that leaves the frame goes first to a catch-all after the code,
+    // through a block set up as the frame starts, under every block of its own (none if that
+    // would pass the interpreter's limit on nested blocks).
+    let mut catch_all = false;
+    let mut plan = if arcs {
         let mut steps = Vec::with_capacity(n);
-        for instruction in &instructions {
+        let mut setups = vec![None; n];
+        for (index, instruction) in instructions.iter().enumerate() {
             let target = match instruction.target {
                 Some(unit) => Some(instructions.binary_search_by_key(&unit, |i| i.start).ok()?),
                 None => None,
             };
+            // 3.10's SETUP_* name a handler; control goes on to the next instruction.
+            let setup = version == Version::V310 && op310::SETUP.contains(&instruction.opcode);
+            if setup {
+                setups[index] = target;
+            }
             steps.push(crate::probe_arcs::Step {
                 start: instruction.start,
                 op_unit: instruction.start + instruction.prefixes,
                 opcode: instruction.opcode,
                 arg: instruction.arg,
-                target,
+                target: if setup { None } else { target },
                 line: line_of(instruction),
             });
         }
-        crate::probe_arcs::plan(&steps, &handlers, first_line, first_traceable)
+        let exceptions = match version {
+            Version::V311 => crate::probe_arcs::Exceptions::from_table(&steps, &handlers),
+            Version::V310 => {
+                let (exceptions, depth) = blocks_310(&steps, &setups, first_traceable);
+                catch_all = depth < op310::MAX_BLOCKS;
+                exceptions
+            }
+        };
+        let mut plan =
+            crate::probe_arcs::plan_for(version, &steps, &exceptions, first_line, first_traceable);
+        if version == Version::V310 && !catch_all {
+            plan.unresolved += 1;
+        }
+        plan
     } else {
         crate::probe_arcs::Plan {
             before: vec![Vec::new(); n],
@@ -902,7 +936,7 @@ pub fn instrument(
     // 3.11 arcs: after everything, where an exception leaving the frame goes first (every
     // range no handler covers is sent there): a probe, then the same exception raised again
     // from where it was raised.
-    let (exit_consts, exit_len) = if arcs && version == Version::V311 {
+    let (exit_consts, exit_len) = if arcs && (version == Version::V311 || catch_all) {
         let (consts, lengths) = lay(&[vec![Record::Raise(Some(-first_line))]]);
         (
             consts.into_iter().next().unwrap_or_default(),
@@ -923,6 +957,9 @@ pub fn instrument(
     // the trampolines (probes, then a jump back to where the jump went).
     let mut prefixes: Vec<u32> = instructions.iter().map(|i| i.prefixes).collect();
     let mut back_prefixes: Vec<u32> = vec![0; n];
+    // 3.10's catch-all: the SETUP_FINALLY's prefixes, and where the catch-all starts.
+    let mut setup_prefixes = 0u32;
+    let mut catch_all_at: u32;
     let mut new_start: Vec<u32>;
     let mut entry: Vec<u32>;
     let mut new_op: Vec<u32>;
@@ -937,6 +974,9 @@ pub fn instrument(
         let mut at = 0u32;
         for (index, instruction) in instructions.iter().enumerate() {
             new_start.push(at);
+            if catch_all && index == first_traceable {
+                at += setup_prefixes + 1;
+            }
             at += fall_len[index];
             entry.push(at);
             at += before_len[index];
@@ -950,9 +990,18 @@ pub fn instrument(
                 at += taken_len[index] + back_prefixes[index] + 1;
             }
         }
+        catch_all_at = at;
         total = at + exit_len;
         let map = |unit: u32| -> Option<u32> { map_unit(&instructions, &entry, unit, code_end) };
         let mut grew = false;
+        if catch_all {
+            let next = new_start[first_traceable] + setup_prefixes + 1;
+            let needed = prefixes_for(catch_all_at.checked_sub(next)?);
+            if needed > setup_prefixes {
+                setup_prefixes = needed;
+                grew = true;
+            }
+        }
         for (index, instruction) in instructions.iter().enumerate() {
             let Some(target) = instruction.target else {
                 continue;
@@ -977,7 +1026,7 @@ pub fn instrument(
             }
             if has_taken(index) {
                 let back_at = tramp[index] + taken_len[index] + back_prefixes[index];
-                let back = (back_at + 1).checked_sub(landing)?;
+                let back = back_arg(version, back_at, landing)?;
                 if prefixes_for(back) > back_prefixes[index] {
                     back_prefixes[index] = prefixes_for(back);
                     grew = true;
@@ -1017,6 +1066,19 @@ pub fn instrument(
     };
     for (index, instruction) in instructions.iter().enumerate() {
         let op_position = positions[(instruction.start + instruction.prefixes) as usize];
+        if catch_all && index == first_traceable {
+            let next = (out_code.len() / 2) as u32 + setup_prefixes + 1;
+            emit(
+                &mut out_code,
+                op310::SETUP_FINALLY,
+                catch_all_at.checked_sub(next)?,
+                setup_prefixes,
+            );
+            out_positions.extend(std::iter::repeat_n(
+                op_position,
+                setup_prefixes as usize + 1,
+            ));
+        }
         emit_probes(
             &mut out_code,
             &mut out_positions,
@@ -1046,7 +1108,10 @@ pub fn instrument(
                         direct,
                     });
                 }
-                let opcode = forward_form(instruction.opcode);
+                let opcode = match version {
+                    Version::V311 => forward_form(instruction.opcode),
+                    Version::V310 => instruction.opcode,
+                };
                 (
                     opcode,
                     version.jump_arg(opcode, tramp[index], new_op[index] + 1),
@@ -1096,15 +1161,16 @@ pub fn instrument(
         let back_at = begin + taken_len[index] + back_prefixes[index];
         let landing = map(instruction.target?)?;
         // A jump that went backwards checked for signals; one that went forwards did not.
-        let back_op = if jump_direction(instruction.opcode) == Some(false) {
-            op::JUMP_BACKWARD
-        } else {
-            op::JUMP_BACKWARD_NO_INTERRUPT
+        // (3.10's one jump back, JUMP_ABSOLUTE, always checks.)
+        let back_op = match version {
+            Version::V310 => op310::JUMP_ABSOLUTE,
+            Version::V311 if jump_direction(instruction.opcode) == Some(false) => op::JUMP_BACKWARD,
+            Version::V311 => op::JUMP_BACKWARD_NO_INTERRUPT,
         };
         emit(
             &mut out_code,
             back_op,
-            (back_at + 1).checked_sub(landing)?,
+            back_arg(version, back_at, landing)?,
             back_prefixes[index],
         );
         out_positions.extend(std::iter::repeat_n(
@@ -1122,7 +1188,14 @@ pub fn instrument(
             });
         }
     }
-    if exit_len > 0 {
+    if exit_len > 0 && version == Version::V310 {
+        if (out_code.len() / 2) as u32 != catch_all_at {
+            return None;
+        }
+        emit_probes(&mut out_code, &mut out_positions, &exit_consts, NO_POSITION);
+        emit(&mut out_code, op::RERAISE, 0, 0);
+        out_positions.push(NO_POSITION);
+    } else if exit_len > 0 {
         let catch_all = (out_code.len() / 2) as u32;
         emit_probes(&mut out_code, &mut out_positions, &exit_consts, NO_POSITION);
         emit(&mut out_code, op::RERAISE, 1, 0);
@@ -1175,9 +1248,79 @@ pub fn instrument(
         probes,
         starts,
         unresolved: plan.unresolved,
-        min_stack: if exit_len > 0 { 6 } else { 0 },
+        // 3.11: the raise's offset, the exception, then its probe's four; 3.10: a handler's
+        // six values, then its probe's two.
+        min_stack: match (exit_len > 0, version) {
+            (false, _) => 0,
+            (true, Version::V311) => 6,
+            (true, Version::V310) => 8,
+        },
         heals,
     })
+}
+
+/// The argument of a trampoline's jump back from `back_at` to `landing`.
+fn back_arg(version: Version, back_at: u32, landing: u32) -> Option<u32> {
+    match version {
+        Version::V311 => (back_at + 1).checked_sub(landing),
+        Version::V310 => Some(landing),
+    }
+}
+
+/// 3.10 has no exception table: an exception goes to the handler of the innermost block
+/// `SETUP_*` pushed and `POP_BLOCK` has not popped (the block a handler runs in, popped by
+/// `POP_EXCEPT`, catches nothing). The compiler keeps the block stack the same on every path
+/// into an instruction, so it is read by walking the code once. Returns where each
+/// instruction's exceptions go, and the deepest block stack.
+fn blocks_310(
+    steps: &[crate::probe_arcs::Step],
+    setups: &[Option<usize>],
+    entry: usize,
+) -> (crate::probe_arcs::Exceptions, usize) {
+    let n = steps.len();
+    // A block: the handler it sends exceptions to (None: a handler's own block).
+    type Blocks = Vec<Option<usize>>;
+    let mut stacks: Vec<Option<Blocks>> = vec![None; n];
+    let mut work: Vec<(usize, Blocks)> = vec![(entry, Vec::new())];
+    let mut deepest = 0;
+    let mut targets = Vec::new();
+    while let Some((index, stack)) = work.pop() {
+        if index >= n || stacks[index].is_some() {
+            continue;
+        }
+        deepest = deepest.max(stack.len());
+        let step = steps[index];
+        let mut after = stack.clone();
+        if let Some(handler) = setups[index] {
+            if !targets.contains(&handler) {
+                targets.push(handler);
+            }
+            // The handler runs with the block popped and a handler's block pushed.
+            let mut at_handler = stack.clone();
+            at_handler.push(None);
+            work.push((handler, at_handler));
+            after.push(Some(handler));
+        } else if matches!(step.opcode, op310::POP_BLOCK | op310::POP_EXCEPT) {
+            after.pop();
+        }
+        if let Some(target) = step.target {
+            work.push((target, after.clone()));
+        }
+        let ends = matches!(
+            step.opcode,
+            op310::JUMP_FORWARD | op310::JUMP_ABSOLUTE | op::RETURN_VALUE
+        ) || matches!(step.opcode, op::RAISE_VARARGS | op::RERAISE);
+        if !ends {
+            work.push((index + 1, after));
+        }
+        stacks[index] = Some(stack);
+    }
+    targets.sort_unstable();
+    let handler = stacks
+        .into_iter()
+        .map(|stack| stack.map(|s| s.iter().rev().find_map(|b| *b)))
+        .collect();
+    (crate::probe_arcs::Exceptions { handler, targets }, deepest)
 }
 
 /// Where an original instruction boundary (or the end) now stands: at the start of the probe
@@ -1196,6 +1339,116 @@ fn map_unit(instructions: &[Instruction], new_start: &[u32], unit: u32, total: u
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 3.10 code from (opcode, argument, line) triples, and its line table.
+    fn code_310(ops: &[(u8, u8, i32)]) -> (Vec<u8>, Vec<u8>) {
+        let code = ops.iter().flat_map(|&(op, arg, _)| [op, arg]).collect();
+        let positions: Vec<Position> = ops
+            .iter()
+            .map(|&(_, _, line)| Position {
+                line: Some(line),
+                end_line: Some(line),
+                column: None,
+                end_column: None,
+            })
+            .collect();
+        (code, encode_lines_310(&positions, 1))
+    }
+
+    const POP_TOP_310: u8 = 1;
+    const LOAD_FAST_310: u8 = 124;
+
+    #[test]
+    fn exceptions_310_follow_the_block_stack() {
+        // def f(x):            line 1
+        //     try:             line 2
+        //         g(x)         line 3
+        //     except:          line 4
+        //         return x
+        //     return x         line 6
+        let ops = [
+            (op310::SETUP_FINALLY, 3, 2), // to unit 4
+            (LOAD_FAST_310, 0, 3),
+            (op310::POP_BLOCK, 0, 3),
+            (op310::JUMP_FORWARD, 2, 3), // to unit 6
+            (POP_TOP_310, 0, 4),
+            (op::RETURN_VALUE, 0, 4),
+            (LOAD_FAST_310, 0, 6),
+            (op::RETURN_VALUE, 0, 6),
+        ];
+        let (code, linetable) = code_310(&ops);
+        let instructions = decode_instructions(&code, Version::V310).expect("decodes");
+        let steps: Vec<crate::probe_arcs::Step> = instructions
+            .iter()
+            .enumerate()
+            .map(|(index, i)| crate::probe_arcs::Step {
+                start: i.start,
+                op_unit: i.start,
+                opcode: i.opcode,
+                arg: i.arg,
+                target: if index == 3 { Some(6) } else { None },
+                line: Some(ops[index].2),
+            })
+            .collect();
+        let mut setups = vec![None; steps.len()];
+        setups[0] = Some(4);
+        let (exceptions, deepest) = blocks_310(&steps, &setups, 0);
+        assert_eq!(deepest, 1);
+        assert_eq!(exceptions.targets, [4]);
+        // Inside the try: its handler; before it, in the handler and after: out of the frame.
+        assert_eq!(exceptions.handler[1], Some(Some(4)));
+        assert_eq!(exceptions.handler[2], Some(Some(4)));
+        for index in [0, 3, 4, 5, 6, 7] {
+            assert_eq!(exceptions.handler[index], Some(None), "{index}");
+        }
+
+        // Instrumented for arcs: a catch-all block set up first, whose handler (after the code)
+        // records and re-raises; its six values and the probe's two fit the stack.
+        let out = instrument(Version::V310, &code, &linetable, &[], 1, 1, true).expect("rewrites");
+        assert_eq!(out.unresolved, 0);
+        assert_eq!(out.min_stack, 8);
+        assert_eq!(out.code[0], op310::SETUP_FINALLY);
+        let catch_all = 1 + usize::from(out.code[1]);
+        assert_eq!(out.code[catch_all * 2], op310::LOAD_CONST);
+        assert_eq!(
+            out.code[catch_all * 2 + 1],
+            1,
+            "the probe function's constant"
+        );
+        assert_eq!(
+            out.code[out.code.len() - 2..],
+            [op::RERAISE, 0],
+            "the catch-all ends the code"
+        );
+        let (raise, _) = decode(out.arguments[usize::from(out.code[catch_all * 2 + 3]) - 2]);
+        assert_eq!(raise, Record::Raise(Some(-1)));
+    }
+
+    #[test]
+    fn code_nested_as_deep_as_310_allows_gets_no_catch_all() {
+        // Twenty blocks, one in another, each popped in turn.
+        let mut ops = Vec::new();
+        for depth in 0..op310::MAX_BLOCKS {
+            // Each handler: the RETURN_VALUE at the end.
+            let to = (2 * op310::MAX_BLOCKS - depth) as u8 + 1;
+            let here = depth as u8 + 1;
+            ops.push((op310::SETUP_FINALLY, to - here, 2));
+        }
+        ops.push((LOAD_FAST_310, 0, 3));
+        for _ in 0..op310::MAX_BLOCKS {
+            ops.push((op310::POP_BLOCK, 0, 3));
+        }
+        ops.push((op::RETURN_VALUE, 0, 3));
+        ops.push((op::RETURN_VALUE, 0, 4));
+        let (code, linetable) = code_310(&ops);
+        let out = instrument(Version::V310, &code, &linetable, &[], 1, 1, true).expect("rewrites");
+        assert_eq!(
+            out.unresolved, 1,
+            "exceptions leaving the frame go unrecorded"
+        );
+        assert_eq!(out.min_stack, 0);
+        assert_ne!(out.code[out.code.len() - 2], op::RERAISE);
+    }
 
     #[test]
     fn varints_round_trip() {

@@ -57,11 +57,8 @@ impl StoredRecords {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let index: std::collections::HashMap<&str, usize> = files
-            .iter()
-            .enumerate()
-            .map(|(i, f)| (*f, i))
-            .collect();
+        let index: std::collections::HashMap<&str, usize> =
+            files.iter().enumerate().map(|(i, f)| (*f, i)).collect();
         let processes = records
             .iter()
             .map(|record| {

@@ -708,7 +708,10 @@ def f():
         );
         // The function keeps the lines of what it hides (7.16 never looked inside).
         let f_lines = |rule| {
-            structure(text, with_regions(rule)).expect("structure").1.regions[0]
+            structure(text, with_regions(rule))
+                .expect("structure")
+                .1
+                .regions[0]
                 .3
                 .clone()
         };
@@ -759,8 +762,7 @@ def after():
         let (_, with_match) =
             structure("match x:\n    case 1:\n        pass\n", EVERYWHERE).expect("structure");
         assert!(with_match.has_match);
-        let (_, names) =
-            structure("match = 1\ncase = match\n", EVERYWHERE).expect("structure");
+        let (_, names) = structure("match = 1\ncase = match\n", EVERYWHERE).expect("structure");
         assert!(!names.has_match);
     }
 
@@ -831,7 +833,10 @@ def after():
         // The structure is the compiler's either way; the tokens are the version's.
         let old = Rules::for_version(3, 11);
         let (tokens, structure_311) = structure(text, old).expect("structure");
-        assert_eq!(tokens, tokenize(text, TokenRule::PythonModule).expect("tokens"));
+        assert_eq!(
+            tokens,
+            tokenize(text, TokenRule::PythonModule).expect("tokens")
+        );
         let (_, structure_312) = structure(text, Rules::for_version(3, 12)).expect("structure");
         assert_eq!(structure_311.definitions, vec![(1, 1, 5)]);
         assert_eq!(structure_311, structure_312);

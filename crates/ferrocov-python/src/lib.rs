@@ -25,9 +25,8 @@ use pyo3::prelude::*;
 #[pyfunction]
 #[pyo3(signature = (branch = false))]
 fn core_name(branch: bool) -> &'static str {
-    // 3.10/3.11 lines: probes, unless this process measures with the trace function (it
+    // 3.10/3.11 lines and arcs: probes, unless this process measures with the trace function (it
     // started measuring late, or runs a measured script as __main__: see _measure.start).
-    #[cfg(Py_3_11)]
     #[cfg(not(Py_3_12))]
     if branch && !settrace::is_active() {
         return if probes::ACTIVE.load(std::sync::atomic::Ordering::Relaxed) {
@@ -140,6 +139,15 @@ fn measured_module_loaded(py: Python<'_>) -> bool {
         return true;
     };
     modules.iter().any(|module| {
+        // `__main__` is the main script, which the caller judges (`main_script`).
+        let main = module
+            .getattr("__name__")
+            .ok()
+            .and_then(|n| n.extract::<String>().ok())
+            .is_some_and(|n| n == "__main__");
+        if main {
+            return false;
+        }
         let file: Option<String> = module
             .getattr("__file__")
             .ok()

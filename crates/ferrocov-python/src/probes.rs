@@ -30,7 +30,7 @@ use crate::recorder;
 /// Probes are in use in this process.
 pub static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-/// Branch measurement: code gets arc probes too (3.11).
+/// Branch measurement: code gets arc probes too.
 pub static ARCS: AtomicBool = AtomicBool::new(false);
 
 #[cfg(Py_3_11)]
@@ -322,12 +322,24 @@ unsafe fn exception_arc(
         let units = code_units(code);
         let raised_at = usize::try_from(lasti / 2).ok();
         let here = frame_unit(frame).unwrap_or(0);
-        let resume = first_resume(units);
+        let resume = match VERSION {
+            Version::V311 => first_resume(units),
+            Version::V310 => None,
+        };
         // Leaving the frame from a yield (a generator closed or thrown into) is no return.
         // (Only instruction units are read: cache units hold the interpreter's data.)
-        let from_yield = raised_at.is_some_and(|at| {
-            units.get(at).is_some_and(|u| u[0] == op::YIELD_VALUE)
-                && units.get(at + 1).is_some_and(|u| u[0] == op::RESUME)
+        let from_yield = raised_at.is_some_and(|at| match VERSION {
+            Version::V311 => {
+                units.get(at).is_some_and(|u| u[0] == op::YIELD_VALUE)
+                    && units.get(at + 1).is_some_and(|u| u[0] == op::RESUME)
+            }
+            // A `yield from` waits at the instruction before its YIELD_FROM.
+            Version::V310 => {
+                units.get(at).is_some_and(|u| u[0] == op::YIELD_VALUE)
+                    || units
+                        .get(at + 1)
+                        .is_some_and(|u| u[0] == rewrite::op310::YIELD_FROM)
+            }
         });
         // No line event yet (raised before the frame's first line, or thrown into a
         // generator that never started), or thrown into a generator at a yield, which the C
@@ -338,8 +350,10 @@ unsafe fn exception_arc(
             (Some(at), Some(resume)) => at <= resume,
             (Some(_), None) => false,
         };
-        let thrown_in =
-            from_yield && raised_at.is_some_and(|at| units.get(at).is_some_and(|u| u[1] == 0));
+        // (3.10's C tracer takes any resumed frame for a resumption.)
+        let thrown_in = VERSION == Version::V311
+            && from_yield
+            && raised_at.is_some_and(|at| units.get(at).is_some_and(|u| u[1] == 0));
         let from = if entering || thrown_in {
             let code_object = Bound::from_borrowed_ptr(py, code);
             code_object
@@ -362,6 +376,21 @@ unsafe fn exception_arc(
             recorder::record_arc(value, from, to);
         }
         ffi::Py_DECREF(code);
+    }
+}
+
+/// The exception being handled (`sys.exc_info()[1]`), if any.
+fn handled_exception(py: Python<'_>) -> Option<Bound<'_, PyAny>> {
+    let mut kind = std::ptr::null_mut();
+    let mut value = std::ptr::null_mut();
+    let mut traceback = std::ptr::null_mut();
+    // SAFETY: the GIL is held; PyErr_GetExcInfo gives three new references (or NULLs), each
+    // owned by a Bound below or released.
+    unsafe {
+        ffi::PyErr_GetExcInfo(&mut kind, &mut value, &mut traceback);
+        ffi::Py_XDECREF(kind);
+        ffi::Py_XDECREF(traceback);
+        Bound::from_owned_ptr_or_opt(py, value)
     }
 }
 
@@ -394,6 +423,8 @@ fn staying_probe(py: Python<'_>, record: Record, exception: Option<Bound<'_, PyA
             if RERAISING.with(|r| r.replace(0)) == frame as usize {
                 return;
             }
+            // 3.10's probes are not passed the exception: it is the one being handled.
+            let exception = exception.or_else(|| handled_exception(py));
             if let (Some(to), Some(exception)) = (to, exception) {
                 // SAFETY: the GIL is held and frame is the live frame that called us.
                 unsafe { exception_arc(py, frame, to, &exception) };
@@ -499,7 +530,7 @@ fn read_compare_ops(py: Python<'_>) -> Option<[u8; 5]> {
 
 /// Write a jump's units; if a comparison that may have fused with it stands right before it
 /// (its two cache units between), send that comparison back to its adaptive form.
-fn write_jump(units: &mut [[u8; 2]], start: usize, written: &[u8], compare_ops: &[u8; 5]) {
+fn write_jump(units: &mut [[u8; 2]], start: usize, written: &[u8], compare_ops: Option<&[u8; 5]>) {
     let Some(jump) = units.get_mut(start..start + written.len() / 2) else {
         return;
     };
@@ -507,6 +538,9 @@ fn write_jump(units: &mut [[u8; 2]], start: usize, written: &[u8], compare_ops: 
         *unit = [pair[0], pair[1]];
     }
     // A comparison fuses only with a jump that has no EXTENDED_ARG.
+    let Some(compare_ops) = compare_ops else {
+        return;
+    };
     if written.len() != 2 || start < 3 {
         return;
     }
@@ -519,9 +553,11 @@ fn write_jump(units: &mut [[u8; 2]], start: usize, written: &[u8], compare_ops: 
 
 /// A trampoline's probe has run: send its jump straight where it goes.
 fn heal(code: *mut ffi::PyObject, probe_start: usize, units: &mut [[u8; 2]]) {
-    let Some(compare_ops) = COMPARE_OPS.lock().ok().and_then(|c| *c) else {
+    // 3.10 fuses no comparison with its jump.
+    let compare_ops = COMPARE_OPS.lock().ok().and_then(|c| *c);
+    if compare_ops.is_none() && VERSION == Version::V311 {
         return;
-    };
+    }
     let Ok(heals) = HEALS.lock() else { return };
     let Some((jump_start, direct)) = heals
         .as_ref()
@@ -529,7 +565,7 @@ fn heal(code: *mut ffi::PyObject, probe_start: usize, units: &mut [[u8; 2]]) {
     else {
         return;
     };
-    write_jump(units, *jump_start as usize, direct, &compare_ops);
+    write_jump(units, *jump_start as usize, direct, compare_ops.as_ref());
 }
 
 /// Put every probe back: each line records again on its next run.
@@ -553,9 +589,9 @@ pub fn rearm(py: Python<'_>) {
         }
         // SAFETY: a live code object this module made, the GIL held, the layout checked.
         let units = unsafe { code_units(code.as_ptr()) };
-        if let Some(compare_ops) = compare_ops {
+        if compare_ops.is_some() || VERSION == Version::V310 {
             for (start, written) in &entry.jumps {
-                write_jump(units, *start as usize, written, &compare_ops);
+                write_jump(units, *start as usize, written, compare_ops.as_ref());
             }
         }
         for &(start, first) in &entry.starts {
@@ -618,7 +654,7 @@ pub fn exec_with_probes<'py>(
 /// Start measuring with probes: wrap `builtins.exec`. False when this interpreter's code
 /// objects are not laid out as expected (the caller then uses the trace function).
 pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<bool> {
-    if (branch && VERSION != Version::V311) || !check_layout(py)? {
+    if !check_layout(py)? {
         return Ok(false);
     }
     ARCS.store(branch, Ordering::Relaxed);

@@ -221,9 +221,8 @@ impl PyFileResult {
             .filter(|line| analysis.statements.contains(line))
             .collect();
         let missing = analysis.statements.difference(&executed).copied().collect();
-        let branches = arcs.map(|arcs| {
-            branch_facts(&arcs.inner, data, &path, &analysis.excluded, no_branch)
-        });
+        let branches =
+            arcs.map(|arcs| branch_facts(&arcs.inner, data, &path, &analysis.excluded, no_branch));
         PyFileResult {
             inner: FileResult {
                 name,

@@ -443,10 +443,7 @@ mod tests {
         let mut out = String::new();
         python_string("a\"b\\c\n\u{1}\u{7f}\u{e9}\u{1F600} end\t", &mut out);
         // json.dumps('a"b\\c\n\x01\x7f\u00e9\U0001F600 end\t')
-        assert_eq!(
-            out,
-            r#""a\"b\\c\n\u0001\u007f\u00e9\ud83d\ude00 end\t""#
-        );
+        assert_eq!(out, r#""a\"b\\c\n\u0001\u007f\u00e9\ud83d\ude00 end\t""#);
     }
 
     #[test]

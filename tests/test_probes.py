@@ -205,15 +205,21 @@ def test_tracebacks_and_exec_are_unchanged(tmp_path: Path) -> None:
             print("TypeError", err)
         try:
             mod.fails([1, 2, 0])
-        except ZeroDivisionError:
+        except ZeroDivisionError as err:
             print(traceback.format_exc().split("\\n", 3)[3])
+            # The frame the exception left stands where it was raised.
+            print(err.__traceback__.tb_next.tb_frame.f_lineno)
+        import pickle
+        print(pickle.loads(pickle.dumps(exec)) is exec, exec.__module__, exec.__name__)
         """,
     )
     plain = run([sys.executable, "main.py"], cwd=tmp_path)
-    ours = ferrocov("run", "--source=.", "main.py", cwd=tmp_path)
     assert plain.returncode == 0, plain.stderr
-    assert ours.returncode == 0, ours.stderr
-    assert ours.stdout == plain.stdout
+    assert "True builtins exec" in plain.stdout
+    for branch in ([], ["--branch"]):
+        ours = ferrocov("run", *branch, "--source=.", "main.py", cwd=tmp_path)
+        assert ours.returncode == 0, ours.stderr
+        assert ours.stdout == plain.stdout
     assert "line 3, in fails" in plain.stdout
     if sys.version_info >= (3, 11):
         assert "^^^^" in plain.stdout  # the columns too

@@ -1,5 +1,5 @@
-//! Where 3.11 arc probes go: the arcs coverage.py's C tracer records, worked out from the
-//! bytecode instead of watched for.
+//! Where arc probes go (3.10 and 3.11): the arcs coverage.py's C tracer records, worked out
+//! from the bytecode instead of watched for.
 //!
 //! A trace function sees a line event whenever the instruction about to run has a line and
 //! that line differs from the previous instruction's (an instruction with no line counts as
@@ -23,6 +23,11 @@
 //! line that several lines lead to (`except*`'s bookkeeping) records through probes that stay
 //! too. [`Plan::unresolved`] counts the edges whose arc still could not be worked out: there
 //! the arc is not recorded.
+//!
+//! The two dialects differ in their jumps (3.10's `JUMP_ABSOLUTE` goes either way; 3.11's
+//! `SEND` is the one backward target that fires no event) and in where exceptions go, which the
+//! caller gives as [`Exceptions`]: 3.11's exception table, or 3.10's block stack, read from its
+//! `SETUP_*` and `POP_BLOCK` instructions.
 
 use crate::probes::{op, op310, Handler, Record, Version};
 

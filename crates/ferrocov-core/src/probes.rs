@@ -1,18 +1,22 @@
-//! Line probes for CPython 3.11 bytecode: a code object is rewritten so that, before the first
-//! instruction of each line (and before every jump or exception-handler target), a short call
-//! records the line. The interpreter then runs at full speed, specialised, with no trace
-//! function; once a probe has recorded its line the measurement core overwrites its first
-//! instruction with a jump over the rest, so a running loop stops paying for it.
+//! Probes for CPython 3.10 and 3.11 bytecode: a code object is rewritten so that, before the
+//! first instruction of each line (and before every jump or exception-handler target), a short
+//! call records the line; measuring branches, the edges between lines get probes that record
+//! their arc ([`crate::probe_arcs`]). The interpreter then runs at full speed (3.11:
+//! specialised) with no trace function; once a probe has recorded its line or arc the
+//! measurement core overwrites its first instruction with a jump over the rest, so a running
+//! loop stops paying for it.
 //!
-//! This module is the pure part: decode the code, the location table and the exception table
-//! of 3.11's format, insert the probes, and encode all three again with every jump, handler and
-//! location moved to match. The binding makes the code object and patches probes out.
+//! This module is the pure part: decode the code, the location (3.10: line) table and the
+//! exception table of the version's format, insert the probes, and encode them again with every
+//! jump, handler and location moved to match. The binding makes the code object and patches
+//! probes out.
 //!
-//! A probe is `PUSH_NULL; LOAD_CONST <probe>; LOAD_CONST <arg>; PRECALL 1; CACHE; CALL 1;
-//! CACHE x4; POP_TOP` (more `EXTENDED_ARG`s when the constant indexes need them): it leaves the
-//! stack as it found it, so it can stand anywhere between two instructions. Its argument
-//! is the line, plus (above bit 32) the distance in code units from the probe's first unit to
-//! its `CALL`, which the binding needs to find the unit to overwrite.
+//! A probe is (3.11) `PUSH_NULL; LOAD_CONST <probe>; LOAD_CONST <arg>; PRECALL 1; CACHE; CALL
+//! 1; CACHE x4; POP_TOP` or (3.10) `LOAD_CONST <probe>; LOAD_CONST <arg>; CALL_FUNCTION 1;
+//! POP_TOP` (more `EXTENDED_ARG`s when the constant indexes need them): it leaves the stack as
+//! it found it, so it can stand anywhere between two instructions. Its argument is what it
+//! records, plus the distance in code units from the probe's first unit to its call, which the
+//! binding needs to find the unit to overwrite.
 
 use std::collections::BTreeSet;
 
@@ -691,7 +695,7 @@ pub fn encode_lines_310(positions: &[Position], first_line: i32) -> Vec<u8> {
 pub enum Record {
     /// A line ran.
     Line(i32),
-    /// The arc `from -> to` was taken (3.11 branch measurement).
+    /// The arc `from -> to` was taken (branch measurement).
     Arc(i32, i32),
     /// An exception arrives at a handler whose first event is on this line (`-first_line`:
     /// leaves the frame; None: not known): record the arc from the line it was raised on.
@@ -788,7 +792,7 @@ fn forward_form(opcode: u8) -> u8 {
     }
 }
 
-/// Insert probes into a code object's code: line probes always, and (3.11, `arcs`) arc probes.
+/// Insert probes into a code object's code: line probes always, and (`arcs`) arc probes.
 /// `None`: a code object this does not rewrite (no `RESUME`, a table it cannot read); it then
 /// runs as it was, unmeasured by probes.
 pub fn instrument(
@@ -1067,6 +1071,8 @@ pub fn instrument(
     for (index, instruction) in instructions.iter().enumerate() {
         let op_position = positions[(instruction.start + instruction.prefixes) as usize];
         if catch_all && index == first_traceable {
+            // No line: a trace function's first event in the frame (a debugger setting
+            // f_lineno there) comes once the block stands, as every later one does.
             let next = (out_code.len() / 2) as u32 + setup_prefixes + 1;
             emit(
                 &mut out_code,
@@ -1075,7 +1081,7 @@ pub fn instrument(
                 setup_prefixes,
             );
             out_positions.extend(std::iter::repeat_n(
-                op_position,
+                NO_POSITION,
                 setup_prefixes as usize + 1,
             ));
         }
@@ -1193,7 +1199,9 @@ pub fn instrument(
             return None;
         }
         emit_probes(&mut out_code, &mut out_positions, &exit_consts, NO_POSITION);
-        emit(&mut out_code, op::RERAISE, 0, 0);
+        // RERAISE 1 sets the frame's last instruction back to where the exception was
+        // raised (the handler's block kept it), so the frame's f_lineno is as it was.
+        emit(&mut out_code, op::RERAISE, 1, 0);
         out_positions.push(NO_POSITION);
     } else if exit_len > 0 {
         let catch_all = (out_code.len() / 2) as u32;
@@ -1417,7 +1425,7 @@ mod tests {
         );
         assert_eq!(
             out.code[out.code.len() - 2..],
-            [op::RERAISE, 0],
+            [op::RERAISE, 1],
             "the catch-all ends the code"
         );
         let (raise, _) = decode(out.arguments[usize::from(out.code[catch_all * 2 + 3]) - 2]);

@@ -109,9 +109,21 @@ fn start(
     recorder::extra_index();
     // Probes measure only code rewritten as it is exec'd: not a script the interpreter runs
     // itself as __main__, nor a module imported before now.
+    // The main script is judged as the module `__main__` is (with a `source` package, by
+    // its module name: `python -m ferrocov` or `-m pytest` run a module no package measures).
+    let main_namespace = module
+        .py()
+        .import("sys")
+        .and_then(|sys| sys.getattr("modules"))
+        .and_then(|modules| modules.get_item("__main__"))
+        .and_then(|main| main.getattr("__dict__"))
+        .ok();
+    let main_namespace = main_namespace
+        .as_ref()
+        .and_then(|n| n.cast::<pyo3::types::PyDict>().ok());
     let probes = probes
         && !test_function_contexts
-        && (main_script.is_empty() || !recorder::would_measure(&main_script, None))
+        && (main_script.is_empty() || !recorder::would_measure(&main_script, main_namespace))
         // Code imported before now never passes through exec: even at start-up (modules the
         // interpreter, a .pth file or ferrocov's own command line imported).
         && !measured_module_loaded(module.py());

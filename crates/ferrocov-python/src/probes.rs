@@ -672,6 +672,8 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
     }
     let builtins = py.import("builtins")?;
     let wrapper = module.getattr("_exec")?;
+    // Named as the function it stands in for: `pickle` saves it as `builtins.exec`.
+    let _ = wrapper.setattr("__module__", "builtins");
     let current = builtins.getattr("exec")?;
     if let Ok(mut original) = ORIGINAL_EXEC.lock() {
         if !current.is(&wrapper) {

@@ -118,6 +118,19 @@ def test_the_installed_command_measures_with_probes(tmp_path: Path, branch: list
     assert read_lines(tmp_path / ".coverage")[str(tmp_path / "main.py")] == {1, 2}
 
 
+def test_a_run_measuring_a_source_package_gets_probes(tmp_path: Path) -> None:
+    """``--source=pkg`` (a package, judged by module name) with ``python -m ferrocov``: the
+    main module is ferrocov's own, no measured script (it took the trace function before)."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "mod.py").write_text(MOD)
+    _write(tmp_path, "main.py", "import ferrocov._core, pkg.mod\npkg.mod.work(4)\nprint(ferrocov._core.core_name(True).split(':')[0])\n")
+    result = ferrocov("run", "--branch", "--source=pkg", "main.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["probes-arcs"]
+    assert read_lines(tmp_path / ".coverage")[str(tmp_path / "pkg" / "mod.py")] == {1, 2, 3, 4, 5, 7, 8}
+
+
 def test_a_measured_script_the_interpreter_runs_is_traced(tmp_path: Path) -> None:
     """A child ``python script.py`` whose script is measured: its module code never passes
     through exec, so the trace function measures that process; a ``-c`` child gets probes."""

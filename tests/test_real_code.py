@@ -112,7 +112,22 @@ def test_stdlib_suites_measure_the_same(tmp_path: Path) -> None:
             return {f: (d["executed_branches"], d["missing_branches"], d["summary"]) for f, d in files.items()}
         assert branches(".coverage.ours.json") == branches(".coverage.theirs.json")
     else:
-        assert read(tmp_path / ".coverage.ours", True) == expected_arcs
+        ours_arcs = read(tmp_path / ".coverage.ours", True)
+        if sys.version_info[:2] == (3, 10):
+            # 3.10 runs a generator closed (or thrown into) before it started without running
+            # any of its instructions, probes included; the C tracer sees a call and a return
+            # and records `-first -> -first`, which no report reads (measured by the JSON
+            # comparison below). Compared without those arcs.
+            def started(arcs: dict[str, set[object]]) -> dict[str, set[object]]:
+                return {f: {a for a in found if not (isinstance(a, tuple) and a[0] == a[1] < 0)} for f, found in arcs.items()}
+            ours_arcs, expected_arcs = started(ours_arcs), started(expected_arcs)
+            for root_file, tool in ((".coverage.ours", ferrocov), (".coverage.theirs", coverage)):
+                assert tool("json", f"--data-file={root_file}", "-o", f"{root_file}.json", cwd=tmp_path).returncode == 0
+            def all_branches(name: str) -> dict[str, object]:
+                files = json.loads((tmp_path / name).read_text())["files"]
+                return {f: (d["executed_branches"], d["missing_branches"], d["summary"]) for f, d in files.items()}
+            assert all_branches(".coverage.ours.json") == all_branches(".coverage.theirs.json")
+        assert ours_arcs == expected_arcs
     ours_report = ferrocov("report", "-m", "--data-file=.coverage.ours", cwd=tmp_path)
     theirs_report = coverage("report", "-m", "--data-file=.coverage.theirs", cwd=tmp_path)
     assert ours_report.stdout == theirs_report.stdout

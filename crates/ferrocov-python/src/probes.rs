@@ -263,6 +263,18 @@ std::thread_local! {
     static SOURCE: std::cell::Cell<(usize, i32)> = const { std::cell::Cell::new((0, 0)) };
 }
 
+/// 3.11's quickened `RESUME` (`dis._all_opmap["RESUME_QUICK"]`, read at start; 0: none).
+static RESUME_QUICK: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(0);
+
+/// Is this unit's operation a `RESUME`, as written or as the interpreter quickened it (a code
+/// object's RESUMEs become RESUME_QUICK once it has run a few times)?
+fn is_resume(opcode: u8) -> bool {
+    opcode == op::RESUME || {
+        let quick = RESUME_QUICK.load(Ordering::Relaxed);
+        quick != 0 && opcode == quick
+    }
+}
+
 /// Where a code object's first `RESUME` stands: after the instructions that set up a frame
 /// (`COPY_FREE_VARS`, `MAKE_CELL`, `RETURN_GENERATOR`, `POP_TOP`), which have no caches.
 fn first_resume(units: &[[u8; 2]]) -> Option<usize> {
@@ -275,7 +287,7 @@ fn first_resume(units: &[[u8; 2]]) -> Option<usize> {
     ];
     let mut at = 0;
     while let Some(unit) = units.get(at) {
-        if unit[0] == op::RESUME {
+        if is_resume(unit[0]) {
             return Some(at);
         }
         if !SET_UP.contains(&unit[0]) {
@@ -331,7 +343,7 @@ unsafe fn exception_arc(
         let from_yield = raised_at.is_some_and(|at| match VERSION {
             Version::V311 => {
                 units.get(at).is_some_and(|u| u[0] == op::YIELD_VALUE)
-                    && units.get(at + 1).is_some_and(|u| u[0] == op::RESUME)
+                    && units.get(at + 1).is_some_and(|u| is_resume(u[0]))
             }
             // A `yield from` waits at the instruction before its YIELD_FROM.
             Version::V310 => {
@@ -659,6 +671,14 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
     }
     ARCS.store(branch, Ordering::Relaxed);
     if VERSION == Version::V311 {
+        let quick = py
+            .import("dis")
+            .and_then(|dis| dis.getattr("_all_opmap"))
+            .and_then(|opmap| opmap.get_item("RESUME_QUICK"))
+            .and_then(|op| op.extract::<u8>());
+        if let Ok(quick) = quick {
+            RESUME_QUICK.store(quick, Ordering::Relaxed);
+        }
         if let Ok(mut compare_ops) = COMPARE_OPS.lock() {
             if compare_ops.is_none() {
                 *compare_ops = read_compare_ops(py);

@@ -196,3 +196,22 @@ def test_source_encoding_problems_warn_as_coverage_py_does(tmp_path: Path) -> No
     failed = ferrocov("report", cwd=tmp_path)
     assert failed.returncode == 1
     assert "bad_" in failed.stdout + failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_installed_commands_are_third_party_as_for_coverage_py(tmp_path: Path) -> None:
+    """A script in the interpreter's scripts directory (a venv's bin: pytest's launcher) is not
+    measured without --source, as coverage.py does not measure it: `ferrocov run .venv/bin/x`
+    reports the code it runs, not the launcher."""
+    import uuid
+
+    script = Path(sys.executable).parent / f"ferrocov_test_{uuid.uuid4().hex}.py"
+    (tmp_path / "mod.py").write_text("def f():\n    return 1\n")
+    script.write_text(f"import sys\nsys.path.insert(0, {str(tmp_path)!r})\nimport mod\nprint(mod.f())\n")
+    try:
+        ours = ferrocov("run", str(script), cwd=tmp_path)
+        theirs = coverage("run", "--data-file=.coverage.theirs", str(script), cwd=tmp_path)
+    finally:
+        script.unlink()
+    assert ours.returncode == 0 and theirs.returncode == 0, (ours.stderr, theirs.stderr)
+    assert ours.stdout == theirs.stdout == "1\n"
+    assert read_lines(tmp_path / ".coverage") == read_lines(tmp_path / ".coverage.theirs") == {str(tmp_path / "mod.py"): {1, 2}}

@@ -31,6 +31,16 @@ def library_directories(cover_pylib: bool = False) -> list[str]:
         except Exception:
             continue
         directories.update([found] if isinstance(found, str) else found)
+    # The installed commands (sysconfig's "scripts": a venv's bin, ~/.local/bin), which
+    # coverage.py counts as third-party too: `ferrocov run .venv/bin/pytest` measures pytest's
+    # tests, not its launcher.
+    bin_name = "Scripts" if os.name == "nt" else "bin"
+    for prefix in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        directories.add(os.path.join(prefix, bin_name))
+    try:
+        directories.add(os.path.join(site.getuserbase(), bin_name))
+    except Exception:
+        pass
     directories.add(os.path.dirname(os.path.abspath(__file__)))
     result = set()
     for directory in directories:

@@ -49,6 +49,19 @@ def line_data(data_file: Path, target: Path) -> Path:
     return target
 
 
+def assert_same_json_branches(tmp_path: Path) -> None:
+    """Both tools' JSON reports of `.coverage.ours` and `.coverage.theirs` name the same
+    executed and missing branches and the same summaries, file by file."""
+    for root_file, tool in ((".coverage.ours", ferrocov), (".coverage.theirs", coverage)):
+        assert tool("json", f"--data-file={root_file}", "-o", f"{root_file}.json", cwd=tmp_path).returncode == 0
+
+    def branches(name: str) -> dict[str, object]:
+        files = json.loads((tmp_path / name).read_text())["files"]
+        return {f: (d["executed_branches"], d["missing_branches"], d["summary"]) for f, d in files.items()}
+
+    assert branches(".coverage.ours.json") == branches(".coverage.theirs.json")
+
+
 def oracle(tmp_path: Path, branch: bool, data_file: str, env: dict[str, str]) -> Path:
     """coverage.py over the suites, its data combined into `data_file`. It measures
     subprocesses only when told to; ferrocov always does."""
@@ -105,12 +118,7 @@ def test_stdlib_suites_measure_the_same(tmp_path: Path) -> None:
         # raw arcs may differ by transitions between lines already seen; the reports, which
         # are the contract, must not (compared below, with every branch taken and missed).
         assert read(tmp_path / ".coverage.ours", True, True) == read(tmp_path / ".coverage.theirs", True, True)
-        for root_file, tool in ((".coverage.ours", ferrocov), (".coverage.theirs", coverage)):
-            assert tool("json", f"--data-file={root_file}", "-o", f"{root_file}.json", cwd=tmp_path).returncode == 0
-        def branches(name: str) -> dict[str, object]:
-            files = json.loads((tmp_path / name).read_text())["files"]
-            return {f: (d["executed_branches"], d["missing_branches"], d["summary"]) for f, d in files.items()}
-        assert branches(".coverage.ours.json") == branches(".coverage.theirs.json")
+        assert_same_json_branches(tmp_path)
     else:
         ours_arcs = read(tmp_path / ".coverage.ours", True)
         if sys.version_info[:2] == (3, 10):
@@ -121,12 +129,7 @@ def test_stdlib_suites_measure_the_same(tmp_path: Path) -> None:
             def started(arcs: dict[str, set[object]]) -> dict[str, set[object]]:
                 return {f: {a for a in found if not (isinstance(a, tuple) and a[0] == a[1] < 0)} for f, found in arcs.items()}
             ours_arcs, expected_arcs = started(ours_arcs), started(expected_arcs)
-            for root_file, tool in ((".coverage.ours", ferrocov), (".coverage.theirs", coverage)):
-                assert tool("json", f"--data-file={root_file}", "-o", f"{root_file}.json", cwd=tmp_path).returncode == 0
-            def all_branches(name: str) -> dict[str, object]:
-                files = json.loads((tmp_path / name).read_text())["files"]
-                return {f: (d["executed_branches"], d["missing_branches"], d["summary"]) for f, d in files.items()}
-            assert all_branches(".coverage.ours.json") == all_branches(".coverage.theirs.json")
+            assert_same_json_branches(tmp_path)
         assert ours_arcs == expected_arcs
     ours_report = ferrocov("report", "-m", "--data-file=.coverage.ours", cwd=tmp_path)
     theirs_report = coverage("report", "-m", "--data-file=.coverage.theirs", cwd=tmp_path)

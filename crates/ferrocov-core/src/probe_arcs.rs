@@ -94,7 +94,7 @@ fn is_raise(opcode: u8) -> bool {
 }
 
 /// Does control never go on to the next instruction?
-fn ends_flow(version: Version, opcode: u8) -> bool {
+pub(crate) fn ends_flow(version: Version, opcode: u8) -> bool {
     is_unconditional_jump(version, opcode) || opcode == op::RETURN_VALUE || is_raise(opcode)
 }
 

@@ -1314,11 +1314,7 @@ fn blocks_310(
         if let Some(target) = step.target {
             work.push((target, after.clone()));
         }
-        let ends = matches!(
-            step.opcode,
-            op310::JUMP_FORWARD | op310::JUMP_ABSOLUTE | op::RETURN_VALUE
-        ) || matches!(step.opcode, op::RAISE_VARARGS | op::RERAISE);
-        if !ends {
+        if !crate::probe_arcs::ends_flow(Version::V310, step.opcode) {
             work.push((index + 1, after));
         }
         stacks[index] = Some(stack);

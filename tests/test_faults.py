@@ -86,7 +86,9 @@ def test_full_disk_under_ferrocov_run(tmp_path: Path) -> None:
         (disk / "prog.py").write_text(HELLO + "import sys\nsys.exit(3)\n")
         fill(disk)
         plain = run([sys.executable, "prog.py"], cwd=disk)
-        measured = ferrocov("run", "prog.py", cwd=disk)
+        # The run's data directory (under the temporary directory) and the data file are both
+        # on the full disk.
+        measured = ferrocov("run", "prog.py", cwd=disk, TMPDIR=str(disk))
         assert (measured.returncode, measured.stdout) == (plain.returncode, plain.stdout) == (3, "hello\n")
         assert "Traceback" not in measured.stderr
         lines = ferrocov_lines(measured.stderr)
@@ -134,14 +136,18 @@ def test_disk_full_midway_keeps_what_was_recorded(tmp_path: Path) -> None:
 def test_a_failed_save_keeps_the_raw_data(tmp_path: Path) -> None:
     (tmp_path / "prog.py").write_text("a = 1\nb = 2\n")
     (tmp_path / ".coverage").mkdir()  # the data file can't be written
-    result = ferrocov("run", "prog.py", cwd=tmp_path)
+    runs = tmp_path / "tmp"
+    runs.mkdir()
+    result = ferrocov("run", "prog.py", cwd=tmp_path, TMPDIR=str(runs))
     assert result.returncode == 0
     assert "Traceback" not in result.stderr
-    assert "Couldn't save coverage data" in result.stderr and ".ferrocov-" in result.stderr
-    run_directories = [p for p in tmp_path.iterdir() if p.name.startswith(".ferrocov-")]
+    assert "Couldn't save coverage data" in result.stderr and "the per-process data is kept in" in result.stderr
+    # The run's directory, under the temporary directory (out of the work tree).
+    run_directories = list((runs / f"ferrocov-{os.getuid()}").iterdir())
     assert len(run_directories) == 1 and any(run_directories[0].glob("*.fcd"))
+    assert str(run_directories[0]) in result.stderr
     (tmp_path / ".coverage").rmdir()
-    assert ferrocov("combine", cwd=tmp_path).returncode == 0
+    assert ferrocov("combine", cwd=tmp_path, TMPDIR=str(runs)).returncode == 0
     assert read_lines(tmp_path / ".coverage")[str(tmp_path / "prog.py")] == {1, 2}
 
 
@@ -232,9 +238,9 @@ def test_a_crafted_line_number_is_damage_not_a_huge_data_file(tmp_path: Path) ->
     directory = raw_run(tmp_path, "def f():\n    return 1\n\nf()\n")
     (segment,) = directory.glob("*.fcd")
     data = bytearray(segment.read_bytes())
-    # The first record (right after the 64-byte header): set its first line to 2**30 and
-    # recompute its checksum, as a crafted file would.
-    record = 64
+    # The first record (right after the header, whose length is at offset 12): set its first
+    # line to 2**30 and recompute its checksum, as a crafted file would.
+    (record,) = struct.unpack_from("<I", data, 12)
     struct.pack_into("<I", data, record + 8, 1 << 30)
     path_len, context_len = struct.unpack_from("<II", data, record + 16)
     names_end = 32 + path_len + context_len

@@ -57,7 +57,7 @@ def test_remote_worker_ships_its_data_back(branch: list[str], tmp_path: Path) ->
     assert one.returncode == 0 and two.returncode == 0, two.stdout + two.stderr
     assert (remote / "calc" / "ops.py").exists(), "the worker did not run in its own directory"
     assert report_rows(one.stdout) == report_rows(two.stdout), two.stdout
-    assert not list(private_tmp.glob("ferrocov-*")), "a worker left its data behind"
+    assert not [p for p in private_tmp.rglob("*") if not p.is_dir()], "a worker left its data behind"
 
 
 def test_test_contexts_under_xdist_equal_serial(tmp_path: Path) -> None:

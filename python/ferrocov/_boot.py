@@ -16,17 +16,20 @@ def _boot() -> None:
         from ferrocov._settings import from_environment
         from ferrocov import _measure
 
-        settings = from_environment()
-        if settings is not None:
-            _measure.start(settings)
-        else:
-            from ferrocov import _early
+        from ferrocov import _early
 
-            _early.maybe_start()
+        settings = from_environment()
+        # A `pytest --cov` run is a run of its own, even inside a measured run (which it then
+        # does not measure: its lines go to its own report, as they would alone). xdist's
+        # workers are not started as `pytest`: they measure into the run that started them.
+        if not _early.maybe_start() and settings is not None:
+            _measure.start(settings)
     except Exception as err:  # pragma: no cover - defensive
         if os.environ.get("FERROCOV_DEBUG"):
             raise
-        print(f"ferrocov: measurement not started in this process: {err}", file=sys.stderr)
+        from ferrocov.exceptions import to_stderr
+
+        to_stderr(f"ferrocov: measurement not started in this process: {err}")
 
 
 _boot()

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable
 
+# Imported by every measured process at start (to tell a `pytest --cov` run of its own):
+# typing only for annotations (mypy reads TYPE_CHECKING by its name).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable
+
     from ferrocov.config import Config
 
 #: The measurement started here, waiting for the plugin to adopt it.
@@ -47,7 +50,11 @@ def pytest_arguments(argv: list[str]) -> list[str] | None:
             return None
         if arg.startswith("-m"):
             return argv[index + 1 :] if arg[2:] in ("pytest", "py.test") else None
-        if not arg.startswith("-") or arg in ("-c",):
+        if not arg.startswith("-"):
+            # python [options] .../bin/pytest ...: the installed `pytest` command, as
+            # sys.orig_argv shows it (the interpreter, then the launcher script).
+            return argv[index + 1 :] if os.path.basename(arg) in ("pytest", "py.test") else None
+        if arg in ("-c",):
             return None
         if arg in ("-W", "-X", "-Q"):
             index += 1
@@ -151,12 +158,14 @@ def _pytest_cov_entry_point() -> bool:
     return _entry_point_found
 
 
-def maybe_start() -> None:
-    """Start measuring if this process is a ``pytest --cov`` run."""
+def maybe_start() -> bool:
+    """Start measuring if this process is a ``pytest --cov`` run. True if it did: this process
+    is then a run of its own, even inside a measured run (a plugin's test suite that starts
+    ``pytest --cov`` as a subprocess): it reports and fails as it would alone."""
     global controller, request
     args = pytest_arguments(list(getattr(sys, "orig_argv", [])))
     if args is None:
-        return
+        return False
     addopts = os.environ.get("PYTEST_ADDOPTS")
     if addopts:
         import shlex
@@ -164,7 +173,7 @@ def maybe_start() -> None:
         args = shlex.split(addopts) + args
     wanted = parse(args)
     if wanted is None:
-        return
+        return False
     from ferrocov.control import Controller
 
     append = wanted[3]
@@ -173,8 +182,8 @@ def maybe_start() -> None:
     settings = candidate.make_settings()
     if settings.unresolved_source:
         # A package not importable yet (pytest adds to sys.path later): start in the plugin.
-        return
-    if not append and os.path.exists(candidate.data_file):
+        return False
+    if not append and os.path.isfile(candidate.data_file):
         os.remove(candidate.data_file)
     candidate.prepare(settings)
     candidate.start_in_this_process()
@@ -183,6 +192,7 @@ def maybe_start() -> None:
     import atexit
 
     atexit.register(_discard_unclaimed)
+    return True
 
 
 def _discard_unclaimed() -> None:

@@ -6,6 +6,10 @@ import atexit
 import os
 import sys
 
+TYPE_CHECKING = False  # typing is not imported at start (mypy reads TYPE_CHECKING by name)
+if TYPE_CHECKING:
+    from typing import Any
+
 from ferrocov import _core
 from ferrocov._settings import Settings
 
@@ -53,7 +57,9 @@ def _after_fork_in_child() -> None:
     try:
         _core.after_fork_child()
     except Exception as err:  # never raise into user code
-        print(f"ferrocov: can't switch data file after fork: {err}", file=sys.stderr)
+        from ferrocov.exceptions import to_stderr
+
+        to_stderr(f"ferrocov: can't switch data file after fork: {err}")
 
 
 def _at_exit() -> None:
@@ -84,6 +90,45 @@ def _install_exit_hook() -> None:
     os._exit = _exit  # type: ignore[assignment]
 
 
+def _guard_marshal() -> None:
+    """3.10/3.11: a code object with probes holds ferrocov's probe among its constants, which
+    marshal can't write. ``marshal.dumps`` and ``marshal.dump`` then write the code as it was
+    compiled (the original, which each rewritten code object keeps): what a program marshals
+    is what it would marshal without ferrocov. Other values go straight through."""
+    import marshal
+
+    if getattr(marshal.dumps, "__ferrocov_original__", None) is not None:
+        return
+    original_dumps, original_dump = marshal.dumps, marshal.dump
+    unprobed = getattr(_core, "unprobed", None)
+    if unprobed is None:
+        return
+
+    def dumps(value: Any, version: int = marshal.version, /) -> bytes:
+        try:
+            return original_dumps(value, version)
+        except ValueError:
+            cleaned = unprobed(value)
+            if cleaned is value:
+                raise
+            return original_dumps(cleaned, version)
+
+    def dump(value: Any, file: Any, version: int = marshal.version, /) -> None:
+        try:
+            data = dumps(value, version)
+        except ValueError:
+            return original_dump(value, file, version)
+        file.write(data)
+
+    wrappers: list[tuple[Any, Any]] = [(dumps, original_dumps), (dump, original_dump)]
+    for wrapper, original in wrappers:
+        wrapper.__doc__ = original.__doc__
+        wrapper.__module__ = "marshal"
+        wrapper.__ferrocov_original__ = original
+    marshal.dumps = dumps
+    marshal.dump = dump
+
+
 def _wants_probes(settings: Settings) -> bool:
     """May the probe core (3.10, 3.11) measure lines in this process? (The core then checks
     that no measured code ran before: see ``_core.start``.) ``FERROCOV_CORE=trace`` keeps the
@@ -109,12 +154,39 @@ def _main_script() -> str:
     return "" if launcher else script
 
 
+#: The measurement running in this process, and those it paused (innermost last): a
+#: measurement started while another runs (``ferrocov.Coverage().start()`` in a measured test,
+#: a ``pytest --cov`` or ``ferrocov run`` inside a measured run) pauses the outer one, which
+#: resumes when the inner one stops, as coverage.py's nested ``Coverage`` objects do.
+_current: Settings | None = None
+_paused: list[Settings] = []
+
+
+def _same(a: Settings, b: Settings) -> bool:
+    return a.data_directory == b.data_directory
+
+
 def start(settings: Settings) -> None:
     """Start measuring this process, every thread. Hits go to ``settings.data_directory``.
-    (On 3.10/3.11 the core chooses probes only if no measured module is imported yet.)"""
-    global _fork_hook_installed, _atexit_installed
+    (On 3.10/3.11 the core chooses probes only if no measured module is imported yet.) If
+    another measurement runs, it pauses until this one stops."""
+    global _current
     if _core.is_measuring():
-        return
+        if _current is None or _same(_current, settings):
+            return
+        _paused.append(_current)
+        _core.stop()
+        _current = None
+    _start_core(settings)
+    _current = settings
+
+
+def _start_core(settings: Settings) -> None:
+    global _fork_hook_installed, _atexit_installed
+    if settings.test_function:
+        # The test-function contexts are named by this module: loaded now, not in the middle
+        # of the program through its import hooks.
+        import ferrocov._contexts  # noqa: F401
     _core.start(
         settings.data_directory,
         settings.source,
@@ -138,10 +210,30 @@ def start(settings: Settings) -> None:
     if not _atexit_installed:
         atexit.register(_at_exit)
         _install_exit_hook()
+        if sys.version_info < (3, 12):
+            _guard_marshal()
         _atexit_installed = True
 
 
-def stop() -> None:
-    """Stop measuring and mark this process's data as closed cleanly."""
+def stop(settings: Settings | None = None) -> None:
+    """Stop measuring (the measurement of `settings`, or whichever runs) and mark this
+    process's data as closed cleanly; a measurement it had paused resumes. Stopping one that
+    is paused only forgets it."""
+    global _current
+    if settings is not None and _current is not None and not _same(_current, settings):
+        _paused[:] = [paused for paused in _paused if not _same(paused, settings)]
+        return
     if _core.is_measuring():
         _core.stop()
+    _current = None
+    while _paused:
+        outer = _paused.pop()
+        try:
+            _start_core(outer)
+        except Exception as err:  # never raise into user code
+            from ferrocov.exceptions import to_stderr
+
+            to_stderr(f"ferrocov: measurement not resumed in this process: {err}")
+            continue
+        _current = outer
+        break

@@ -16,7 +16,10 @@ def read_source(filename: str) -> str:
         with open(filename, "rb") as f:
             data = f.read()
     except OSError as err:
-        raise NoSource(f"No source for code: '{filename}'.") from err
+        found = _archived(filename)
+        if found is None:
+            raise NoSource(f"No source for code: '{filename}'.") from err
+        data = found
     data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").replace(b"\f", b" ")
     try:
         encoding = tokenize.detect_encoding(iter(data.splitlines(True)).__next__)[0]
@@ -26,3 +29,20 @@ def read_source(filename: str) -> str:
     if text and text[-1] != "\n":
         text += "\n"
     return text
+
+
+def _archived(filename: str) -> bytes | None:
+    """The bytes of a module imported from a zip archive (``lib.zip/pkg/mod.py``, an egg, a
+    pex), read from the archive as coverage.py reads it; None if it is not in one."""
+    for marker in (".zip/", ".egg/", ".pex/"):
+        archive, found, inner = filename.partition(marker)
+        if not found:
+            continue
+        import zipimport
+
+        try:
+            data: bytes = zipimport.zipimporter(archive + marker[:-1]).get_data(inner)
+        except (zipimport.ZipImportError, OSError):
+            return None
+        return data
+    return None

@@ -81,7 +81,7 @@ class RemoteWorker:
         _measure.start(self.settings)
 
     def finish(self, workeroutput: dict[str, Any]) -> None:
-        _measure.stop()
+        _measure.stop(self.settings)
         if self._previous_env is None:
             os.environ.pop(ENV_VAR, None)
         else:

@@ -178,6 +178,17 @@ class Coverage:
                 self.load()
             self._controller = Controller(self.config)
             self._controller.start()
+            if self._auto_data:
+                # coverage.py's auto_data: saved when the interpreter ends.
+                import atexit
+
+                atexit.register(self._save_at_exit)
+            else:
+                # What is never saved is not kept (as with coverage.py, whose data lives in
+                # memory): once this object is gone, or at exit, its run's files go too.
+                import weakref
+
+                weakref.finalize(self, _discard_unsaved, self._controller)
         else:
             self._controller.resume()
         self._measuring = True
@@ -268,6 +279,15 @@ class Coverage:
         data.write(self._data_path(), repr(sys.argv), _now())
         self._controller.discard_consumed()
         self._data = data
+
+    def _save_at_exit(self) -> None:
+        try:
+            self.stop()
+            self.save()
+        except Exception as err:  # at exit: one line, never a traceback
+            from ferrocov.exceptions import to_stderr
+
+            to_stderr(f"ferrocov: couldn't save coverage data at exit: {err}")
 
     def load(self) -> None:
         """Read the data file."""
@@ -526,6 +546,35 @@ def _now() -> str:
     import time
 
     return time.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _discard_unsaved(controller: Any) -> None:
+    """A Coverage that measured is gone (or the interpreter ends) without saving: stop its
+    measurement if it still runs, and remove its run's files, but those of processes still
+    running (they may still be written)."""
+    try:
+        from ferrocov import _core
+
+        settings = controller.settings
+        if settings is None:
+            return
+        directory = settings.data_directory
+        if not os.path.isdir(directory):
+            return
+        live = set(_core.live_files(directory))
+        for name in os.listdir(directory):
+            path = os.path.join(directory, name)
+            if path not in live and not os.path.isdir(path):
+                try:
+                    os.remove(path)
+                except OSError:
+                    pass
+        try:
+            os.rmdir(directory)
+        except OSError:
+            pass
+    except Exception:  # at exit or in a finalizer: never raise
+        pass
 
 
 def _as_list(value: str | Iterable[str] | None) -> list[str] | None:

@@ -29,6 +29,13 @@ def _error(message: str) -> int:
     return ERR
 
 
+def _say(text: object) -> None:
+    """A line on stderr that never fails the command (a full disk, a closed stderr)."""
+    from ferrocov.exceptions import to_stderr
+
+    to_stderr(str(text))
+
+
 def _warn(message: str) -> None:
     from ferrocov import exceptions
 
@@ -37,10 +44,10 @@ def _warn(message: str) -> None:
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int, file: object = None, line: str | None = None) -> None:
     """On the command line, ferrocov's warnings are one line each: ``ferrocov: warning: ...``."""
-    from ferrocov.exceptions import CoverageWarning
+    from ferrocov.exceptions import CoverageWarning, to_stderr
 
     if issubclass(category, CoverageWarning):
-        print(f"ferrocov: warning: {message}", file=sys.stderr)
+        to_stderr(f"ferrocov: warning: {message}")
     else:
         _default_show_warning(message, category, filename, lineno, file, line)
 
@@ -313,13 +320,18 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
     finally:
         del sys.path[0]
     # The program runs in a forked child; this process only waits and combines, so the data is
-    # combined however the program ends: exit, os._exit, a signal, SIGKILL, a crash.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    # combined however the program ends: exit, os._exit, a signal, SIGKILL, a crash. Signals
+    # sent to this process go on to the program (see _supervise).
+    from ferrocov._supervise import Supervisor
+
+    supervisor = Supervisor()
+    _flush_standard_streams()
+    supervisor.before_fork()
     pid = os.fork()
     if pid == 0:
         status = 1
         try:
+            supervisor.in_child()
             controller.start_in_this_process()
             if args.module:
                 _execfile.run_module(program[0], program[1:])
@@ -331,21 +343,41 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
         finally:
             # Let the program's atexit handlers, threads and buffers finish as python would.
             sys.exit(status)
-    wait_status = _wait_forwarding_signals(pid)
+    wait_status = supervisor.wait(pid)
     controller.stop()
     if not controller.failed:
-        controller.finish(append=args.append, parallel=parallel)
+        from ferrocov.exceptions import DataError
+
+        try:
+            controller.finish(append=args.append, parallel=parallel)
+        except DataError as err:
+            # coverage.py's message and status; the data file is left as it was, and this
+            # run's data stays for `ferrocov combine`.
+            supervisor.done()
+            return _error(str(err))
     if os.WIFSIGNALED(wait_status):
         signum = os.WTERMSIG(wait_status)
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush_standard_streams()
         try:
             signal.signal(signum, signal.SIG_DFL)
         except (OSError, ValueError):
             pass  # SIGKILL and SIGSTOP always have their default action
+        supervisor.done(signum)
         os.kill(os.getpid(), signum)
         return 128 + signum
+    supervisor.done()
     return os.waitstatus_to_exitcode(wait_status)
+
+
+def _flush_standard_streams() -> None:
+    """Flush stdout and stderr before a fork or a signal, whatever state they are in (None when
+    the descriptor was closed, on a full disk)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
 
 
 def _exit_status(code: object) -> int:
@@ -353,35 +385,8 @@ def _exit_status(code: object) -> int:
         return 0
     if isinstance(code, int):
         return code
-    print(code, file=sys.stderr)
+    _say(code)
     return 1
-
-
-def _wait_forwarding_signals(pid: int) -> int:
-    """Wait for the program, passing on the signals a supervisor would send to it."""
-    forwarded = [signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2]
-    previous = {}
-
-    def forward(signum: int, frame: object) -> None:
-        try:
-            os.kill(pid, signum)
-        except ProcessLookupError:
-            pass
-
-    for signum in forwarded:
-        previous[signum] = signal.signal(signum, forward)
-    # Ctrl-C reaches the whole process group: the program gets it itself.
-    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        while True:
-            try:
-                _, status = os.waitpid(pid, 0)
-                return status
-            except InterruptedError:
-                continue
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 def do_combine(args: argparse.Namespace, config: Config) -> int:
@@ -441,7 +446,7 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
         message = f"Combined {_plural(len(consumed), 'file')}"
         if errored:
             message += f", {_plural(errored, 'file')} errored"
-        print(message, file=sys.stderr)
+        _say(message)
     return OK
 
 
@@ -513,7 +518,7 @@ def do_report(args: argparse.Namespace, config: Config) -> int:
         sys.stdout.write(text)
         if data.processes:
             # On stderr, so that standard output stays coverage.py's report, byte for byte.
-            print(f"ferrocov: {data.processes} process{'' if data.processes == 1 else 'es'} measured, {data.processes_unclean} ended without a clean close{_how(data)}", file=sys.stderr)
+            _say(f"ferrocov: {data.processes} process{'' if data.processes == 1 else 'es'} measured, {data.processes_unclean} ended without a clean close{_how(data)}")
         return total
 
     names = ("show_missing", "skip_covered", "skip_empty", "precision", "sort", "ignore_errors", "format")
@@ -534,7 +539,7 @@ def do_file_report(args: argparse.Namespace, config: Config) -> int:
         total = reports.write(kind, analysed, config, outfile, data)
         assert total is not None
         if outfile != "-" and not args.quiet:
-            print(f"Wrote {kind.upper()} report to {outfile}", file=sys.stderr)
+            _say(f"Wrote {kind.upper()} report to {outfile}")
         return total
 
     return _reporting(args, config, {"ignore_errors": "ignore_errors", "skip_empty": "skip_empty"}, produce)
@@ -547,7 +552,7 @@ def do_html(args: argparse.Namespace, config: Config) -> int:
         total = reports.write("html", analysed, config, config.html_dir, data)
         assert total is not None
         if not args.quiet:
-            print(f"Wrote HTML report to {os.path.join(config.html_dir, 'index.html')}", file=sys.stderr)
+            _say(f"Wrote HTML report to {os.path.join(config.html_dir, 'index.html')}")
         return total
 
     options = {
@@ -578,8 +583,12 @@ def do_erase(args: argparse.Namespace, config: Config) -> int:
     from ferrocov import _core
 
     data_file = os.path.abspath(config.data_file)
-    if os.path.exists(data_file):
+    try:
         os.remove(data_file)
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        return _error(f"Couldn't erase data file '{data_file}': {err.strerror}")
     left: list[str] = []
     for path in _core.default_combine_inputs(data_file):
         if not os.path.isdir(path):

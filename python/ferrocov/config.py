@@ -38,7 +38,7 @@ else:
     DEFAULT_PARTIAL_ALWAYS = ["while (True|1|False|0):", "if (True|1|False|0):"]
 
 
-from ferrocov.exceptions import ConfigError  # noqa: E402  (re-exported: ferrocov.config.ConfigError)
+from ferrocov.exceptions import ConfigError, to_stderr  # noqa: E402  (ConfigError re-exported: ferrocov.config.ConfigError)
 
 
 # attribute, "section:option", kind
@@ -316,7 +316,7 @@ def _apply(config: Config, sections: dict[str, dict[str, Any]], path: str, warn:
 
 def read_config(rcfile: str | bool | None = True, warn: Callable[[str], None] | None = None) -> Config:
     """Read the configuration. ``rcfile`` is a path, True for the default search, False for none."""
-    warn = warn or (lambda message: print(f"ferrocov: warning: {message}", file=sys.stderr))
+    warn = warn or (lambda message: to_stderr(f"ferrocov: warning: {message}"))
     config = Config()
     if rcfile is True:
         env_rc = os.environ.get("COVERAGE_RCFILE")

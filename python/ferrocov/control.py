@@ -129,6 +129,8 @@ class Controller:
         self._data_file_at_start: tuple[int, int, int] | None = None
         self._data_file: str | None = None
         self._data_file = self.data_file
+        #: The run directory's (device, inode) when it was made, to notice its removal.
+        self._run_directory_identity: tuple[int, int] | None = None
 
     @property
     def data_file(self) -> str:
@@ -143,7 +145,10 @@ class Controller:
         source, packages, locations, unresolved = resolve_source(config.source + config.source_dirs, config.source_pkgs)
         has_source = bool(config.source or config.source_pkgs or config.source_dirs)
         run_id = os.urandom(8).hex()
-        directory = os.path.join(os.path.dirname(self.data_file), f".ferrocov-{run_id}")
+        # Under the temporary directory, out of the work tree (a cleanup of untracked files
+        # during the run can't remove it); `ferrocov combine` and `erase` find it by the data
+        # file's path.
+        directory = _core.new_run_directory(self.data_file, run_id)
         return Settings(
             data_directory=directory,
             source=source,
@@ -169,6 +174,8 @@ class Controller:
         self._data_file_at_start = _identity(self.data_file)
         try:
             os.makedirs(self.settings.data_directory, exist_ok=True)
+            found = os.stat(self.settings.data_directory)
+            self._run_directory_identity = (found.st_dev, found.st_ino)
         except OSError as err:
             self.failed = f"can't record coverage data: {err.filename}: {err.strerror}"
             self.warn(self.failed)
@@ -184,7 +191,7 @@ class Controller:
         try:
             _measure.start(self.settings)
         except Exception as err:
-            print(f"ferrocov: measurement not started in this process: {err}", file=sys.stderr)
+            exceptions.to_stderr(f"ferrocov: measurement not started in this process: {err}")
 
     def start(self) -> None:
         """Measure this process and, through the environment, every process it starts."""
@@ -202,7 +209,7 @@ class Controller:
 
     def stop(self) -> None:
         """Stop measuring, and make sure nothing started later is measured by accident."""
-        _measure.stop()
+        _measure.stop(self.settings)
         if self.failed:
             return
         if self._previous_env is None:
@@ -225,6 +232,7 @@ class Controller:
         (a `ferrocov combine` took files of processes that had ended), its data is kept too."""
         assert self.settings is not None
         directory = self.settings.data_directory
+        self._say_if_removed(directory)
         inputs = [directory] if os.path.isdir(directory) else []
         combined = _core.combine(inputs, list(wait_for or []), wait_seconds, END_OF_RUN_GRACE)
         data = combined.data
@@ -243,11 +251,23 @@ class Controller:
 
             data.remap(remapper(self.config.paths))
         written_meanwhile = _identity(self.data_file) not in (None, self._data_file_at_start)
-        if (append or written_meanwhile) and os.path.exists(self.data_file):
+        if (append or written_meanwhile) and os.path.isfile(self.data_file):
             try:
-                data.update(_core.Data.read(self.data_file))
+                existing = _core.Data.read(self.data_file)
             except Exception as err:
                 self.warn(f"Couldn't append to data file '{self.data_file}': {err}")
+            else:
+                if append and existing.measured_files() and existing.has_arcs() != data.has_arcs():
+                    # coverage.py's refusal, word for word; the data file stays as it is.
+                    raise exceptions.DataError(
+                        "Can't add branch measurements to existing line data"
+                        if data.has_arcs()
+                        else "Can't add line measurements to existing branch data"
+                    )
+                try:
+                    data.update(existing)
+                except Exception as err:
+                    self.warn(f"Couldn't append to data file '{self.data_file}': {err}")
         self.touch_unexecuted(data)
         if self.config.relative_files:
             data.remap(relative_to(self.settings.cwd or os.getcwd()))
@@ -258,6 +278,24 @@ class Controller:
         if no_data:
             self.warning("No data was collected.", "no-data-collected")
         return data
+
+    def _say_if_removed(self, directory: str) -> None:
+        """The run's directory was removed while the run went on (something emptied the
+        temporary directory): the files of processes that had ended by then are gone. Said
+        once, exactly; processes still running then put theirs back as they stopped."""
+        if self._run_directory_identity is None:
+            return
+        try:
+            found = os.stat(directory)
+            same = (found.st_dev, found.st_ino) == self._run_directory_identity
+        except OSError:
+            same = False
+        if not same:
+            self.warn(
+                f"the run's data directory {directory} was removed while the run went on: the data of "
+                "processes that had ended before then is lost (processes still running then kept theirs)"
+            )
+        self._run_directory_identity = None
 
     def discard_consumed(self) -> None:
         """Delete the per-process files the data now saved came from, and the run's directory
@@ -335,7 +373,8 @@ class Controller:
 
     def finish(self, append: bool = False, parallel: bool = False) -> _core.Data | None:
         """Combine, save, and only then delete what was combined. A failure to save is one
-        warning; the per-process files are then kept for a later `ferrocov combine`."""
+        warning; the per-process files are then kept for a later `ferrocov combine`. Raises
+        DataError when `append` would mix line and branch data (nothing is written then)."""
         data = self.combine(append=append and not parallel)
         try:
             self.save(data, parallel=parallel)

@@ -55,6 +55,22 @@ class EncodingProblem(NotPython):
         return str(self.args[1]) if len(self.args) > 1 else ""
 
 
+def to_stderr(text: str) -> None:
+    """Write one line to ``sys.stderr`` and never fail: nothing when there is no stderr
+    (``sys.stderr`` is None when descriptor 2 was closed: never stdout in its place), nothing
+    when writing fails (a full disk behind ``2>file``, ``2>/dev/full``, a closed pipe)."""
+    import sys
+
+    stream = sys.stderr
+    if stream is None:
+        return
+    try:
+        stream.write(text + "\n")
+        stream.flush()
+    except BaseException:  # never let a warning end the program
+        pass
+
+
 class CoverageWarning(Warning):
     """A warning about measurement or reporting (coverage.py's category name)."""
 

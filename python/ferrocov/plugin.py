@@ -256,19 +256,22 @@ class FerrocovPlugin:
             if self.options.cov_precision is None:
                 self.options.cov_precision = self.config.precision
             return
-        if os.environ.get(ENV_VAR) and _core.is_measuring():
-            # An xdist worker (or any pytest run inside a measured process): this process is
-            # already measured through the environment; the controller combines its data.
-            self.worker = True
-            return
         from ferrocov import _xdist
 
         if _xdist.is_worker():
+            self.worker = True
+            if os.environ.get(ENV_VAR) and _core.is_measuring():
+                # A local worker: measured through the run's environment since it started;
+                # the controller combines its data.
+                return
             # A worker without the run's environment (remote): it measures itself from
             # pytest_sessionstart, with the settings the controller sends in workerinput.
-            self.worker = True
             self.remote = True
             return
+        # Any other pytest run with --cov is a run of its own, even inside a measured run (a
+        # plugin's suite running pytest through pytester or a subprocess): it measures,
+        # reports and fails as it would alone; the outer measurement of this process pauses
+        # meanwhile and resumes when this run stops.
         # pytest captures output while plugins start: warnings are kept and shown in the summary.
         config = _early.request_config(wanted, self._notice)
         self.config = config
@@ -300,11 +303,14 @@ class FerrocovPlugin:
             return ""
         return settings.context if settings is not None else ""
 
-    @staticmethod
-    def _erase(data_file: str) -> None:
+    def _erase(self, data_file: str) -> None:
         path = os.path.abspath(data_file)
-        if os.path.exists(path):
+        try:
             os.remove(path)
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            self._notice(f"Couldn't erase data file '{path}': {err.strerror}")
 
     def _notice(self, message: str) -> None:
         """A warning, through Python's warnings machinery as coverage.py's are: while plugins
@@ -406,9 +412,18 @@ class FerrocovPlugin:
             # A test removed the directory it moved to: report from where pytest started, as
             # pytest-cov (whose paths were fixed when it started) does.
             os.chdir(session.config.invocation_params.dir)
-        data = self.controller.combine(
-            append=self.options.cov_append, wait_for=self.ending_workers, wait_seconds=_WORKER_EXIT_WAIT, extra=self.from_workers
-        )
+        from ferrocov.exceptions import DataError
+
+        try:
+            data = self.controller.combine(
+                append=self.options.cov_append, wait_for=self.ending_workers, wait_seconds=_WORKER_EXIT_WAIT, extra=self.from_workers
+            )
+        except DataError as err:
+            # --cov-append onto data of the other kind: coverage.py's refusal; the data file
+            # is left as it was and the session fails.
+            session.config.pluginmanager.getplugin("terminalreporter").write(f"\nERROR: {err}\n", red=True, bold=True)
+            session.testsfailed += 1
+            return result
         try:
             self.controller.save(data)
         except Exception as err:  # a failed save must not end the session

@@ -42,8 +42,60 @@ pub fn is_run_directory_name(name: &str) -> bool {
     name.starts_with(".ferrocov-") && !name.contains("-tmp-")
 }
 
-/// The inputs `combine` reads when given none: run directories and parallel data files next
-/// to `data_file`.
+/// The key of a data file's runs in the temporary directory: FNV-1a (64 bits) of its absolute
+/// path, so that `ferrocov combine` and `erase` find the runs made for that data file.
+pub fn run_key(data_file: &Path) -> String {
+    let absolute = std::path::absolute(data_file).unwrap_or_else(|_| data_file.to_path_buf());
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in absolute.as_os_str().as_encoded_bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+/// This user's directory for live run data under the temporary directory (`$TMPDIR`, else
+/// `/tmp`): `ferrocov-<uid>`, made with mode 0700 when `create`. None when it can't be used
+/// safely: not a directory of this user's own (a symlink, another owner) or open to others.
+pub fn temp_root(create: bool) -> Option<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    let base = std::env::var_os("TMPDIR")
+        .filter(|t| !t.is_empty())
+        .map(PathBuf::from)
+        .filter(|t| t.is_absolute())
+        .unwrap_or_else(|| PathBuf::from("/tmp"));
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let root = base.join(format!("ferrocov-{uid}"));
+    if create {
+        let _ = std::fs::DirBuilder::new().mode(0o700).create(&root);
+    }
+    let metadata = std::fs::symlink_metadata(&root).ok()?;
+    let private = metadata.file_type().is_dir()
+        && metadata.uid() == uid
+        && metadata.permissions().mode() & 0o077 == 0;
+    private.then_some(root)
+}
+
+/// Where a new run for `data_file` keeps its per-process files while it runs: under
+/// [`temp_root`], out of the work tree (a test or script that cleans the tree — `git clean
+/// -fdx` — can't remove them), named by [`run_key`] and the run's id; else, where the
+/// temporary directory can't be used, `.ferrocov-<id>` next to the data file.
+pub fn new_run_directory(data_file: &Path, run_id: &str) -> PathBuf {
+    match temp_root(true) {
+        Some(root) => root.join(format!("{}-{run_id}", run_key(data_file))),
+        None => {
+            let directory = match data_file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            directory.join(format!(".ferrocov-{run_id}"))
+        }
+    }
+}
+
+/// The inputs `combine` reads when given none: the data file's runs (in the temporary
+/// directory, and `.ferrocov-*` directories next to it) and parallel data files next to it.
 pub fn default_inputs(data_file: &Path) -> Vec<PathBuf> {
     let directory = match data_file.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -66,6 +118,18 @@ pub fn default_inputs(data_file: &Path) -> Vec<PathBuf> {
             }
         }
     }
+    if let Some(root) = temp_root(false) {
+        let prefix = format!("{}-", run_key(data_file));
+        if let Ok(entries) = std::fs::read_dir(&root) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                if is_dir && name.starts_with(&prefix) {
+                    inputs.push(entry.path());
+                }
+            }
+        }
+    }
     inputs.sort();
     inputs
 }
@@ -76,7 +140,9 @@ pub fn live_files(directory: &Path) -> Vec<PathBuf> {
         .map(|entries| entries.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
     live.retain(|path| {
-        std::fs::File::open(path).is_ok_and(|file| datafile::lock_state(&file) == LockState::Live)
+        // Only regular files are opened: a FIFO planted here would block the open.
+        std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file())
+            && std::fs::File::open(path).is_ok_and(|file| datafile::writer_alive(&file))
     });
     live.sort();
     live
@@ -93,7 +159,7 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
     let start = Instant::now();
     let deadlines = (start + options.wait_limit, start + options.grace);
     let mut combined = Combined::default();
-    let mut processes: BTreeMap<ProcessId, ProcessRecord> = BTreeMap::new();
+    let mut seen = Seen::default();
     let mut files = Vec::new();
     for input in inputs {
         if input.is_dir() {
@@ -102,7 +168,11 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
                     let mut found: Vec<PathBuf> = entries
                         .flatten()
                         .map(|e| e.path())
-                        .filter(|p| p.is_file())
+                        .filter(|p| {
+                            // Regular files only (not through a symlink): opening a FIFO
+                            // would block.
+                            std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_file())
+                        })
                         .collect();
                     found.sort();
                     files.extend(found);
@@ -122,8 +192,6 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
         }
     }
     let mut kind = Kind::default();
-    // Each measured file's name once, shared by the process records that ran it.
-    let mut names: std::collections::BTreeSet<FileName> = std::collections::BTreeSet::new();
     for file in files {
         let is_raw = file.extension().is_some_and(|e| e == datafile::EXTENSION);
         let name = file
@@ -141,8 +209,7 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
             read_raw(
                 &file,
                 &mut combined,
-                &mut processes,
-                &mut names,
+                &mut seen,
                 &mut kind,
                 options,
                 deadlines,
@@ -164,21 +231,31 @@ pub fn combine_with(inputs: &[PathBuf], options: &Options) -> Combined {
             }
         }
     }
+    let Seen {
+        mut processes,
+        lifetimes,
+        ..
+    } = seen;
     combined.data.processes += processes.len() as u64;
     combined.data.processes_unclean += processes
         .values()
         .filter(|record| record.ended != "clean")
         .count() as u64;
     // A pid seen with several processes, one after the other: all but the last were replaced
-    // by the next through exec (if they did not close cleanly).
-    let mut by_pid: BTreeMap<u32, Vec<(u64, ProcessId)>> = BTreeMap::new();
+    // by the next through exec (if they did not close cleanly) — when the files say which
+    // process they were (format 3), only those of the very same process (exec keeps a
+    // process's start time; a pid reused, in this boot or in another PID namespace, does
+    // not).
+    type SameProcess = (u32, Option<datafile::ProcessLifetime>);
+    let mut by_pid: BTreeMap<SameProcess, Vec<(u64, ProcessId)>> = BTreeMap::new();
     for (id, record) in &processes {
+        let lifetime = lifetimes.get(id).copied().flatten();
         by_pid
-            .entry(id.pid)
+            .entry((id.pid, lifetime))
             .or_default()
             .push((record.started, *id));
     }
-    for mut same_pid in by_pid.into_values().filter(|ids| ids.len() > 1) {
+    for (_, mut same_pid) in by_pid.into_iter().filter(|(_, ids)| ids.len() > 1) {
         same_pid.sort();
         same_pid.pop();
         for (_, id) in same_pid {
@@ -255,7 +332,7 @@ fn is_live(
         deadlines.1
     };
     loop {
-        if datafile::lock_state(handle) == LockState::Free {
+        if !datafile::writer_alive(handle) {
             return false;
         }
         if Instant::now() >= deadline {
@@ -265,11 +342,20 @@ fn is_live(
     }
 }
 
+/// What the data files read so far said of their processes.
+#[derive(Default)]
+struct Seen {
+    processes: BTreeMap<ProcessId, ProcessRecord>,
+    /// Each process's lifetime, as its files' headers give it (format 3).
+    lifetimes: BTreeMap<ProcessId, Option<datafile::ProcessLifetime>>,
+    /// Each measured file's name once, shared by the process records that ran it.
+    names: std::collections::BTreeSet<FileName>,
+}
+
 fn read_raw(
     file: &Path,
     combined: &mut Combined,
-    processes: &mut BTreeMap<ProcessId, ProcessRecord>,
-    names: &mut std::collections::BTreeSet<FileName>,
+    seen: &mut Seen,
     kind: &mut Kind,
     options: &Options,
     deadlines: (Instant, Instant),
@@ -318,13 +404,18 @@ fn read_raw(
                 ));
             }
             if let Some(process) = contents.process {
-                let record = processes.entry(process).or_insert_with(|| ProcessRecord {
-                    pid: process.pid,
-                    parent_pid: contents.parent_pid,
-                    started: contents.started,
-                    ended: "clean".to_string(),
-                    files: Vec::new(),
-                });
+                seen.lifetimes.entry(process).or_insert(contents.lifetime);
+                let names = &mut seen.names;
+                let record = seen
+                    .processes
+                    .entry(process)
+                    .or_insert_with(|| ProcessRecord {
+                        pid: process.pid,
+                        parent_pid: contents.parent_pid,
+                        started: contents.started,
+                        ended: "clean".to_string(),
+                        files: Vec::new(),
+                    });
                 record.ended = merge_ending(&record.ended, contents.ending);
                 record.started = record.started.min(contents.started);
                 record.files.extend(contents.data.files.keys().map(|path| {

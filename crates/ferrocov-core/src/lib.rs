@@ -8,6 +8,7 @@
 //! - [`analysis`]: coverage.py's statement rules over facts from CPython's compiler.
 //! - [`linematch`]: the lines an exclusion regex matches, without Python's `re` where that is safe.
 //! - [`report`]: the terminal report.
+//! - [`stderr`]: a warning line that never fails the program.
 
 pub mod analysis;
 pub mod arcs;
@@ -23,6 +24,7 @@ pub mod probe_arcs;
 pub mod probes;
 pub mod report;
 pub mod sqlite;
+pub mod stderr;
 pub mod tokens;
 
 pub use error::{Error, Result};

@@ -299,6 +299,15 @@ fn default_combine_inputs(data_file: PathBuf) -> Vec<String> {
     strings(core_combine::default_inputs(&data_file))
 }
 
+/// Where a new run for `data_file` keeps its per-process files (see
+/// `ferrocov_core::combine::new_run_directory`).
+#[pyfunction]
+fn new_run_directory(data_file: PathBuf, run_id: &str) -> String {
+    core_combine::new_run_directory(&data_file, run_id)
+        .to_string_lossy()
+        .into_owned()
+}
+
 #[pyfunction]
 fn format_lines(statements: BTreeSet<u32>, lines: BTreeSet<u32>) -> String {
     report::format_lines(&statements, &lines)
@@ -552,6 +561,7 @@ pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(glob_regex, module)?)?;
     module.add_function(wrap_pyfunction!(default_combine_inputs, module)?)?;
     module.add_function(wrap_pyfunction!(live_files, module)?)?;
+    module.add_function(wrap_pyfunction!(new_run_directory, module)?)?;
     module.add_function(wrap_pyfunction!(display_covered, module)?)?;
     module.add_function(wrap_pyfunction!(format_lines, module)?)?;
     module.add_function(wrap_pyfunction!(summary, module)?)?;

@@ -39,8 +39,10 @@ pub fn on_call(py: Python<'_>, frame: &Bound<'_, PyAny>, code: &Bound<'_, PyAny>
     if ACTIVE_FRAME.load(Ordering::Relaxed) != 0 || !is_test_name(code) {
         return false;
     }
-    let name: Option<String> = py
-        .import("ferrocov._contexts")
+    // Loaded by `_measure.start` before measuring began: no import runs here, in the middle
+    // of the program.
+    let name: Option<String> = recorder::loaded_module(py, "ferrocov._contexts")
+        .or_else(|_| py.import("ferrocov._contexts").map(|m| m.into_any()))
         .and_then(|module| module.call_method1("test_function_context", (frame,)))
         .and_then(|name| name.extract())
         .unwrap_or_else(|_| {

@@ -103,6 +103,7 @@ fn start(
             context: String::new(),
             failed: false,
             branch,
+            shared: Default::default(),
         });
     }
     recorder::GENERATION.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -241,7 +242,7 @@ fn stop(py: Python<'_>) -> PyResult<()> {
         #[cfg(Py_3_12)]
         monitoring::uninstall(py)?;
     }
-    mark_closed();
+    mark_closed(py);
     endings::unwatch();
     let mut guard = recorder::STATE
         .lock()
@@ -249,7 +250,8 @@ fn stop(py: Python<'_>) -> PyResult<()> {
     if let Some(state) = guard.take() {
         if let Some(mut writer) = state.writer {
             // Slots may still point into the mapping: keep it mapped for the process's life,
-            // but let readers take the files from now on.
+            // but let readers take the files from now on (mark_closed above has restored any
+            // that were removed meanwhile).
             writer.release_files();
             std::mem::forget(writer);
         }
@@ -272,10 +274,16 @@ fn is_measuring() -> bool {
 
 /// Mark this process's data as closed cleanly (at exit, or by `ferrocov.embed.cleanup()`).
 #[pyfunction]
-fn mark_closed() {
+fn mark_closed(py: Python<'_>) {
+    // A tool id the program freed stopped the recording: say so (once) as the process ends.
+    #[cfg(Py_3_12)]
+    monitoring::still_ours(py);
+    let _ = py;
     if let Ok(mut guard) = recorder::STATE.lock() {
         if let Some(writer) = guard.as_mut().and_then(|s| s.writer.as_mut()) {
             writer.mark_closed();
+            // A file removed while the process ran comes back from the mapping.
+            writer.restore_removed();
         }
     }
 }
@@ -349,7 +357,9 @@ fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(_thread_bootstrap, module)?)?;
     #[cfg(not(Py_3_12))]
     {
-        module.add_function(wrap_pyfunction!(probes::_probe, module)?)?;
+        module.add_class::<probes::Probe>()?;
+        module.add("_probe", Py::new(module.py(), probes::Probe)?)?;
+        module.add_function(wrap_pyfunction!(probes::unprobed, module)?)?;
         module.add("_exec", wrap_pyfunction!(probes::exec_with_probes, module)?)?;
     }
     bindings::register(module)?;

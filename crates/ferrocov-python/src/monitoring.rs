@@ -62,7 +62,7 @@ const TOOL_IDS: [i32; 3] = [1, 4, 3];
 fn disable(py: Python<'_>) -> Py<PyAny> {
     DISABLE
         .get_or_init(py, || {
-            py.import("sys")
+            recorder::loaded_module(py, "sys")
                 .and_then(|sys| sys.getattr("monitoring"))
                 .and_then(|m| m.getattr("DISABLE"))
                 .map(|d| d.unbind())
@@ -74,8 +74,7 @@ fn disable(py: Python<'_>) -> Py<PyAny> {
 /// `sys.monitoring.set_local_events`, looked up once.
 fn set_local_events(py: Python<'_>) -> PyResult<&Py<PyAny>> {
     SET_LOCAL_EVENTS.get_or_try_init(py, || {
-        Ok(py
-            .import("sys")?
+        Ok(recorder::loaded_module(py, "sys")?
             .getattr("monitoring")?
             .getattr("set_local_events")?
             .unbind())
@@ -379,28 +378,11 @@ fn watch_other_way(
     if to <= 0 || trail.statement_of(raw) != to {
         return false;
     }
+    // The exception table read here, not through `dis` (an import in the middle of the run).
     let handlers = || -> Option<Vec<usize>> {
-        let entries = py
-            .import("dis")
-            .ok()?
-            .getattr("Bytecode")
-            .ok()?
-            .call1((code,))
-            .ok()?
-            .getattr("exception_entries")
-            .ok()?;
-        let mut targets = Vec::new();
-        for entry in entries.try_iter().ok()? {
-            targets.push(
-                entry
-                    .ok()?
-                    .getattr("target")
-                    .ok()?
-                    .extract::<usize>()
-                    .ok()?,
-            );
-        }
-        Some(targets)
+        let table: Vec<u8> = code.getattr("co_exceptiontable").ok()?.extract().ok()?;
+        let entries = ferrocov_core::probes::decode_exception_table(&table)?;
+        Some(entries.iter().map(|h| h.target as usize * 2).collect())
     };
     let entry = trail.only_entry(raw, handlers);
     if PyErr::occurred(py) {
@@ -454,7 +436,7 @@ fn multiline_map(py: Python<'_>, path: &str) -> MultilineMap {
 
 /// Claim a free tool id and register the callbacks. Returns the id.
 pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> PyResult<i32> {
-    let monitoring = py.import("sys")?.getattr("monitoring")?;
+    let monitoring = recorder::loaded_module(py, "sys")?.getattr("monitoring")?;
     let mut chosen = None;
     for candidate in TOOL_IDS {
         if monitoring.call_method1("get_tool", (candidate,))?.is_none() {
@@ -512,17 +494,57 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
     }
     REGISTERED.store(registered, Ordering::Relaxed);
     monitoring.call_method1("set_events", (tool, global_events))?;
+    // Looked up now, not in the first callback.
     let _ = disable(py);
+    let _ = set_local_events(py);
+    TOOL_LOST_SAID.store(false, Ordering::Relaxed);
     Ok(tool)
 }
 
-/// Stop all events and release the tool id.
+/// Is the tool id still ferrocov's? The program may have freed it
+/// (`sys.monitoring.free_tool_id`) or given it to another tool: measurement stopped there.
+/// Says so once (what was recorded until then is in the data file and is kept).
+pub fn still_ours(py: Python<'_>) -> bool {
+    let tool = TOOL_ID.load(Ordering::Relaxed);
+    if tool < 0 {
+        return true;
+    }
+    let name = recorder::loaded_module(py, "sys")
+        .and_then(|sys| sys.getattr("monitoring"))
+        .and_then(|m| m.call_method1("get_tool", (tool,)))
+        .and_then(|n| n.extract::<Option<String>>());
+    let ours = match name {
+        Ok(Some(name)) => name == "ferrocov",
+        Ok(None) => false,
+        Err(_) => {
+            let _ = PyErr::take(py);
+            true
+        }
+    };
+    if !ours && !TOOL_LOST_SAID.swap(true, Ordering::Relaxed) {
+        ferrocov_core::stderr::line(&format!(
+            "sys.monitoring tool id {tool} was freed or taken over by the program: coverage was not recorded after that (what was recorded before is kept)"
+        ));
+    }
+    ours
+}
+
+/// Said once: the tool id was lost.
+static TOOL_LOST_SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Stop all events and release the tool id (unless the program took it already).
 pub fn uninstall(py: Python<'_>) -> PyResult<()> {
+    if !still_ours(py) {
+        TOOL_ID.store(-1, Ordering::Relaxed);
+        REGISTERED.store(0, Ordering::Relaxed);
+        PY_UNWIND.store(0, Ordering::Relaxed);
+        return Ok(());
+    }
     let tool = TOOL_ID.swap(-1, Ordering::Relaxed);
     if tool < 0 {
         return Ok(());
     }
-    let monitoring = py.import("sys")?.getattr("monitoring")?;
+    let monitoring = recorder::loaded_module(py, "sys")?.getattr("monitoring")?;
     monitoring.call_method1("set_events", (tool, 0))?;
     let registered = REGISTERED.swap(0, Ordering::Relaxed);
     let unwind = PY_UNWIND.swap(0, Ordering::Relaxed);
@@ -540,8 +562,8 @@ pub fn uninstall(py: Python<'_>) -> PyResult<()> {
 
 /// After a fork: lines the parent disabled must fire again for the child's own file.
 pub fn restart(py: Python<'_>) -> PyResult<()> {
-    if TOOL_ID.load(Ordering::Relaxed) >= 0 {
-        py.import("sys")?
+    if TOOL_ID.load(Ordering::Relaxed) >= 0 && still_ours(py) {
+        recorder::loaded_module(py, "sys")?
             .getattr("monitoring")?
             .call_method0("restart_events")?;
     }

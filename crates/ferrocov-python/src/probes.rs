@@ -200,7 +200,9 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
             return Ok(code.clone());
         }
         kwargs.set_item("co_consts", PyTuple::new(py, new_consts)?)?;
-        return code.call_method("replace", (), Some(&kwargs));
+        let new_code = code.call_method("replace", (), Some(&kwargs))?;
+        remember_original(&new_code, code);
+        return Ok(new_code);
     };
     new_consts.push(probe.into_bound(py));
     for argument in &out.arguments {
@@ -218,7 +220,14 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
         (stacksize + out.extra_stack).max(out.min_stack),
     )?;
     let new_code = code.call_method("replace", (), Some(&kwargs))?;
+    remember_original(&new_code, code);
     if let Ok(mut armed) = ARMED.lock() {
+        // Code objects made again and again (exec(compile(...)) in a loop) must not pile up
+        // here: the registry lets go of those nobody else holds, whenever it has doubled.
+        if armed.len() >= PRUNE_AT.load(Ordering::Relaxed) {
+            forget_unused(py, &mut armed);
+            PRUNE_AT.store((armed.len() * 2).max(1024), Ordering::Relaxed);
+        }
         if !out.heals.is_empty() {
             if let Ok(mut heals) = HEALS.lock() {
                 let heals = heals.get_or_insert_with(Default::default);
@@ -254,6 +263,167 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
         });
     }
     Ok(new_code)
+}
+
+/// The size of [`ARMED`] at which it is next pruned of code objects nobody else holds.
+static PRUNE_AT: AtomicUsize = AtomicUsize::new(1024);
+
+/// Drop the registry's entries for code objects only it still holds (and their jumps).
+fn forget_unused(py: Python<'_>, armed: &mut Vec<Armed>) {
+    armed.retain(|entry| {
+        let code = entry.code.bind(py);
+        // SAFETY: reading the reference count of a live object with the GIL held.
+        if unsafe { ffi::Py_REFCNT(code.as_ptr()) } > 1 {
+            return true;
+        }
+        // Its address may be a new code object's next: forget its jumps.
+        if !entry.jumps.is_empty() {
+            if let Ok(mut heals) = HEALS.lock() {
+                if let Some(heals) = heals.as_mut() {
+                    heals.retain(|&(address, _), _| address != code.as_ptr() as usize);
+                }
+            }
+        }
+        false
+    });
+}
+
+/// The code-object extra index where a rewritten code object keeps the code it was made
+/// from (a strong reference, released with the code object).
+static ORIGINAL_INDEX: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(-1);
+
+unsafe extern "C" fn release_original(pointer: *mut std::ffi::c_void) {
+    if !pointer.is_null() {
+        // SAFETY: every value stored at ORIGINAL_INDEX is a strong reference taken in
+        // remember_original; code objects are freed with the GIL held.
+        unsafe { ffi::Py_DECREF(pointer as *mut ffi::PyObject) };
+    }
+}
+
+fn original_index() -> isize {
+    let index = ORIGINAL_INDEX.load(Ordering::Relaxed);
+    if index >= 0 {
+        return index;
+    }
+    // SAFETY: called with the GIL held; the free function matches the values we store.
+    let index = unsafe { ffi::PyUnstable_Eval_RequestCodeExtraIndex(release_original) };
+    ORIGINAL_INDEX.store(index, Ordering::Relaxed);
+    index
+}
+
+/// Keep `original` with `rewritten`, for what must see code as it was written (marshal).
+fn remember_original(rewritten: &Bound<'_, PyAny>, original: &Bound<'_, PyAny>) {
+    let index = original_index();
+    if index < 0 {
+        return;
+    }
+    let pointer = original.clone().into_ptr();
+    // SAFETY: a live code object made here, the GIL held; on failure the reference we took is
+    // released again.
+    unsafe {
+        if ffi::PyUnstable_Code_SetExtra(
+            rewritten.as_ptr(),
+            index,
+            pointer as *mut std::ffi::c_void,
+        ) != 0
+        {
+            ffi::PyErr_Clear();
+            ffi::Py_DECREF(pointer);
+        }
+    }
+}
+
+/// The code object `code` was made from, if probes were put into it here.
+fn original_code<'py>(code: &Bound<'py, PyAny>) -> Option<Bound<'py, PyAny>> {
+    let index = ORIGINAL_INDEX.load(Ordering::Relaxed);
+    if index < 0 || !code.is_instance_of::<pyo3::types::PyCode>() {
+        return None;
+    }
+    let mut value: *mut std::ffi::c_void = std::ptr::null_mut();
+    // SAFETY: a live code object, the GIL held.
+    unsafe {
+        if ffi::PyUnstable_Code_GetExtra(code.as_ptr(), index, &mut value) != 0 {
+            ffi::PyErr_Clear();
+            return None;
+        }
+        (!value.is_null()).then(|| Bound::from_borrowed_ptr(code.py(), value as *mut ffi::PyObject))
+    }
+}
+
+/// `value` with every code object that has probes replaced by the one it was made from, in
+/// tuples, lists, sets and dicts too (what marshal can write): marshal refuses the probes.
+#[pyfunction]
+pub fn unprobed<'py>(value: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    unprobed_at(value, 0)
+}
+
+fn unprobed_at<'py>(value: Bound<'py, PyAny>, depth: usize) -> PyResult<Bound<'py, PyAny>> {
+    use pyo3::types::{PyFrozenSet, PyList, PySet};
+    let py = value.py();
+    if depth > 200 {
+        return Ok(value);
+    }
+    if let Some(original) = original_code(&value) {
+        return Ok(original);
+    }
+    let map = |items: Vec<Bound<'py, PyAny>>| -> PyResult<(Vec<Bound<'py, PyAny>>, bool)> {
+        let mut changed = false;
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            let new = unprobed_at(item.clone(), depth + 1)?;
+            changed |= !new.is(&item);
+            out.push(new);
+        }
+        Ok((out, changed))
+    };
+    if let Ok(tuple) = value.cast_exact::<PyTuple>() {
+        let (items, changed) = map(tuple.iter().collect())?;
+        return if changed {
+            Ok(PyTuple::new(py, items)?.into_any())
+        } else {
+            Ok(value)
+        };
+    }
+    if let Ok(list) = value.cast_exact::<PyList>() {
+        let (items, changed) = map(list.iter().collect())?;
+        return if changed {
+            Ok(PyList::new(py, items)?.into_any())
+        } else {
+            Ok(value)
+        };
+    }
+    if let Ok(set) = value.cast_exact::<PyFrozenSet>() {
+        let (items, changed) = map(set.iter().collect())?;
+        return if changed {
+            Ok(PyFrozenSet::new(py, &items)?.into_any())
+        } else {
+            Ok(value)
+        };
+    }
+    if let Ok(set) = value.cast_exact::<PySet>() {
+        let (items, changed) = map(set.iter().collect())?;
+        return if changed {
+            Ok(PySet::new(py, &items)?.into_any())
+        } else {
+            Ok(value)
+        };
+    }
+    if let Ok(dict) = value.cast_exact::<PyDict>() {
+        let mut changed = false;
+        let out = PyDict::new(py);
+        for (key, item) in dict.iter() {
+            let new_key = unprobed_at(key.clone(), depth + 1)?;
+            let new_item = unprobed_at(item.clone(), depth + 1)?;
+            changed |= !new_key.is(&key) || !new_item.is(&item);
+            out.set_item(new_key, new_item)?;
+        }
+        return if changed {
+            Ok(out.into_any())
+        } else {
+            Ok(value)
+        };
+    }
+    Ok(value)
 }
 
 std::thread_local! {
@@ -446,10 +616,40 @@ fn staying_probe(py: Python<'_>, record: Record, exception: Option<Bound<'_, PyA
     }
 }
 
-/// What a probe calls: record the line, then jump over this probe from now on.
-#[pyfunction]
-#[pyo3(signature = (argument, exception = None))]
-pub fn _probe(py: Python<'_>, argument: i64, exception: Option<Bound<'_, PyAny>>) {
+/// What a probe calls (`ferrocov._core._probe`, the one instance): an object, not a builtin
+/// function, so that
+/// - profilers see nothing: the interpreter reports a call from bytecode to `sys.setprofile`
+///   and cProfile (`c_call`) only when it calls a builtin function; under `cProfile` a
+///   measured program counts the calls it makes, not ferrocov's;
+/// - a function shipped by value (cloudpickle, as joblib, dask and ray do) unpickles where
+///   ferrocov is not installed: the probe in its constants pickles as `slice`, which a probe
+///   left in the code then calls with its argument(s) and drops, with no effect.
+#[pyclass(frozen, module = "ferrocov._core", name = "Probe")]
+pub struct Probe;
+
+#[pymethods]
+impl Probe {
+    #[pyo3(signature = (argument, exception = None))]
+    fn __call__(&self, py: Python<'_>, argument: i64, exception: Option<Bound<'_, PyAny>>) {
+        fire(py, argument, exception);
+    }
+
+    fn __reduce__<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyAny>,))> {
+        let builtins = recorder::loaded_module(py, "builtins")?;
+        let any_slice = builtins.getattr("slice")?.call1((py.None(),))?;
+        Ok((builtins.getattr("type")?, (any_slice,)))
+    }
+
+    fn __repr__(&self) -> &'static str {
+        "<ferrocov probe>"
+    }
+}
+
+/// A probe ran: record the line, then jump over this probe from now on.
+fn fire(py: Python<'_>, argument: i64, exception: Option<Bound<'_, PyAny>>) {
     // While a no_cover test runs the probe stays, to record the line when it next runs.
     if recorder::PAUSED.load(Ordering::Relaxed) {
         return;
@@ -690,6 +890,8 @@ pub fn install(py: Python<'_>, module: &Bound<'_, PyModule>, branch: bool) -> Py
             *probe = Some(module.getattr("_probe")?.unbind());
         }
     }
+    // marshal refuses the probe in a code object's constants: marshal.dumps/dump get the
+    // original code objects instead (ferrocov._measure wraps them; see `original_code`).
     let builtins = py.import("builtins")?;
     let wrapper = module.getattr("_exec")?;
     // Named as the function it stands in for: `pickle` saves it as `builtins.exec`.

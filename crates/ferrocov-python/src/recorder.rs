@@ -34,10 +34,9 @@ pub struct ArcState {
     /// The bytecode of a generator or coroutine (to tell a yield from a return, a resumption
     /// from a call, as coverage.py's tracer does); None for plain functions.
     pub generator_code: Option<Vec<u8>>,
-    /// Arcs already stored for this code object in this generation.
-    seen: std::collections::HashSet<u64, BuildArcHasher>,
-    slot: ArcSlot,
-    used: u32,
+    /// Where this code object's arcs are stored: one store per file and context in a
+    /// generation, shared by every code object of that file (arcs are the file's).
+    store: std::sync::Arc<SharedArcs>,
     pub path: String,
     /// The sys.monitoring branch core (3.12+): the line this code object last reported,
     /// forgotten at a return (coverage.py's sysmon rule: per code object, not per frame).
@@ -59,6 +58,45 @@ pub struct ArcState {
     /// the other way was taken (a loop's exit, run once at the end of a long loop).
     #[cfg(all(Py_3_12, not(Py_3_14)))]
     pub watches: HashMap<i32, Vec<(i32, i32)>>,
+}
+
+/// The arcs stored for one file in one context (in one generation): which are stored, and the
+/// record they go into.
+pub struct ArcStore {
+    seen: std::collections::HashSet<u64, BuildArcHasher>,
+    slot: ArcSlot,
+    used: u32,
+    context: String,
+}
+
+/// An [`ArcStore`] shared by the code objects of one file.
+pub struct SharedArcs(std::cell::UnsafeCell<ArcStore>);
+
+// SAFETY: a SharedArcs is only ever read or changed with the GIL held (by the tracer callbacks
+// and the registration that makes it), which serializes every access, as for the CodeSlot
+// values it hangs from.
+unsafe impl Sync for SharedArcs {}
+// SAFETY: as above: moving it between threads changes nothing while the GIL orders accesses.
+unsafe impl Send for SharedArcs {}
+
+impl SharedArcs {
+    /// # Safety
+    /// The GIL must be held, and no other reference to the store alive.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn get(&self) -> &mut ArcStore {
+        // SAFETY: as the caller guarantees.
+        unsafe { &mut *self.0.get() }
+    }
+}
+
+/// What code objects of the same file share in one generation: line records by (path,
+/// context, first line, lines), arc stores by (path, context). Code compiled again and again
+/// (`exec(compile(...))` in a loop) then adds nothing to the data file or to memory.
+#[derive(Default)]
+pub struct Shared {
+    generation: u64,
+    lines: HashMap<(String, String, u32, u32), HitSlot>,
+    arcs: HashMap<(String, String), std::sync::Arc<SharedArcs>>,
 }
 
 /// A multiplicative hasher for the packed arcs: they are small integers, and the default
@@ -87,6 +125,22 @@ impl std::hash::Hasher for ArcHasher {
     fn write_u64(&mut self, value: u64) {
         self.0 = (value ^ (value >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+}
+
+/// A module the interpreter has loaded already, from `sys.modules`: no import machinery runs,
+/// so no import hook of the program's sees ferrocov (`sys` is always there). Everything the
+/// tracers do while the program runs uses this, never an import.
+pub fn loaded_module<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let key = pyo3::types::PyString::new(py, name);
+    // SAFETY: the GIL is held; PyImport_GetModule returns a new reference or null.
+    let module = unsafe { ffi::PyImport_GetModule(key.as_ptr()) };
+    if module.is_null() {
+        return Err(PyErr::take(py).unwrap_or_else(|| {
+            pyo3::exceptions::PyKeyError::new_err(format!("module {name} is not loaded"))
+        }));
+    }
+    // SAFETY: a new, non-null reference, now owned by the Bound.
+    Ok(unsafe { Bound::from_owned_ptr(py, module) })
 }
 
 /// The value stored for code objects of files that are not measured (never freed).
@@ -151,6 +205,8 @@ pub struct State {
     pub failed: bool,
     /// Measure arcs (branch coverage) as well as lines.
     pub branch: bool,
+    /// Records shared by the code objects of a file (this generation's).
+    pub shared: Shared,
 }
 
 pub static STATE: Mutex<Option<State>> = Mutex::new(None);
@@ -244,13 +300,13 @@ pub unsafe fn register(py: Python<'_>, code: *mut ffi::PyObject) -> *mut c_void 
 fn module_name(code: &Bound<'_, PyAny>, filename: &str) -> Option<String> {
     let py = code.py();
     let mut dunder_name = None;
-    let mut frame = py
-        .import("sys")
-        .ok()?
-        .getattr("_getframe")
-        .ok()?
-        .call0()
-        .ok();
+    // The running frame, asked of the interpreter itself: importing `sys` here would go
+    // through the program's import hooks in the middle of its run.
+    // SAFETY: the GIL is held; PyEval_GetFrame returns a borrowed reference (or null).
+    let mut frame = unsafe {
+        let current = ffi::PyEval_GetFrame();
+        (!current.is_null()).then(|| Bound::from_borrowed_ptr(py, current as *mut ffi::PyObject))
+    };
     let mut depth = 0;
     while let Some(current) = frame.filter(|f| !f.is_none()) {
         if depth > 100 {
@@ -408,6 +464,11 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
         return Ok(None);
     }
     let (first_line, last_line, expected) = line_span(code)?;
+    if state.writer.as_ref().is_some_and(|w| !w.is_owner()) {
+        // A child forked without at-fork hooks (`fork()` through ctypes or C code): its
+        // parent's files stay the parent's; it records into files of its own from now on.
+        switch_after_fork(state);
+    }
     if state.writer.is_none() {
         let process = ProcessId {
             pid: std::process::id(),
@@ -423,20 +484,32 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
             }
             Err(error) => {
                 state.failed = true;
-                eprintln!("ferrocov: can't record coverage data: {error}");
+                ferrocov_core::stderr::line(&format!("can't record coverage data: {error}"));
                 return Ok(None);
             }
         }
     }
+    let generation = GENERATION.load(Ordering::Relaxed);
+    if state.shared.generation != generation {
+        state.shared = Shared {
+            generation,
+            ..Shared::default()
+        };
+    }
     let Some(writer) = state.writer.as_mut() else {
         return Ok(None);
     };
-    match writer.register_lines(
-        &path,
-        &state.context,
-        first_line,
-        last_line - first_line + 1,
-    ) {
+    let n_lines = last_line - first_line + 1;
+    let line_key = (path.clone(), state.context.clone(), first_line, n_lines);
+    let lines = match state.shared.lines.get(&line_key) {
+        Some(slot) => Ok(*slot),
+        None => writer
+            .register_lines(&path, &state.context, first_line, n_lines)
+            .inspect(|slot| {
+                state.shared.lines.insert(line_key, *slot);
+            }),
+    };
+    match lines {
         Ok(slot) => {
             let mut pending = vec![0u8; slot.n_lines as usize];
             for line in &expected {
@@ -446,14 +519,32 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
             }
             let remaining = pending.iter().filter(|&&f| f == 1).count() as u32;
             let arcs = if state.branch {
-                let capacity = (2 * slot.n_lines).clamp(16, 4096);
-                match writer.register_arcs(&path, &state.context, first_line, capacity) {
-                    Ok(arc_slot) => Some(Box::new(ArcState {
+                let arc_key = (path.clone(), state.context.clone());
+                let store = match state.shared.arcs.get(&arc_key) {
+                    Some(store) => Ok(store.clone()),
+                    None => {
+                        let capacity = (2 * slot.n_lines).clamp(16, 4096);
+                        writer
+                            .register_arcs(&path, &state.context, first_line, capacity)
+                            .map(|arc_slot| {
+                                let store = std::sync::Arc::new(SharedArcs(
+                                    std::cell::UnsafeCell::new(ArcStore {
+                                        seen: Default::default(),
+                                        slot: arc_slot,
+                                        used: 0,
+                                        context: state.context.clone(),
+                                    }),
+                                ));
+                                state.shared.arcs.insert(arc_key, store.clone());
+                                store
+                            })
+                    }
+                };
+                match store {
+                    Ok(store) => Some(Box::new(ArcState {
                         first_line: code.getattr("co_firstlineno")?.extract()?,
                         generator_code: generator_code(code)?,
-                        seen: Default::default(),
-                        slot: arc_slot,
-                        used: 0,
+                        store,
                         path: path.clone(),
                         #[cfg(Py_3_12)]
                         last_line: None,
@@ -466,7 +557,9 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
                     })),
                     Err(error) => {
                         state.failed = true;
-                        eprintln!("ferrocov: can't record coverage data: {error}");
+                        ferrocov_core::stderr::line(&format!(
+                            "can't record coverage data: {error}"
+                        ));
                         return Ok(None);
                     }
                 }
@@ -483,7 +576,7 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
         }
         Err(error) => {
             state.failed = true;
-            eprintln!("ferrocov: can't record coverage data: {error}");
+            ferrocov_core::stderr::line(&format!("can't record coverage data: {error}"));
             Ok(None)
         }
     }
@@ -513,30 +606,37 @@ pub unsafe fn record_arc(value: *mut c_void, from: i32, to: i32) {
     let Some(arcs) = slot.arcs.as_mut() else {
         return;
     };
+    // SAFETY: the GIL is held (the caller's guarantee) and no other reference to the store is
+    // alive during this call.
+    let store = unsafe { arcs.store.get() };
     let key = (from as u32 as u64) | ((to as u32 as u64) << 32);
-    if !arcs.seen.insert(key) {
+    if !store.seen.insert(key) {
         return;
     }
-    if arcs.used == arcs.slot.capacity && !grow_arcs(arcs) {
+    if store.used == store.slot.capacity && !grow_arcs(store, &arcs.path, arcs.first_line) {
         return;
     }
     // SAFETY: used < capacity of a slot from a live writer.
-    unsafe { arcs.slot.store(arcs.used, (from, to)) };
-    arcs.used += 1;
+    unsafe { store.slot.store(store.used, (from, to)) };
+    store.used += 1;
 }
 
 impl ArcState {
     /// Has the arc `from -> to` been stored for this code object in this generation?
     #[cfg(all(Py_3_12, not(Py_3_14)))]
     pub fn has_arc(&self, from: i32, to: i32) -> bool {
-        self.seen
+        // SAFETY: the GIL is held by every caller (tracer callbacks); the reference lives for
+        // this call only.
+        let store = unsafe { self.store.get() };
+        store
+            .seen
             .contains(&((from as u32 as u64) | ((to as u32 as u64) << 32)))
     }
 }
 
-/// The code object's arc record is full: continue in a new, larger one.
+/// A file's arc record is full: continue in a new, larger one.
 #[cold]
-fn grow_arcs(arcs: &mut ArcState) -> bool {
+fn grow_arcs(store: &mut ArcStore, path: &str, first_line: i32) -> bool {
     let mut guard = match STATE.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
@@ -544,25 +644,25 @@ fn grow_arcs(arcs: &mut ArcState) -> bool {
     let Some(state) = guard.as_mut() else {
         return false;
     };
-    let context = state.context.clone();
+    if state.writer.as_ref().is_some_and(|w| !w.is_owner()) {
+        // A child forked without at-fork hooks: it records into files of its own from the
+        // next registration on (this arc is stored again when it next runs).
+        switch_after_fork(state);
+        return false;
+    }
     let Some(writer) = state.writer.as_mut() else {
         return false;
     };
-    let capacity = arcs.slot.capacity.saturating_mul(2).min(1 << 20);
-    match writer.register_arcs(
-        &arcs.path,
-        &context,
-        arcs.first_line.max(0) as u32,
-        capacity,
-    ) {
+    let capacity = store.slot.capacity.saturating_mul(2).min(1 << 20);
+    match writer.register_arcs(path, &store.context, first_line.max(0) as u32, capacity) {
         Ok(slot) => {
-            arcs.slot = slot;
-            arcs.used = 0;
+            store.slot = slot;
+            store.used = 0;
             true
         }
         Err(error) => {
             state.failed = true;
-            eprintln!("ferrocov: can't record coverage data: {error}");
+            ferrocov_core::stderr::line(&format!("can't record coverage data: {error}"));
             false
         }
     }
@@ -743,13 +843,19 @@ pub fn after_fork_child() {
         Err(poisoned) => poisoned.into_inner(),
     };
     if let Some(state) = guard.as_mut() {
-        crate::endings::unwatch();
-        if let Some(mut writer) = state.writer.take() {
-            // The parent's files stay the parent's: close our copies, keep the mappings.
-            writer.release_files();
-            std::mem::forget(writer);
-        }
-        state.failed = false;
+        switch_after_fork(state);
     }
+    GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+fn switch_after_fork(state: &mut State) {
+    crate::endings::unwatch();
+    if let Some(mut writer) = state.writer.take() {
+        // The parent's files stay the parent's: close our copies (only those still proven
+        // to be them), keep the mappings.
+        writer.release_files();
+        std::mem::forget(writer);
+    }
+    state.failed = false;
     GENERATION.fetch_add(1, Ordering::Relaxed);
 }

@@ -1,4 +1,5 @@
-//! The layout of a data file (`docs/data-file-format.md`, format version 2): constants, and the
+//! The layout of a data file (`docs/data-file-format.md`, format version 3; version 2 is still
+//! read): constants, and the
 //! encodings of the values the tracer stores, each chosen so that a change of any single byte
 //! is recognisable as damage.
 
@@ -6,10 +7,15 @@ use crate::checksum::{crc16, crc32};
 
 /// The first eight bytes of every ferrocov data file.
 pub const MAGIC: &[u8; 8] = b"FRCOVDAT";
-/// The version of the layout described in `docs/data-file-format.md`.
-pub const FORMAT_VERSION: u32 = 2;
-/// Size of the file header in bytes.
-pub const HEADER_LEN: usize = 64;
+/// The version of the layout described in `docs/data-file-format.md`, as the writer writes it.
+pub const FORMAT_VERSION: u32 = 3;
+/// The earlier layout the reader still reads: the same, less the process's identity in time
+/// (a 64-byte header).
+pub const FORMAT_VERSION_2: u32 = 2;
+/// Size of the file header in bytes (format 3).
+pub const HEADER_LEN: usize = 80;
+/// Size of a format-2 header.
+pub const HEADER_LEN_2: usize = 64;
 /// The extension of ferrocov's per-process data files.
 pub const EXTENSION: &str = "fcd";
 /// The suffix of a segment that is still being created (never read, deleted once unlocked).
@@ -79,6 +85,12 @@ pub const OFFSET_FLAGS: usize = 48;
 /// a 4-byte offset: read and written bytewise).
 pub const OFFSET_STARTED: usize = 52;
 pub const OFFSET_HEADER_CHECKSUM: usize = 60;
+/// Format 3: the boot this process ran in (the first 8 bytes of the kernel's boot id; 0 when
+/// not known) and when the process started within it (the kernel's start time of the process,
+/// in clock ticks since boot; 0 when not known). Together with the pid they tell a live writer
+/// from a process that reused its pid, without any descriptor the program could close.
+pub const OFFSET_BOOT: usize = 64;
+pub const OFFSET_PROCESS_START: usize = 72;
 /// Where a record header keeps the checksum of its fixed fields and names.
 pub const OFFSET_RECORD_CHECKSUM: usize = 24;
 
@@ -89,12 +101,15 @@ pub fn align8(n: usize) -> usize {
     (n + 7) & !7
 }
 
-/// The checksum of a header: every field but the magic (written last) and the state (which
-/// changes at a clean close).
-pub fn header_checksum(header: &[u8]) -> u32 {
+/// The checksum of a header of `len` bytes ([`HEADER_LEN`], or [`HEADER_LEN_2`] for format 2):
+/// every field but the magic (written last), the state (which changes at a clean close) and
+/// the checksum itself.
+pub fn header_checksum(header: &[u8], len: usize) -> u32 {
+    let tail = header.get(HEADER_LEN_2..len).unwrap_or(&[]);
     crc32(&[
         &header[OFFSET_VERSION..OFFSET_STATE],
         &header[OFFSET_NONCE..OFFSET_HEADER_CHECKSUM],
+        tail,
     ])
 }
 

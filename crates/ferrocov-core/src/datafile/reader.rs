@@ -6,13 +6,15 @@
 //! the rest of the file still counts.
 
 use super::format::*;
-use super::ProcessId;
+use super::{ProcessId, ProcessLifetime};
 use crate::data::CoverageData;
 
 /// What one data file holds, as read back.
 #[derive(Debug, Default)]
 pub struct FileContents {
     pub process: Option<ProcessId>,
+    /// When, in which boot, the process started (format 3; None for format 2 or not known).
+    pub lifetime: Option<ProcessLifetime>,
     pub parent_pid: u32,
     pub segment: u32,
     /// How the process ended, as this file's state tells it. A process that ended by
@@ -46,7 +48,7 @@ pub enum Unreadable {
 
 /// Parse a data file's bytes. Never panics on any input.
 pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
-    if bytes.len() < HEADER_LEN {
+    if bytes.len() < HEADER_LEN_2 {
         if bytes.iter().all(|&b| b == 0) {
             return Err(Unreadable::NeverStarted);
         }
@@ -55,24 +57,41 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
             bytes.len()
         )));
     }
-    let header = &bytes[..HEADER_LEN];
-    if header.iter().all(|&b| b == 0) {
+    if bytes[..HEADER_LEN_2].iter().all(|&b| b == 0) {
         return Err(Unreadable::NeverStarted);
     }
-    let version = read_u32(header, OFFSET_VERSION);
-    let header_intact = read_u32(header, OFFSET_HEADER_CHECKSUM) == header_checksum(header);
+    let version = read_u32(bytes, OFFSET_VERSION);
+    let checksum = read_u32(bytes, OFFSET_HEADER_CHECKSUM);
+    let intact_as = |len: usize| bytes.len() >= len && checksum == header_checksum(bytes, len);
+    // The layout: the one the version names; a damaged version is read as the layout whose
+    // checksum holds, else as the writer's own.
+    let header_len = match version {
+        FORMAT_VERSION_2 => HEADER_LEN_2,
+        FORMAT_VERSION => HEADER_LEN,
+        _ if intact_as(HEADER_LEN_2) && !intact_as(HEADER_LEN) => HEADER_LEN_2,
+        _ => HEADER_LEN,
+    };
+    if bytes.len() < header_len {
+        return Err(Unreadable::Foreign(format!(
+            "too short for a header ({} bytes)",
+            bytes.len()
+        )));
+    }
+    let header = &bytes[..header_len];
+    let header_intact = intact_as(header_len);
+    let known_version = version == FORMAT_VERSION || version == FORMAT_VERSION_2;
     let mut damage = Vec::new();
     if &header[..8] != MAGIC {
-        if !(header_intact && version == FORMAT_VERSION) {
+        if !(header_intact && known_version) {
             return Err(Unreadable::Foreign(
                 "not a ferrocov data file (bad magic)".to_string(),
             ));
         }
         damage.push("its magic number is damaged".to_string());
     }
-    if version != FORMAT_VERSION {
+    if !known_version {
         if header_intact || version == 1 {
-            return Err(Unreadable::Foreign(format!("data format version {version} is not supported (this ferrocov reads version {FORMAT_VERSION})")));
+            return Err(Unreadable::Foreign(format!("data format version {version} is not supported (this ferrocov reads versions {FORMAT_VERSION_2} and {FORMAT_VERSION})")));
         }
         damage.push("its header is damaged (version)".to_string());
     }
@@ -100,11 +119,18 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
             limit = capacity as usize;
         }
     }
+    let lifetime = (header_len == HEADER_LEN)
+        .then(|| ProcessLifetime {
+            boot: read_u64(header, OFFSET_BOOT),
+            start: read_u64(header, OFFSET_PROCESS_START),
+        })
+        .filter(|l| l.boot != 0 && l.start != 0);
     let mut contents = FileContents {
         process: Some(ProcessId {
             pid: read_u32(header, OFFSET_PID),
             nonce: read_u64(header, OFFSET_NONCE),
         }),
+        lifetime,
         parent_pid: read_u32(header, OFFSET_PARENT_PID),
         segment: read_u32(header, OFFSET_SEGMENT),
         ending,
@@ -113,9 +139,44 @@ pub fn parse(bytes: &[u8]) -> Result<FileContents, Unreadable> {
         ..FileContents::default()
     };
     contents.data.has_arcs = contents.branch;
-    read_records(&bytes[..limit], &mut contents.data, &mut damage);
+    read_records(&bytes[..limit], header_len, &mut contents.data, &mut damage);
     contents.damage = damage;
     Ok(contents)
+}
+
+/// What a reader needs of a file's header to tell whether its writer may still be alive,
+/// without reading the records: the pid, the process's lifetime (format 3) and the state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeaderSummary {
+    pub pid: u32,
+    pub lifetime: Option<ProcessLifetime>,
+    pub ending: Ending,
+}
+
+/// The [`HeaderSummary`] of a file's first bytes, when its header is intact.
+pub fn header_summary(bytes: &[u8]) -> Option<HeaderSummary> {
+    if bytes.len() < HEADER_LEN_2 || &bytes[..8] != MAGIC {
+        return None;
+    }
+    let len = match read_u32(bytes, OFFSET_VERSION) {
+        FORMAT_VERSION_2 => HEADER_LEN_2,
+        FORMAT_VERSION => HEADER_LEN,
+        _ => return None,
+    };
+    if bytes.len() < len || read_u32(bytes, OFFSET_HEADER_CHECKSUM) != header_checksum(bytes, len) {
+        return None;
+    }
+    let lifetime = (len == HEADER_LEN)
+        .then(|| ProcessLifetime {
+            boot: read_u64(bytes, OFFSET_BOOT),
+            start: read_u64(bytes, OFFSET_PROCESS_START),
+        })
+        .filter(|l| l.boot != 0 && l.start != 0);
+    Some(HeaderSummary {
+        pid: read_u32(bytes, OFFSET_PID),
+        lifetime,
+        ending: Ending::from_state(read_u32(bytes, OFFSET_STATE))?,
+    })
 }
 
 /// A record that checked out: where its payload starts and how long it is.
@@ -198,8 +259,13 @@ fn resync(bytes: &[u8], start: usize) -> Option<usize> {
     None
 }
 
-fn read_records(bytes: &[u8], data: &mut CoverageData, damage: &mut Vec<String>) {
-    let mut offset = HEADER_LEN;
+fn read_records(
+    bytes: &[u8],
+    header_len: usize,
+    data: &mut CoverageData,
+    damage: &mut Vec<String>,
+) {
+    let mut offset = header_len;
     while offset + RECORD_HEADER_LEN <= bytes.len() {
         if read_u32(bytes, offset) == 0 {
             // The end of what was published. A record being written when the process died may

@@ -74,6 +74,13 @@ pub struct ChildWriter {
 
 impl ChildWriter {
     pub fn start(dir: &Path) -> ChildWriter {
+        ChildWriter::start_closing(dir, false)
+    }
+
+    /// Like [`ChildWriter::start`]; with `close_descriptors`, the child then closes every
+    /// descriptor but its pipes, as a daemon's `os.closerange(3, ...)` does (and with them
+    /// its hold on the lock).
+    pub fn start_closing(dir: &Path, close_descriptors: bool) -> ChildWriter {
         let (mut ready_read, mut ready_write) = pipe();
         let (mut go_read, go_write) = pipe();
         // SAFETY: the child only creates a writer, writes and reads pipes, then _exits.
@@ -89,6 +96,17 @@ impl ChildWriter {
                     unsafe { slot.hit(0) };
                 }
                 std::mem::forget(writer);
+            }
+            if close_descriptors {
+                use std::os::fd::AsRawFd;
+                let keep = [ready_write.as_raw_fd(), go_read.as_raw_fd()];
+                for fd in 3..4096 {
+                    if !keep.contains(&fd) {
+                        // SAFETY: closing descriptors in a child that owns no Rust object
+                        // for them any more (the writer is leaked, its mappings stay).
+                        unsafe { libc::close(fd) };
+                    }
+                }
             }
             let _ = std::io::Write::write_all(&mut ready_write, b"r");
             let mut byte = [0u8; 1];
@@ -357,5 +375,169 @@ fn truncation_is_named() {
         contents.damage.iter().any(|d| d.contains("truncated")),
         "{:?}",
         contents.damage
+    );
+}
+
+#[test]
+fn a_writer_whose_descriptors_were_closed_is_still_live() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let child = ChildWriter::start_closing(dir.path(), true);
+    let path = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .flatten()
+        .map(|e| e.path())
+        .next()
+        .expect("a data file");
+    let file = std::fs::File::open(&path).expect("open");
+    // The lock went with the descriptor; the header still names a running process.
+    assert_eq!(lock_state(&file), LockState::Free);
+    if own_lifetime().is_some() {
+        assert!(writer_alive(&file));
+    }
+    child.finish();
+    assert!(!writer_alive(&file));
+}
+
+#[test]
+fn a_reused_pid_is_not_the_writer() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some(lifetime) = own_lifetime() else {
+        return;
+    };
+    // This very pid, at another start time: a process that had the pid before us.
+    let other = ProcessLifetime {
+        start: lifetime.start.wrapping_sub(1).max(1),
+        ..lifetime
+    };
+    assert_eq!(process_alive(std::process::id(), other), Some(false));
+    assert_eq!(process_alive(std::process::id(), lifetime), Some(true));
+    // Another boot: can't be told from here.
+    let elsewhere = ProcessLifetime {
+        boot: lifetime.boot ^ 1,
+        ..lifetime
+    };
+    assert_eq!(process_alive(std::process::id(), elsewhere), None);
+    drop(dir);
+}
+
+#[test]
+fn descriptors_sit_high_and_a_reused_number_is_never_closed() {
+    use std::os::fd::AsRawFd;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer = Writer::create(dir.path(), ProcessId { pid: 3, nonce: 3 }, 0).expect("create");
+    let fd = writer.descriptors()[0];
+    assert!(
+        fd >= 64,
+        "data file descriptor {fd} sits among the program's"
+    );
+    // The program closes it and a file of its own takes the number.
+    let theirs = dir.path().join("theirs.txt");
+    let other = std::fs::File::create(&theirs).expect("create");
+    // SAFETY: duplicating onto the writer's number, as an open after a close would land there.
+    assert_eq!(unsafe { libc::dup2(other.as_raw_fd(), fd) }, fd);
+    writer.release_files();
+    // The program's file is still open under that number and writable.
+    // SAFETY: writes 3 bytes from a static buffer to the descriptor.
+    let written = unsafe { libc::write(fd, b"ok\n".as_ptr() as *const libc::c_void, 3) };
+    assert_eq!(written, 3);
+    assert_eq!(std::fs::read_to_string(&theirs).expect("read"), "ok\n");
+    // SAFETY: the descriptor made by dup2 above is ours to close.
+    unsafe { libc::close(fd) };
+    std::mem::forget(writer);
+}
+
+#[test]
+fn a_child_forked_without_hooks_never_writes_its_parents_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut writer = Writer::create(
+        dir.path(),
+        ProcessId {
+            pid: std::process::id(),
+            nonce: 4,
+        },
+        0,
+    )
+    .expect("create");
+    let slot = writer
+        .register_lines("/parent.py", "", 1, 2)
+        .expect("register");
+    // SAFETY: the slot is live.
+    unsafe { slot.hit(0) };
+    // SAFETY: the child only calls the writer (no allocation-free guarantee needed: this test
+    // process is single-threaded at this point of the child) and _exits.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0);
+    if pid == 0 {
+        let refused = writer.register_lines("/child.py", "", 1, 2).is_err();
+        writer.mark_closed();
+        // SAFETY: ends the child at once.
+        unsafe { libc::_exit(if refused { 0 } else { 1 }) };
+    }
+    let mut status = 0;
+    // SAFETY: waits for our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "the child appended to its parent's file"
+    );
+    let later = writer
+        .register_lines("/parent.py", "ctx", 1, 2)
+        .expect("register");
+    // SAFETY: the slot is live.
+    unsafe { later.hit(1) };
+    let contents = parse(&std::fs::read(writer.path()).expect("read")).expect("parse");
+    assert_eq!(
+        contents.ending,
+        Ending::Open,
+        "the child marked its parent's file"
+    );
+    assert!(!contents.data.files.contains_key("/child.py"));
+    assert_eq!(
+        contents.data.lines("/parent.py"),
+        Some(BTreeSet::from([1, 2]))
+    );
+    std::mem::forget(writer);
+}
+
+#[test]
+fn removed_segments_are_restored_from_the_mapping() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("run");
+    let mut writer = Writer::create(&run, ProcessId { pid: 8, nonce: 8 }, 0).expect("create");
+    let slot = writer.register_lines("/a.py", "", 1, 3).expect("register");
+    // SAFETY: the slot is live.
+    unsafe { slot.hit(2) };
+    assert!(writer.restore_removed().is_empty());
+    std::fs::remove_dir_all(&run).expect("remove");
+    // SAFETY: the mapping outlives the removal of its file.
+    unsafe { slot.hit(0) };
+    writer.mark_closed();
+    assert_eq!(writer.restore_removed(), vec![writer.path()]);
+    let contents = parse(&std::fs::read(writer.path()).expect("read")).expect("parse");
+    assert!(contents.closed_cleanly());
+    assert_eq!(contents.data.lines("/a.py"), Some(BTreeSet::from([1, 3])));
+    std::mem::forget(writer);
+}
+
+#[test]
+fn format_2_files_are_still_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_sample(dir.path());
+    let bytes = std::fs::read(path).expect("read");
+    // The same file as format 2 wrote it: a 64-byte header, the records right after it.
+    let mut old = bytes[..HEADER_LEN_2].to_vec();
+    old.extend_from_slice(&bytes[HEADER_LEN..]);
+    old[OFFSET_VERSION..OFFSET_VERSION + 4].copy_from_slice(&FORMAT_VERSION_2.to_le_bytes());
+    let capacity = old.len() as u64;
+    old[OFFSET_CAPACITY..OFFSET_CAPACITY + 8].copy_from_slice(&capacity.to_le_bytes());
+    let checksum = header_checksum(&old, HEADER_LEN_2);
+    old[OFFSET_HEADER_CHECKSUM..OFFSET_HEADER_CHECKSUM + 4]
+        .copy_from_slice(&checksum.to_le_bytes());
+    let contents = parse(&old).expect("parse");
+    assert!(contents.damage.is_empty(), "{:?}", contents.damage);
+    assert_eq!(contents.lifetime, None);
+    assert_eq!(
+        contents.data.lines("/src/a.py"),
+        Some(BTreeSet::from([3, 5, 6]))
     );
 }

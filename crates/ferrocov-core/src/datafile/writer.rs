@@ -8,7 +8,14 @@
 //!   (`RLIMIT_FSIZE`) is refused before anything is written;
 //! - a segment is created under a hidden name with `O_EXCL | O_NOFOLLOW`, locked, set
 //!   up, and only then renamed to its `.fcd` name: a reader never sees it half made, and the
-//!   lock (a POSIX record lock) tells every reader that its writer is alive.
+//!   lock (a POSIX record lock) tells every reader that its writer is alive (so does the
+//!   header, which names the process in time: see `datafile/mod.rs`);
+//! - its descriptor is moved to a high number, out of the way of the program's own files, and
+//!   closed only once proven to be that file still (device and inode): a program that closed
+//!   it (`os.closerange`) and opened a file that took the number keeps its file;
+//! - only the process that created the writer appends to it: a child forked without at-fork
+//!   hooks (`fork()` through ctypes) gets an error here and switches to files of its own,
+//!   instead of writing records over its parent's.
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;
@@ -35,6 +42,13 @@ pub struct HitSlot {
     pub first_line: u32,
     pub n_lines: u32,
 }
+
+// SAFETY: a slot only points into a mapping that is never unmapped while slots are in use,
+// and every store through it is an atomic store: handing a slot to another thread (kept in a
+// table behind a lock) is sound.
+unsafe impl Send for HitSlot {}
+// SAFETY: as for HitSlot.
+unsafe impl Send for ArcSlot {}
 
 impl HitSlot {
     /// A slot with no cells: every hit is ignored.
@@ -93,6 +107,8 @@ struct Segment {
     cursor: usize,
     /// The open file, holding the writer's lock; None once released (after a fork, at stop).
     file: Option<File>,
+    /// The file's device and inode: what proves a descriptor is still this file.
+    identity: (u64, u64),
 }
 
 /// Appends records to a process's data files.
@@ -104,6 +120,10 @@ pub struct Writer {
     flags: u32,
     /// When the writer was created (microseconds since the epoch), in every segment's header.
     started: u64,
+    /// This process in time (format 3's header), when known.
+    lifetime: Option<super::ProcessLifetime>,
+    /// The process that created the writer: the only one that may append to it.
+    owner: u32,
     segments: Vec<Segment>,
 }
 
@@ -133,6 +153,8 @@ impl Writer {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_micros() as u64)
                 .unwrap_or(0),
+            lifetime: super::own_lifetime(),
+            owner: std::process::id(),
             segments: Vec::new(),
         };
         writer.add_segment(0)?;
@@ -168,6 +190,17 @@ impl Writer {
             .custom_flags(libc::O_NOFOLLOW)
             .open(&creating)
             .map_err(|e| Error::io(&creating, e))?;
+        let file = out_of_the_way(file);
+        let identity = match file.metadata() {
+            Ok(metadata) => {
+                use std::os::unix::fs::MetadataExt;
+                (metadata.dev(), metadata.ino())
+            }
+            Err(error) => {
+                let _ = std::fs::remove_file(&creating);
+                return Err(Error::io(&creating, error));
+            }
+        };
         let result = self.set_up(&file, &creating, &path, index, len);
         match result {
             Ok(map) => {
@@ -175,6 +208,7 @@ impl Writer {
                     map,
                     cursor: HEADER_LEN,
                     file: Some(file),
+                    identity,
                 });
                 Ok(())
             }
@@ -225,7 +259,11 @@ impl Writer {
         header[OFFSET_CAPACITY..OFFSET_CAPACITY + 8].copy_from_slice(&(len as u64).to_le_bytes());
         header[OFFSET_FLAGS..OFFSET_FLAGS + 4].copy_from_slice(&self.flags.to_le_bytes());
         header[OFFSET_STARTED..OFFSET_STARTED + 8].copy_from_slice(&self.started.to_le_bytes());
-        let checksum = header_checksum(header);
+        let lifetime = self.lifetime.unwrap_or_default();
+        header[OFFSET_BOOT..OFFSET_BOOT + 8].copy_from_slice(&lifetime.boot.to_le_bytes());
+        header[OFFSET_PROCESS_START..OFFSET_PROCESS_START + 8]
+            .copy_from_slice(&lifetime.start.to_le_bytes());
+        let checksum = header_checksum(header, HEADER_LEN);
         header[OFFSET_HEADER_CHECKSUM..OFFSET_HEADER_CHECKSUM + 4]
             .copy_from_slice(&checksum.to_le_bytes());
         std::sync::atomic::fence(Ordering::Release);
@@ -234,7 +272,32 @@ impl Writer {
         Ok(map)
     }
 
+    /// The descriptors the writer holds open (tests).
+    #[cfg(test)]
+    pub(crate) fn descriptors(&self) -> Vec<libc::c_int> {
+        self.segments
+            .iter()
+            .filter_map(|s| s.file.as_ref().map(|f| f.as_raw_fd()))
+            .collect()
+    }
+
+    /// Is this the process that created the writer? (A child forked without at-fork hooks
+    /// shares its parent's mappings and must write none of them.)
+    pub fn is_owner(&self) -> bool {
+        std::process::id() == self.owner
+    }
+
     fn allocate(&mut self, len: usize) -> Result<(usize, usize)> {
+        if !self.is_owner() {
+            return Err(Error::Data {
+                path: self.path(),
+                message: format!(
+                    "written by process {}, not this one ({}): forked without at-fork hooks",
+                    self.owner,
+                    std::process::id()
+                ),
+            });
+        }
         let needs_new = match self.segments.last() {
             Some(s) => s.cursor + len > s.map.len(),
             None => true,
@@ -352,8 +415,12 @@ impl Writer {
         Some(state_cell(&mut segment.map) as *const AtomicU32)
     }
 
-    /// Mark every segment as closed cleanly.
+    /// Mark every segment as closed cleanly (only in the process that owns the writer: a
+    /// child forked without at-fork hooks does not mark its parent's files).
     pub fn mark_closed(&mut self) {
+        if !self.is_owner() {
+            return;
+        }
         for segment in &mut self.segments {
             state_cell(&mut segment.map).store(STATE_CLOSED, Ordering::Release);
         }
@@ -361,12 +428,120 @@ impl Writer {
 
     /// Close the files (and with them this process's hold on the lock) while keeping the
     /// mappings: after a fork (the parent still holds the lock on the same files) and when
-    /// measurement stops (readers may take the files from now on).
+    /// measurement stops (readers may take the files from now on). A descriptor that is no
+    /// longer the segment's file (the program closed it, and maybe opened another file that
+    /// took its number) is left as it is: never closed by ferrocov.
     pub fn release_files(&mut self) {
         for segment in &mut self.segments {
-            segment.file = None;
+            if let Some(file) = segment.file.take() {
+                if descriptor_is(file.as_raw_fd(), segment.identity) {
+                    drop(file);
+                } else {
+                    // Not ours any more: forget the number without closing it.
+                    let _ = std::os::fd::IntoRawFd::into_raw_fd(file);
+                }
+            }
         }
     }
+
+    /// Put back, from the mappings, the segments whose files were removed while the process
+    /// ran (a work tree cleaned under a running program, a temporary directory emptied).
+    /// Returns the paths restored. Called as measuring ends, once the files are marked.
+    pub fn restore_removed(&mut self) -> Vec<PathBuf> {
+        let mut restored = Vec::new();
+        if !self.is_owner() {
+            return restored;
+        }
+        for index in 0..self.segments.len() {
+            let path = self.segment_path(index);
+            let present = std::fs::symlink_metadata(&path).is_ok_and(|metadata| {
+                use std::os::unix::fs::MetadataExt;
+                (metadata.dev(), metadata.ino()) == self.segments[index].identity
+            });
+            if present {
+                continue;
+            }
+            if self.write_copy(index, &path).is_ok() {
+                restored.push(path);
+            }
+        }
+        restored
+    }
+
+    fn write_copy(&self, index: usize, path: &Path) -> std::io::Result<()> {
+        use std::io::Write;
+        std::fs::create_dir_all(&self.directory)?;
+        let creating = self.directory.join(format!(
+            ".{}.{index}.{EXTENSION}{CREATING_SUFFIX}",
+            self.stem
+        ));
+        let _ = std::fs::remove_file(&creating);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&creating)?;
+        let written = file
+            .write_all(&self.segments[index].map[..])
+            .and_then(|_| file.sync_all())
+            .and_then(|_| std::fs::rename(&creating, path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&creating);
+        }
+        written
+    }
+}
+
+/// The lowest descriptor number a writer's file is moved to, at most: programs open files at
+/// the lowest free numbers, and daemons close ranges from 3 up; a high number stays out of
+/// both ways (and below `select()`'s 1024 for programs that count on that).
+const HIGH_DESCRIPTOR: libc::c_int = 700;
+
+/// Move `file` to a high descriptor (close-on-exec as before), so that it never sits at a
+/// number the program's next `open` would take. If that can't be had, keep it where it is.
+fn out_of_the_way(file: File) -> File {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into the struct we own.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        limit.rlim_cur
+    } else {
+        256
+    };
+    let soft = libc::c_int::try_from(soft).unwrap_or(libc::c_int::MAX);
+    let target = HIGH_DESCRIPTOR.min(soft.saturating_mul(3) / 4);
+    if target <= file.as_raw_fd() {
+        return file;
+    }
+    // SAFETY: F_DUPFD_CLOEXEC makes a new descriptor for the same open file, numbered
+    // `target` or above; `file` stays open and owned by its File.
+    let high = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_DUPFD_CLOEXEC, target) };
+    if high < 0 {
+        return file;
+    }
+    // SAFETY: `high` was just made by fcntl and nothing else owns it. The low descriptor is
+    // closed when `file` drops, before any lock is taken (closing any descriptor of the file
+    // would release the lock).
+    let moved = unsafe { <File as std::os::fd::FromRawFd>::from_raw_fd(high) };
+    drop(file);
+    moved
+}
+
+/// Is descriptor `fd` open on the file with this (device, inode)?
+fn descriptor_is(fd: libc::c_int, identity: (u64, u64)) -> bool {
+    let mut stat = std::mem::MaybeUninit::<libc::stat>::zeroed();
+    // SAFETY: fstat writes one stat struct into the buffer we own; a closed fd gives EBADF.
+    if unsafe { libc::fstat(fd, stat.as_mut_ptr()) } != 0 {
+        return false;
+    }
+    // SAFETY: fstat succeeded and filled it in.
+    let stat = unsafe { stat.assume_init() };
+    // (st_dev is an i32 on macOS, a u64 on Linux.)
+    #[allow(clippy::unnecessary_cast)]
+    let found = (stat.st_dev as u64, stat.st_ino as u64);
+    found == identity
 }
 
 /// Refuse a segment that the process's file-size limit would cut short: writing past the

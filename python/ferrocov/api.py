@@ -10,9 +10,10 @@ process started while measuring is measured too, and every hit is on disk as it 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from typing import IO, Any, Iterable
+from typing import IO, Any, Iterable, Iterator
 
 from ferrocov.config import OPTIONS, Config, read_config
 from ferrocov.exceptions import ConfigError
@@ -31,11 +32,122 @@ _REPORT_OPTIONS = {
 
 
 class CoverageData:
-    """What was measured, with coverage.py's ``CoverageData`` read API."""
+    """What was measured, with coverage.py's ``CoverageData`` API: read it (``measured_files``,
+    ``lines``, ``arcs``, ``contexts_by_lineno``...), and build, merge and write it as reporting
+    and upload tools do (``CoverageData(basename=...)``, ``read``, ``add_lines``, ``add_arcs``,
+    ``touch_files``, ``update``, ``write``, ``erase``). The file is coverage.py's SQLite
+    ``.coverage``, written whole at ``write()`` (coverage.py writes as it goes)."""
 
-    def __init__(self, data: Any) -> None:
-        self._data = data
+    def __init__(
+        self,
+        basename: str | os.PathLike[str] | None = None,
+        suffix: str | bool | None = None,
+        no_disk: bool = False,
+        warn: Any = None,
+        debug: Any = None,
+    ) -> None:
+        from ferrocov import _core
+
+        self._basename = os.path.abspath(os.fspath(basename) if basename is not None else ".coverage")
+        self._suffix = suffix
+        self._no_disk = no_disk
+        self._data: Any = _core.Data()
         self._query: list[str] | None = None
+        self._context = ""
+
+    @classmethod
+    def _wrapping(cls, data: Any) -> CoverageData:
+        """A view of data already combined (``Coverage.get_data()``)."""
+        view = cls(no_disk=True)
+        view._data = data
+        return view
+
+    # -- the files ---------------------------------------------------------------------
+
+    def base_filename(self) -> str:
+        return self._basename
+
+    def data_filename(self) -> str:
+        suffix = self._suffix
+        if suffix is True:
+            suffix = f"{os.uname().nodename}.{os.getpid()}.X{int.from_bytes(os.urandom(3), 'big') % 1000000:06d}x"
+            self._suffix = suffix
+        return f"{self._basename}.{suffix}" if suffix else self._basename
+
+    def read(self) -> None:
+        """Read the data file, if there is one (its data replaces what is held)."""
+        from ferrocov import _core
+
+        path = self.data_filename()
+        if not self._no_disk and os.path.exists(path):
+            self._data = _core.Data.read(path)
+
+    def write(self) -> None:
+        """Write the data file (coverage.py's schema 7), replacing it."""
+        if self._no_disk:
+            return
+        self._data.write(self.data_filename(), repr(sys.argv), _now())
+
+    def erase(self, parallel: bool = False) -> None:
+        """Forget the data and delete the data file (and with `parallel`, the parallel data
+        files next to it)."""
+        from ferrocov import _core
+
+        self._data = _core.Data()
+        if self._no_disk:
+            return
+        paths = [self.data_filename()]
+        if parallel:
+            import glob
+
+            paths += glob.glob(glob.escape(self._basename) + ".*")
+        for path in paths:
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+
+    # -- adding ------------------------------------------------------------------------
+
+    def set_context(self, context: str | None) -> None:
+        """The context lines and arcs added from now on are recorded in."""
+        self._context = context or ""
+
+    def add_lines(self, line_data: dict[str, Iterable[int]]) -> None:
+        for filename, lines in line_data.items():
+            self._data.add_lines(filename, self._context, sorted(set(lines)))
+
+    def add_arcs(self, arc_data: dict[str, Iterable[tuple[int, int]]]) -> None:
+        for filename, arcs in arc_data.items():
+            self._data.add_arcs(filename, self._context, sorted(set(arcs)))
+
+    def add_file_tracers(self, file_tracers: dict[str, str]) -> None:
+        from ferrocov.exceptions import DataError
+
+        for filename, plugin in file_tracers.items():
+            if plugin:
+                raise DataError(f"Can't add file tracer data for {filename!r}: coverage.py plugins ({plugin}) are not supported by ferrocov")
+
+    def touch_file(self, filename: str, plugin_name: str = "") -> None:
+        self.touch_files([filename], plugin_name)
+
+    def touch_files(self, filenames: Iterable[str], plugin_name: str | None = None) -> None:
+        if plugin_name:
+            self.add_file_tracers({filename: plugin_name for filename in filenames})
+        for filename in filenames:
+            self._data.touch(filename)
+
+    def purge_files(self, filenames: Iterable[str]) -> None:
+        self._data.purge(list(filenames))
+
+    def update(self, other_data: CoverageData, map_path: Any = None) -> None:
+        """Merge `other_data` in (its paths through `map_path` first, if given)."""
+        other = other_data._data.copy()
+        if map_path is not None:
+            other.remap(map_path)
+        self._data.update(other)
+
+    # -- reading -----------------------------------------------------------------------
 
     def measured_files(self) -> set[str]:
         return set(self._data.measured_files())
@@ -65,6 +177,9 @@ class CoverageData:
 
     def contexts_by_lineno(self, filename: str) -> dict[int, list[str]]:
         return {line: list(names) for line, names in self._view().contexts_by_line(filename)}
+
+    def set_query_context(self, context: str) -> None:
+        self.set_query_contexts([f"^{__import__('re').escape(context)}$"] if context else None)
 
     def set_query_contexts(self, contexts: list[str] | None) -> None:
         self._query = list(contexts) if contexts else None
@@ -208,6 +323,20 @@ class Coverage:
         if self in _CURRENT:
             _CURRENT.remove(self)
 
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[None]:
+        """Measure the code run in the ``with`` block: start, then stop however it ends."""
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
+    def get_plugins(self) -> list[Any]:
+        """The coverage.py plugins registered: none (ferrocov refuses ``[run] plugins``, saying
+        so when they are configured)."""
+        return []
+
     def switch_context(self, new_context: str) -> None:
         """Record from now on in `new_context` (after the static context, as coverage.py joins them)."""
         from ferrocov import _core
@@ -233,7 +362,7 @@ class Coverage:
         """The data measured so far (and loaded), as a :class:`CoverageData`: always the same
         object, as coverage.py's (its query contexts stay set between calls)."""
         if self._view is None:
-            self._view = CoverageData(self._gathered())
+            self._view = CoverageData._wrapping(self._gathered())
         else:
             self._view._data = self._gathered()
         return self._view
@@ -392,6 +521,17 @@ class Coverage:
         formatted = _core.format_lines(analysis.statements, missing)
         return filename, sorted(analysis.statements), sorted(analysis.excluded), sorted(missing), formatted
 
+    def branch_stats(self, morf: Any) -> dict[int, tuple[int, int]]:
+        """Per line with branches in one module or file: (exits, exits taken), as coverage.py's
+        ``branch_stats``; {} for line data."""
+        from ferrocov import results
+
+        data = self.get_data()._view()
+        if not data.has_arcs():
+            return {}
+        analysed = results.analyze_data(data.copy(), self.config, include=[], omit=[], morfs=[_filename(morf)])
+        return dict(analysed[0].branch_stats) if analysed else {}
+
     def analysis(self, morf: Any) -> tuple[str, list[int], list[int], str]:
         filename, statements, _, missing, formatted = self.analysis2(morf)
         return filename, statements, missing, formatted
@@ -540,6 +680,21 @@ def _total(total: float | None) -> float:
 
 
 _CURRENT: list[Coverage] = []
+
+
+def process_startup() -> Coverage | None:
+    """coverage.py's hook for measuring subprocesses: start measuring this process if
+    ``COVERAGE_PROCESS_START`` names a configuration file, saving the data at exit. With
+    ferrocov every child of a measured run is measured already (its start-up hook): then, and
+    when the variable is not set, nothing happens and None is returned."""
+    from ferrocov import _core
+
+    config_file = os.environ.get("COVERAGE_PROCESS_START")
+    if not config_file or _core.is_measuring():
+        return None
+    coverage = Coverage(config_file=config_file, auto_data=True)
+    coverage.start()
+    return coverage
 
 
 def _now() -> str:

@@ -16,7 +16,7 @@ from ferrocov.config import Config, read_config
 from ferrocov.exceptions import ConfigError, ReportError
 
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Callable, NoReturn
 
     from ferrocov import _core, results
 
@@ -83,116 +83,155 @@ class _Parser(argparse.ArgumentParser):
     def _get_validation_formatter(self) -> None:
         raise AttributeError("_get_validation_formatter")
 
+    def error(self, message: str) -> NoReturn:
+        """A usage error: coverage.py's words and status (1), not argparse's usage and 2."""
+        raise _UsageError(_usage_message(message))
+
+
+_PATTERNS = "Accepts shell-style wildcards, which must be quoted."
+_REGEXES = "Accepts Python regexes, which must be quoted."
+
+
+class _UsageError(Exception):
+    """A command line that can't be read: coverage.py's words and status."""
+
+
+def _usage_message(message: str) -> str:
+    """argparse's wording of a usage error, in coverage.py's (optparse's) words."""
+    if message.startswith("unrecognized arguments: "):
+        return "no such option: " + message[len("unrecognized arguments: ") :]
+    if message.startswith("argument ") and ": invalid int value: " in message:
+        option, value = message[len("argument ") :].split(": invalid int value: ", 1)
+        return f"option {option.split('/')[-1]}: invalid integer value: {value}"
+    if message.startswith("argument ") and ": invalid float value: " in message:
+        option, value = message[len("argument ") :].split(": invalid float value: ", 1)
+        return f"option {option.split('/')[-1]}: invalid floating-point value: {value}"
+    if message.startswith("argument ") and ": expected one argument" in message:
+        option = message[len("argument ") :].split(":", 1)[0].split("/")[-1]
+        return f"{option} option requires 1 argument"
+    return message
+
+
+def _add(parser: argparse.ArgumentParser, *names: str, **kwargs: object) -> None:
+    parser.add_argument(*names, **kwargs)  # type: ignore[arg-type]
+
 
 def _parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The command line. With `only`, just that command's options are built (argparse costs
-    about a millisecond a command, paid by every `ferrocov run`)."""
+    """The command line: coverage.py's commands and options, with its descriptions. With
+    `only`, just that command's options are built (argparse costs about a millisecond a
+    command, paid by every `ferrocov run`)."""
 
     def wanted(name: str) -> bool:
         return only is None or only == name
 
     parser = _Parser(prog="ferrocov", description="Durable code coverage for Python.")
-    parser.add_argument("--version", action=_Version, nargs=0, help="show the version, the core in use and the Python, and exit")
+    parser.add_argument("--version", action=_Version, nargs=0, help="Show the version, the core in use and the Python, and exit.")
     # prog given: argparse would build a help formatter to work it out (see _Parser).
-    commands = parser.add_subparsers(dest="command", metavar="command", prog="ferrocov")
+    commands = parser.add_subparsers(dest="command", metavar="command", prog="ferrocov", parser_class=_Parser)
     if wanted("help"):
-        help_command = commands.add_parser("help", help="describe how to use ferrocov, or one of its commands")
+        help_command = commands.add_parser("help", help="Describe how to use ferrocov, or one of its commands.")
         help_command.add_argument("topic", nargs="?", default=None)
 
-    def common(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--rcfile", default=None, help="configuration file (default: .coveragerc, setup.cfg, tox.ini, pyproject.toml)")
-        sub.add_argument("--data-file", default=None, help="the combined data file (default .coverage)")
+    def common(sub: argparse.ArgumentParser, data_help: str) -> None:
+        _add(sub, "--data-file", default=None, metavar="DATAFILE", help=f"{data_help} Defaults to '.coverage'. [env: COVERAGE_FILE]")
+        _add(sub, "--debug", default=None, metavar="OPTS", help="Not supported by ferrocov (said so when given): use `ferrocov debug sys|config|data`.")
+        _add(sub, "--rcfile", default=None, help="Specify configuration file. By default '.coveragerc', 'setup.cfg', 'tox.ini', and 'pyproject.toml' are tried. [env: COVERAGE_RCFILE]")
+
+    def reporting(sub: argparse.ArgumentParser, contexts: bool = True, fail_under: bool = True) -> None:
+        common(sub, "Read coverage data for report generation from this file.")
+        if contexts:
+            _add(sub, "--contexts", default=None, metavar="REGEX1,REGEX2,...", help=f"Only display data from lines covered in the given contexts. {_REGEXES}")
+        if fail_under:
+            _add(sub, "--fail-under", type=float, default=None, metavar="MIN", help="Exit with a status of 2 if the total coverage is less than MIN.")
+        _add(sub, "-i", "--ignore-errors", action="store_true", default=None, help="Ignore errors while reading source files.")
+        _add(sub, "--include", default=None, metavar="PAT1,PAT2,...", help=f"Include only files whose paths match one of these patterns. {_PATTERNS}")
+        _add(sub, "--keep-combined", action="store_true", help="Keep original coverage files, otherwise they are deleted after combining.")
+        _add(sub, "--omit", default=None, metavar="PAT1,PAT2,...", help=f"Omit files whose paths match one of these patterns. {_PATTERNS}")
+        _add(sub, "modules", nargs="*", help="Report on these files only.")
 
     if wanted("run"):
-        run = commands.add_parser("run", help="run a Python program and measure it and every process it starts")
-        common(run)
-        run.add_argument("--source", default=None, help="comma-separated directories or packages to measure")
-        run.add_argument("--include", default=None)
-        run.add_argument("--omit", default=None)
-        run.add_argument("-p", "--parallel-mode", action="store_true", help="write a uniquely named .coverage.* file")
-        run.add_argument("-a", "--append", action="store_true", help="add to the existing data file")
-        run.add_argument("--branch", action="store_true", help="Measure branch coverage in addition to statement coverage.")
-        run.add_argument("-m", "--module", action="store_true", help="the program is a module name, as python -m")
-        run.add_argument("--concurrency", default=None, help="thread, multiprocessing (always measured); gevent, greenlet, eventlet (not supported)")
-        run.add_argument("--context", default=None, help="the static context label to record the data under")
-        run.add_argument("-L", "--pylib", action="store_true", default=None, help="measure the standard library too")
-        run.add_argument("--save-signal", default=None, help="not needed with ferrocov: every process's data is on disk as it runs")
-        run.add_argument("--debug", default=None, help="not supported: use `ferrocov debug sys|config|data`")
-        run.add_argument("program", nargs=argparse.REMAINDER)
+        run = commands.add_parser("run", help="Run a Python program, measuring it and every process it starts.", description="Run a Python program, measuring code execution, in it and in every process it starts.")
+        common(run, "Write the recorded coverage data to this file.")
+        _add(run, "-a", "--append", action="store_true", help="Append data to the data file. Otherwise it starts clean each time.")
+        _add(run, "--branch", action="store_true", help="Measure branch coverage in addition to statement coverage.")
+        _add(run, "--concurrency", default=None, metavar="LIBS", help="thread and multiprocessing (always measured by ferrocov); gevent, greenlet, eventlet are not supported (said so when given).")
+        _add(run, "--context", default=None, metavar="LABEL", help="The context label to record for this coverage run.")
+        _add(run, "--include", default=None, metavar="PAT1,PAT2,...", help=f"Include only files whose paths match one of these patterns. {_PATTERNS}")
+        _add(run, "-m", "--module", action="store_true", help="<pyfile> is an importable Python module, not a script path, to be run as 'python -m' would run it.")
+        _add(run, "--omit", default=None, metavar="PAT1,PAT2,...", help=f"Omit files whose paths match one of these patterns. {_PATTERNS}")
+        _add(run, "-L", "--pylib", action="store_true", default=None, help="Measure coverage even inside the Python installed library, which isn't done by default.")
+        _add(run, "-p", "--parallel-mode", action="store_true", help="Append a unique suffix to the data file name to collect separate data from multiple processes.")
+        _add(run, "--save-signal", default=None, metavar="SIGNAL", help="Not needed with ferrocov (said so when given): every process's data is on disk as it runs.")
+        _add(run, "--source", default=None, metavar="SRC1,SRC2,...", help="A list of directories or importable names of code to measure.")
+        _add(run, "--timid", action="store_true", help="Not supported by ferrocov (said so when given): it chooses its own core for each Python.")
+        _add(run, "program", nargs=argparse.REMAINDER)
 
     if wanted("combine"):
-        combine = commands.add_parser("combine", help="combine per-process data into the data file")
-        common(combine)
-        combine.add_argument("--keep", action="store_true", help="keep the files that were combined")
-        combine.add_argument("-a", "--append", action="store_true")
-        combine.add_argument("-q", "--quiet", action="store_true")
-        combine.add_argument("paths", nargs="*")
+        combine = commands.add_parser(
+            "combine",
+            help="Combine data from per-process files and parallel data files.",
+            description="Combine data from multiple coverage files (per-process data of ferrocov runs, parallel data files). The combined results are written to the data file. The positional arguments are data files or directories of them; without them, the runs and parallel data files of the default data file are combined.",
+        )
+        common(combine, "Base name of the data files to operate on.")
+        _add(combine, "-a", "--append", action="store_true", help="Append data to the data file. Otherwise it starts clean each time.")
+        _add(combine, "--keep", action="store_true", help="Keep original coverage files, otherwise they are deleted.")
+        _add(combine, "-q", "--quiet", action="store_true", help="Don't print messages about what is happening.")
+        _add(combine, "paths", nargs="*")
 
     if wanted("report"):
-        report = commands.add_parser("report", help="print the summary report")
-        common(report)
-        report.add_argument("-m", "--show-missing", action="store_true", default=None)
-        report.add_argument("--skip-covered", action="store_true", default=None)
-        report.add_argument("--no-skip-covered", dest="skip_covered", action="store_false")
-        report.add_argument("--skip-empty", action="store_true", default=None)
-        report.add_argument("--precision", type=int, default=None)
-        report.add_argument("--sort", default=None)
-        report.add_argument("--include", default=None)
-        report.add_argument("--omit", default=None)
-        report.add_argument("--fail-under", type=float, default=None)
-        report.add_argument("--format", default=None, choices=["text", "markdown", "total"])
-        report.add_argument("-i", "--ignore-errors", action="store_true", default=None)
-        report.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes (comma-separated)")
+        report = commands.add_parser("report", help="Report coverage statistics on modules.", description="Report coverage statistics on modules.")
+        reporting(report)
+        _add(report, "--format", default=None, choices=["text", "markdown", "total"], help="Output format, either text (default), markdown, or total.")
+        _add(report, "--precision", type=int, default=None, metavar="N", help="Number of digits after the decimal point to display for reported coverage percentages.")
+        _add(report, "--sort", default=None, metavar="COLUMN", help="Sort the report by the named column: name, stmts, miss, branch, brpart, or cover. Default is name.")
+        _add(report, "-m", "--show-missing", action="store_true", default=None, help="Show line numbers of statements in each module that weren't executed.")
+        _add(report, "--skip-covered", action="store_true", default=None, help="Skip files with 100%% coverage.")
+        _add(report, "--no-skip-covered", dest="skip_covered", action="store_false", help="Disable --skip-covered.")
+        _add(report, "--skip-empty", action="store_true", default=None, help="Skip files with no code.")
 
-    for kind, default_help in (("xml", "coverage.xml"), ("json", "coverage.json"), ("lcov", "coverage.lcov")):
+    for kind, default_file in (("xml", "coverage.xml"), ("json", "coverage.json"), ("lcov", "coverage.lcov")):
         if not wanted(kind):
             continue
-        sub = commands.add_parser(kind, help=f"write the {kind.upper()} report (default {default_help})")
-        common(sub)
-        sub.add_argument("-o", dest="outfile", default=None, help='the output file ("-" for standard output)')
-        sub.add_argument("--include", default=None)
-        sub.add_argument("--omit", default=None)
-        sub.add_argument("-i", "--ignore-errors", action="store_true", default=None)
-        sub.add_argument("--skip-empty", action="store_true", default=None)
-        sub.add_argument("--fail-under", type=float, default=None)
-        sub.add_argument("-q", "--quiet", action="store_true")
+        title = f"Generate {'an' if kind in ('xml', 'lcov') else 'a'} {kind.upper()} report of coverage results."
+        sub = commands.add_parser(kind, help=title, description=title)
+        reporting(sub, contexts=kind == "json")
+        _add(sub, "-o", dest="outfile", default=None, metavar="OUTFILE", help=f"Write the {kind.upper()} report to this file. Defaults to '{default_file}' (\"-\" for standard output).")
+        _add(sub, "-q", "--quiet", action="store_true", help="Don't print messages about what is happening.")
+        if kind != "lcov":
+            _add(sub, "--skip-empty", action="store_true", default=None, help="Skip files with no code.")
         if kind == "json":
-            sub.add_argument("--pretty-print", action="store_true", default=None)
-            sub.add_argument("--show-contexts", action="store_true", default=None)
-            sub.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes")
+            _add(sub, "--pretty-print", action="store_true", default=None, help="Format the JSON for human readers.")
+            _add(sub, "--show-contexts", action="store_true", default=None, help="Show contexts for covered lines.")
 
     if wanted("html"):
-        html = commands.add_parser("html", help="write the HTML report (default htmlcov/)")
-        common(html)
-        html.add_argument("-d", "--directory", default=None)
-        html.add_argument("--title", default=None)
-        html.add_argument("--skip-covered", action="store_true", default=None)
-        html.add_argument("--skip-empty", action="store_true", default=None)
-        html.add_argument("--show-contexts", action="store_true", default=None)
-        html.add_argument("--precision", type=int, default=None)
-        html.add_argument("--include", default=None)
-        html.add_argument("--omit", default=None)
-        html.add_argument("-i", "--ignore-errors", action="store_true", default=None)
-        html.add_argument("--fail-under", type=float, default=None)
-        html.add_argument("-q", "--quiet", action="store_true")
-        html.add_argument("--contexts", default=None, help="only lines run in contexts matching these regexes")
+        description = "Create an HTML report of coverage results. Each file gets its own page, with the source decorated to show executed, excluded, and missed lines."
+        html = commands.add_parser("html", help="Create an HTML report of coverage results.", description=description)
+        reporting(html)
+        _add(html, "-d", "--directory", default=None, metavar="DIR", help="Write the output files to DIR.")
+        _add(html, "--precision", type=int, default=None, metavar="N", help="Number of digits after the decimal point to display for reported coverage percentages.")
+        _add(html, "-q", "--quiet", action="store_true", help="Don't print messages about what is happening.")
+        _add(html, "--show-contexts", action="store_true", default=None, help="Show contexts for covered lines.")
+        _add(html, "--skip-covered", action="store_true", default=None, help="Skip files with 100%% coverage.")
+        _add(html, "--no-skip-covered", dest="skip_covered", action="store_false", help="Disable --skip-covered.")
+        _add(html, "--skip-empty", action="store_true", default=None, help="Skip files with no code.")
+        _add(html, "--title", default=None, help="A text string to use as the title on the HTML.")
 
     if wanted("annotate"):
-        annotate = commands.add_parser("annotate", help="write ,cover files: the source annotated line by line")
-        common(annotate)
-        annotate.add_argument("-d", "--directory", default=None, help="write the files here instead of next to the source")
-        annotate.add_argument("--include", default=None)
-        annotate.add_argument("--omit", default=None)
-        annotate.add_argument("-i", "--ignore-errors", action="store_true", default=None)
+        description = "Make annotated copies of the given files, marking statements that are executed with > and statements that are missed with !."
+        annotate = commands.add_parser("annotate", help="Annotate source files with execution information.", description=description)
+        reporting(annotate, contexts=False, fail_under=False)
+        _add(annotate, "-d", "--directory", default=None, metavar="DIR", help="Write the output files to DIR.")
 
     if wanted("erase"):
-        erase = commands.add_parser("erase", help="remove the data file and any per-process data")
-        common(erase)
+        erase = commands.add_parser("erase", help="Erase previously collected coverage data.", description="Erase previously collected coverage data (and the per-process data of runs that have ended).")
+        common(erase, "Base name of the data files to operate on.")
 
     if wanted("debug"):
-        debug = commands.add_parser("debug", help="show what ferrocov sees: sys, config, data, premain, pybehave, sqlite")
-        common(debug)
-        debug.add_argument("topic", choices=["sys", "config", "data", "premain", "pybehave", "sqlite"])
+        topics = "sys, config, data, premain, pybehave, sqlite"
+        debug = commands.add_parser("debug", help=f"Display information about ferrocov's internals: {topics}.", description=f"Display information about the internals of ferrocov, for diagnosing problems. Topics are: {topics}.")
+        _add(debug, "--rcfile", default=None, help="Specify configuration file. By default '.coveragerc', 'setup.cfg', 'tox.ini', and 'pyproject.toml' are tried. [env: COVERAGE_RCFILE]")
+        _add(debug, "--debug", default=None, metavar="OPTS", help="Not supported by ferrocov (said so when given).")
+        _add(debug, "topic", choices=["sys", "config", "data", "premain", "pybehave", "sqlite"])
     return parser
 
 
@@ -227,13 +266,20 @@ def main(argv: list[str] | None = None) -> int:
     warnings.showwarning = _show_warning
     words = sys.argv[1:] if argv is None else argv
     first = next((word for word in words if not word.startswith("-")), None)
+    if first is not None and first not in COMMANDS:
+        return _usage_error(f"Unknown command: {first!r}")
     parser = _parser(first if first in COMMANDS and first != "help" else None)
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except _UsageError as err:
+        return _usage_error(str(err))
     if not args.command:
         parser.print_help()
         return OK
     if args.command == "help":
         return do_help(parser, args.topic)
+    if getattr(args, "debug", None) is not None:
+        _warn(f"--debug={args.debug} is not supported by ferrocov and is ignored: use `ferrocov debug sys|config|data`")
     try:
         config = _load_config(args)
         handler = {
@@ -251,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         return handler(args, config)
     except ConfigError as err:
         return _error(str(err))
+
+
+def _usage_error(message: str) -> int:
+    """coverage.py's usage error: the problem and where help is, on stderr; status 1."""
+    _say(f"{message}\nUse 'ferrocov help' for help.")
+    return ERR
 
 
 def do_help(parser: argparse.ArgumentParser, topic: str | None) -> int:
@@ -299,8 +351,8 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
             _warn(f"--concurrency={name} is not supported by ferrocov: lines run in greenlets may be missed")
     if args.save_signal is not None:
         _warn(f"--save-signal={args.save_signal} is not needed with ferrocov and is ignored: every process's data is on disk as it runs")
-    if args.debug is not None:
-        _warn(f"--debug={args.debug} is not supported: use `ferrocov debug sys|config|data`")
+    if args.timid:
+        _warn("--timid is not supported by ferrocov and is ignored: it chooses its own core for each Python (`ferrocov debug sys` names it)")
     if args.source is not None:
         config.source = _list(args.source) or []
     if args.include is not None:
@@ -391,30 +443,35 @@ def _exit_status(code: object) -> int:
 
 def do_combine(args: argparse.Namespace, config: Config) -> int:
     from ferrocov import _core
+
+    data_file = os.path.abspath(config.data_file)
+    inputs = [os.path.abspath(p) for p in args.paths] or _core.default_combine_inputs(data_file)
+    if not args.paths:
+        inputs = [p for p in inputs if os.path.abspath(p) != data_file]
+    return _combine_and_save(config, inputs, append=args.append, keep=args.keep, quiet=args.quiet, strict=True)
+
+
+def _combine_and_save(config: Config, inputs: list[str], append: bool, keep: bool, quiet: bool, strict: bool) -> int:
+    """Combine `inputs` (per-process files, run directories, parallel data files) into the
+    data file, as ``coverage combine`` does; the files read are deleted once the data file is
+    on disk (unless `keep`). With `strict`, nothing to combine is an error."""
+    from ferrocov import _core
     from ferrocov.control import Controller
 
     controller = Controller(config, warn=_warn)
     data_file = controller.data_file
-    inputs = [os.path.abspath(p) for p in args.paths] or _core.default_combine_inputs(data_file)
-    if not args.paths:
-        inputs = [p for p in inputs if os.path.abspath(p) != data_file]
-    combined = _core.combine(inputs)
-    data = combined.data
-    for warning in combined.warnings:
+    data, consumed, warnings, live = _combined(config, inputs)
+    for warning in warnings:
         _warn(warning)
-    if combined.live:
-        _warn(f"left {len(combined.live)} data file(s) of processes still running: {', '.join(map(str, combined.live))}")
-    if not combined.consumed:
-        return _error("No data to combine")
-    if args.append and os.path.exists(data_file):
+    if live:
+        _warn(f"left {len(live)} data file(s) of processes still running: {', '.join(map(str, live))}")
+    if not consumed:
+        return _error("No data to combine") if strict else OK
+    if append and os.path.isfile(data_file):
         try:
             data.update(_core.Data.read(data_file))
         except _core.DataError as err:
             return _error(f"{err}: can't append to '{data_file}'")
-    if config.paths:
-        from ferrocov.paths import remapper
-
-        data.remap(remapper(config.paths))
     # Files under `source` that never ran are reported with 0%, as after `ferrocov run`.
     controller.settings = controller.make_settings()
     controller.touch_unexecuted(data)
@@ -426,8 +483,7 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
         controller.save(data)
     except (OSError, _core.DataError) as err:
         return _error(f"Couldn't write data file '{data_file}': {err}")
-    consumed = [str(p) for p in combined.consumed]
-    if not args.keep:
+    if not keep:
         # Only now that the combined data is on disk do the files it came from go.
         for path in consumed:
             try:
@@ -435,19 +491,57 @@ def do_combine(args: argparse.Namespace, config: Config) -> int:
             except OSError:
                 pass
         for directory in {os.path.dirname(p) for p in consumed}:
-            if os.path.basename(directory).startswith(".ferrocov-"):
+            name, parent = os.path.basename(directory), os.path.basename(os.path.dirname(directory))
+            if name.startswith(".ferrocov-") or parent.startswith("ferrocov-"):
                 try:
                     os.rmdir(directory)
                 except OSError:
                     pass
-    if not args.quiet:
+    if not quiet:
         # coverage.py's one line: "Combined 3 files, 1 file errored".
-        errored = len(combined.warnings)
         message = f"Combined {_plural(len(consumed), 'file')}"
-        if errored:
-            message += f", {_plural(errored, 'file')} errored"
+        if warnings:
+            message += f", {_plural(len(warnings), 'file')} errored"
         _say(message)
     return OK
+
+
+def _combined(config: Config, inputs: list[str]) -> tuple[_core.Data, list[str], list[str], list[str]]:
+    """The data of `inputs`, mapped through ``[paths]``: (data, files read, warnings, files
+    of live processes). With ``relative_files``, input by input in coverage.py's order, since
+    its path rules grow as relative paths are met (see paths.RelativeAliases)."""
+    from ferrocov import _core
+
+    if not config.relative_files:
+        combined = _core.combine(inputs)
+        data = combined.data
+        if config.paths:
+            from ferrocov.paths import remapper
+
+            data.remap(remapper(config.paths))
+        return data, [str(p) for p in combined.consumed], list(combined.warnings), [str(p) for p in combined.live]
+    from ferrocov.paths import RelativeAliases
+
+    aliases = RelativeAliases(config.paths)
+    total: _core.Data | None = None
+    consumed: list[str] = []
+    warnings: list[str] = []
+    live: list[str] = []
+    for one in inputs:
+        part = _core.combine([one])
+        warnings.extend(part.warnings)
+        live.extend(str(p) for p in part.live)
+        part.data.remap(aliases.map)
+        if total is None:
+            total = part.data
+        else:
+            try:
+                total.update(part.data)
+            except _core.DataError as err:
+                warnings.append(f"{err}: skipped '{one}'")
+                continue
+        consumed.extend(str(p) for p in part.consumed)
+    return total if total is not None else _core.Data(), consumed, warnings, live
 
 
 def _plural(count: int, word: str) -> str:
@@ -481,6 +575,16 @@ def _reporting(
         config.fail_under = args.fail_under
     if getattr(args, "contexts", None) is not None:
         config.report_contexts = _list(args.contexts) or []
+    # coverage.py 7.14+: parallel data files (and here, runs' leftover per-process files) are
+    # combined into the data file first; --keep-combined keeps them.
+    data_file = os.path.abspath(config.data_file)
+    pending = [p for p in _core.default_combine_inputs(data_file) if os.path.abspath(p) != data_file]
+    if pending:
+        status = _combine_and_save(
+            config, pending, append=True, keep=bool(getattr(args, "keep_combined", False)), quiet=bool(getattr(args, "quiet", False)), strict=False
+        )
+        if status != OK:
+            return status
     try:
         data = _read_data(config)
     except _core.DataError as err:
@@ -491,7 +595,7 @@ def _reporting(
         if config.report_contexts:
             data = results.restrict_to_contexts(data, config.report_contexts)
         analysed = results.analyze_data(
-            data, config, _list(args.include), _list(args.omit), warn=_warn_unless_disabled(config), parallel=True
+            data, config, _list(args.include), _list(args.omit), warn=_warn_unless_disabled(config), parallel=True, morfs=getattr(args, "modules", None)
         )
         if not analysed:
             return _error("No data to report.")

@@ -200,7 +200,7 @@ def _as_list(value: Any) -> list[str]:
     return items
 
 
-def _as_regexlist(value: Any, where: str) -> list[str]:
+def _as_regexlist(value: Any, section: str, option: str) -> list[str]:
     lines = value if isinstance(value, list) else str(value).split("\n")
     out = []
     for line in lines:
@@ -210,38 +210,99 @@ def _as_regexlist(value: Any, where: str) -> list[str]:
         try:
             re.compile(line)
         except re.error as err:
-            raise ConfigError(f"Invalid [{where}] value {line!r}: {err}") from err
+            # coverage.py's words (not wrapped in "Couldn't read config file").
+            raise _InvalidRegex(f"Invalid [{section}].{option} value {line!r}: {err}") from err
         out.append(line)
     return out
 
 
-def _as_bool(value: Any, where: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "yes", "true", "on"):
-        return True
-    if text in ("0", "no", "false", "off"):
-        return False
-    raise ValueError(f"Not a boolean: {value!r} for [{where}]")
+class _InvalidRegex(ConfigError):
+    """A regex in a regex-list setting that does not compile."""
 
 
-def _convert(kind: str, value: Any, where: str) -> Any:
-    if isinstance(value, str) and kind not in ("list", "regexlist"):
+_BOOLEANS = {"1": True, "yes": True, "true": True, "on": True, "0": False, "no": False, "false": False, "off": False}
+
+
+def _ini_value(kind: str, value: str, section: str, option: str) -> Any:
+    """An .ini setting as coverage.py reads it through configparser."""
+    if kind not in ("list", "regexlist"):
         value = expand_variables(value)
     if kind == "boolean":
-        return _as_bool(value, where)
+        if value.lower() not in _BOOLEANS:
+            # configparser's words, and the setting named.
+            raise ValueError(f"Not a boolean: {value!r} for [{section}] {option}")
+        return _BOOLEANS[value.lower()]
     if kind == "list":
         return _as_list(value)
     if kind == "regexlist":
-        return _as_regexlist(value, where)
+        return _as_regexlist(value, section, option)
     if kind == "int":
         return int(value)
     if kind == "float":
         return float(value)
     if kind == "file":
-        return os.path.expanduser(str(value))
+        return os.path.expanduser(value)
     return value
+
+
+_TOML_TYPES = {"boolean": "a boolean", "int": "an integer", "float": "a float", "file": "a string", "list": "a list", "regexlist": "a list"}
+
+
+def _toml_value(kind: str, value: Any, section: str, option: str) -> Any:
+    """A TOML setting as coverage.py reads it: each kind has its type, and a string is
+    converted only where coverage.py converts one (a boolean from "true"/"false", a number
+    from its text); anything else is an error that names the setting."""
+
+    def wrong(what: str, converting: bool = False) -> ValueError:
+        verb = "couldn't convert to" if converting else "is not"
+        return ValueError(f"Option [{section}]{option} {verb} {what}: {value!r}")
+
+    if isinstance(value, str):
+        value = expand_variables(value)
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            if value in ("true", "false"):
+                return value == "true"
+            raise wrong("a boolean", converting=True)
+        raise wrong("a boolean")
+    if kind == "int":
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                raise wrong("an integer", converting=True) from None
+        raise wrong("an integer")
+    if kind == "float":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, bool):
+            raise wrong("a float")
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                raise wrong("a float", converting=True) from None
+        raise wrong("a float")
+    if kind == "file":
+        if not isinstance(value, str):
+            raise wrong("a string")
+        return os.path.expanduser(value)
+    if kind in ("list", "regexlist"):
+        if not isinstance(value, list):
+            raise wrong("a list")
+        for item in value:
+            if not isinstance(item, str):
+                raise ValueError(f"Option [{section}]{option} is not a list of strings: {item!r}")
+        items = [expand_variables(item) for item in value]
+        if kind == "regexlist":
+            return _as_regexlist(items, section, option)
+        return items
+    # Plain settings are taken as given (coverage.py checks none), as text.
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def _read_ini(path: str, our_file: bool) -> dict[str, dict[str, str]] | None:
@@ -251,7 +312,8 @@ def _read_ini(path: str, our_file: bool) -> dict[str, dict[str, str]] | None:
 
     parser = configparser.RawConfigParser()
     try:
-        read = parser.read(path, encoding="utf-8")
+        # utf-8-sig: a file that starts with a byte order mark reads too (coverage.py 7.18).
+        read = parser.read(path, encoding="utf-8-sig")
     except configparser.Error as err:
         raise ConfigError(f"Couldn't read config file {path}: {err}") from err
     if not read:
@@ -278,11 +340,12 @@ def _read_toml(path: str) -> dict[str, dict[str, Any]] | None:
         except ImportError:
             raise ConfigError(f"Can't read {path!r} without TOML support: pip install tomli") from None
     try:
-        with open(path, "rb") as f:
-            document = tomllib.load(f)
+        # utf-8-sig: a file that starts with a byte order mark reads too (coverage.py 7.18).
+        with open(path, encoding="utf-8-sig") as f:
+            document = tomllib.loads(f.read())
     except FileNotFoundError:
         return None
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise ConfigError(f"Couldn't read config file {path}: {err}") from err
     coverage = document.get("tool", {}).get("coverage")
     if not isinstance(coverage, dict):
@@ -291,8 +354,13 @@ def _read_toml(path: str) -> dict[str, dict[str, Any]] | None:
 
 
 def _apply(config: Config, sections: dict[str, dict[str, Any]], path: str, warn: Callable[[str], None]) -> bool:
+    toml = path.endswith(".toml")
     known: dict[str, set[str]] = {}
     any_set = False
+
+    def real(section: str) -> str:
+        return f"tool.coverage.{section}" if toml else section
+
     for attribute, spec, kind in OPTIONS:
         section, option = spec.split(":")
         known.setdefault(section, set()).add(option)
@@ -300,15 +368,23 @@ def _apply(config: Config, sections: dict[str, dict[str, Any]], path: str, warn:
         if values is None or option not in values:
             continue
         try:
-            setattr(config, attribute, _convert(kind, values[option], spec.replace(":", "] ")))
+            if toml:
+                value = _toml_value(kind, values[option], real(section), option)
+            else:
+                value = _ini_value(kind, values[option], section, option)
+        except _InvalidRegex:
+            raise
         except ValueError as err:
             raise ConfigError(f"Couldn't read config file {path}: {err}") from err
+        setattr(config, attribute, value)
         any_set = True
     for section, options in known.items():
         for option in sorted(set(sections.get(section, {})) - options):
             warn(f"Unrecognized option '[{section}] {option}=' in config file {path}")
     if "paths" in sections:
         for name, value in sections["paths"].items():
+            if toml and not isinstance(value, list):
+                raise ConfigError(f"Couldn't read config file {path}: Option [{real('paths')}]{name} is not a list: {value!r}")
             config.paths[name] = _as_list(value)
             any_set = True
     return any_set

@@ -32,7 +32,7 @@ def resolve_source(entries: list[str], packages: list[str]) -> tuple[list[str], 
     directories: list[str] = []
     unresolved: list[str] = []
     locations: list[str] = []
-    for entry in entries:
+    for entry in _expand_globs(entries):
         if os.path.isdir(entry):
             directories.append(os.path.normpath(os.path.abspath(entry)))
         else:
@@ -43,6 +43,27 @@ def resolve_source(entries: list[str], packages: list[str]) -> tuple[list[str], 
             unresolved.append(name)
         locations.append(location or "")
     return directories, list(packages), locations, unresolved
+
+
+def _expand_globs(entries: list[str]) -> list[str]:
+    """coverage.py 7.18: a ``source`` entry with glob characters stands for the paths it
+    matches (each then a directory or a name, as a literal entry is)."""
+    import glob
+
+    out: list[str] = []
+    for entry in entries:
+        if glob.escape(entry) != entry:
+            out.extend(sorted(glob.glob(entry, recursive=True)))
+        else:
+            out.append(entry)
+    return out
+
+
+def unmatched_source_globs(entries: list[str]) -> list[str]:
+    """The ``source`` glob patterns that match nothing (coverage.py warns of each)."""
+    import glob
+
+    return [entry for entry in entries if glob.escape(entry) != entry and not glob.glob(entry, recursive=True)]
 
 
 def _find_package(name: str) -> str | None:
@@ -172,6 +193,10 @@ class Controller:
         can't be made, say so once: the run goes on unmeasured."""
         self.settings = settings or self.make_settings()
         self._data_file_at_start = _identity(self.data_file)
+        for pattern in unmatched_source_globs(self.config.source):
+            self.warning(f"Source glob pattern {pattern!r} matched no files or directories.", "source-glob-no-match")
+        if self.config.run_include and (self.config.source or self.config.source_pkgs or self.config.source_dirs):
+            self.warning("--include is ignored because --source is set", "include-ignored")
         try:
             os.makedirs(self.settings.data_directory, exist_ok=True)
             found = os.stat(self.settings.data_directory)

@@ -36,6 +36,16 @@ class CovReportWarning(PytestCovWarning):
     """A report could not be made."""
 
 
+class CentralCovContextWarning(PytestCovWarning):
+    """``dynamic_context = test_function`` in the configuration, where ``--cov-context=test``
+    does better (pytest-cov's warning and class)."""
+
+    MESSAGE = (
+        "Detected dynamic_context=test_function in coverage configuration. "
+        "This is unnecessary as this plugin provides the more complete --cov-context option."
+    )
+
+
 #: The file reports, in the order pytest-cov writes them (reports.KINDS, which this module
 #: does not import at start-up: it brings the analysis with it).
 FILE_REPORTS = ["annotate", "html", "xml", "json", "markdown", "markdown-append", "lcov"]
@@ -251,6 +261,7 @@ class FerrocovPlugin:
             for notice in notices:
                 self._notice(notice)
             self.config = self.controller.config
+            self._warn_dynamic_context()
             if self.options.cov_fail_under is None:
                 self.options.cov_fail_under = self.config.fail_under
             if self.options.cov_precision is None:
@@ -275,12 +286,7 @@ class FerrocovPlugin:
         # pytest captures output while plugins start: warnings are kept and shown in the summary.
         config = _early.request_config(wanted, self._notice)
         self.config = config
-        if config.dynamic_context == "test_function":
-            # pytest-cov's words; the contexts are recorded all the same.
-            self._notice(
-                "Detected dynamic_context=test_function in coverage configuration. "
-                "This is unnecessary as this plugin provides the more complete --cov-context option."
-            )
+        self._warn_dynamic_context()
         self.controller = Controller(config, warn=self._notice)
         if not self.options.cov_append:
             self._erase(config.data_file)
@@ -289,6 +295,14 @@ class FerrocovPlugin:
             self.options.cov_fail_under = config.fail_under
         if self.options.cov_precision is None:
             self.options.cov_precision = config.precision
+
+    def _warn_dynamic_context(self) -> None:
+        """pytest-cov's warning (its class and words) for ``dynamic_context = test_function``;
+        the contexts are recorded all the same."""
+        if self.config.dynamic_context == "test_function":
+            import warnings
+
+            warnings.warn(CentralCovContextWarning(CentralCovContextWarning.MESSAGE), stacklevel=1)
 
     def _static_context(self) -> str:
         """``[run] context``: from the configuration, or (in an xdist worker, which has none)

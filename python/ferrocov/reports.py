@@ -15,18 +15,29 @@ from ferrocov.config import Config
 from ferrocov.results import FileResult
 
 
-def _make_parent(outfile: str) -> None:
-    """Create the directory a report file goes into, as coverage.py does."""
-    directory = os.path.dirname(outfile)
-    if directory:
+def ensure_directory(directory: str, purpose: str) -> None:
+    """Create `directory` (for `purpose`: "HTML report", "annotated files"), or say why not
+    in coverage.py 7.18's words."""
+    if not directory:
+        return
+    try:
         os.makedirs(directory, exist_ok=True)
+    except OSError as err:
+        from ferrocov.exceptions import ReportError
+
+        raise ReportError(f"Couldn't create directory {os.path.abspath(directory)!r} for {purpose}: {err}") from err
 
 
-def _write(text: str, outfile: str) -> None:
+def _make_parent(outfile: str, kind: str) -> None:
+    """Create the directory a report file goes into, as coverage.py does."""
+    ensure_directory(os.path.dirname(outfile), f"{kind} report {os.path.abspath(outfile)!r}")
+
+
+def _write(text: str, outfile: str, kind: str) -> None:
     if outfile == "-":
         sys.stdout.write(text)
         return
-    _make_parent(outfile)
+    _make_parent(outfile, kind)
     with open(outfile, "w", encoding="utf-8") as f:
         f.write(text)
 
@@ -97,7 +108,7 @@ def xml(results: list[FileResult], config: Config, outfile: str, data: _core.Dat
         int(time.time() * 1000),
         _processes(data),
     )
-    _write(text, outfile)
+    _write(text, outfile, "XML")
     return total
 
 
@@ -106,7 +117,7 @@ def json(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     if config.json_show_contexts and data is not None:
         contexts = [data.contexts_by_line(r.path) for r in results]
     if outfile != "-":
-        _make_parent(outfile)
+        _make_parent(outfile, "JSON")
     # Written from Rust (the document is not copied into a Python string), except to stdout.
     text, total = _core.json_report(
         results,
@@ -128,7 +139,7 @@ def lcov(results: list[FileResult], config: Config, outfile: str, data: _core.Da
     if config.lcov_line_checksums:
         checksums = {r.path: line_checksums(r.path, r.statements) for r in results}
     text, total = _core.lcov_report(results, config.skip_empty, checksums)
-    _write(text, outfile)
+    _write(text, outfile, "LCOV")
     return total
 
 
@@ -157,6 +168,7 @@ def html(
     """The HTML report. Returns (pages written, pages left as they were, total percentage).
     The core reads each file's source itself."""
     directory = directory or config.html_dir
+    ensure_directory(directory, "HTML report")
     show_contexts = config.show_contexts and data is not None
     pages = []
     for result in results:
@@ -204,7 +216,7 @@ def annotate(results: list[FileResult], config: Config, directory: str | None) -
 
     for result in results:
         if directory:
-            os.makedirs(directory, exist_ok=True)
+            ensure_directory(directory, "annotated files")
             extension = os.path.splitext(result.name)[1]
             destination = os.path.join(directory, flat_rootname(result.name))
             destination = destination[: len(destination) - len(extension)] + extension

@@ -101,9 +101,12 @@ def analyze_data(
     omit: list[str] | None = None,
     warn: Callable[[str, str], None] | None = None,
     parallel: bool = False,
+    morfs: list[str] | None = None,
 ) -> list[FileResult]:
     """Analyse every measured file selected by report include/omit (``parallel``: in several
-    processes where that is safe, see :func:`analyze_files`)."""
+    processes where that is safe, see :func:`analyze_files`). With `morfs` (the files named
+    on a report's command line), those files only, measured or not (an unmeasured one is
+    reported as never run, as coverage.py reports it)."""
     cwd = os.getcwd()
     include_set = _core.GlobSet(include if include is not None else config.report_include, cwd)
     omit_set = _core.GlobSet(omit if omit is not None else config.report_omit, cwd)
@@ -111,9 +114,16 @@ def analyze_data(
     partial_regex = config.partial_regex()
     branch = data.has_arcs()
     results = []
+    candidates = data.measured_files()
+    if morfs:
+        candidates = sorted({os.path.abspath(morf) for morf in morfs})
+        measured = set(data.measured_files())
+        for path in candidates:
+            if path not in measured:
+                data.touch(path)
     paths = [
         path
-        for path in data.measured_files()
+        for path in candidates
         if not (include_set and not include_set.matches(path)) and not (omit_set and omit_set.matches(path))
     ]
     for path, analysis in analyze_files(paths, exclude_regex, branch, partial_regex, parallel):

@@ -49,6 +49,19 @@ impl PythonVersion {
     fn old_with_fixup(self) -> bool {
         (self.major, self.minor) < (3, 11)
     }
+
+    /// coverage.py 7.18 (3.11 on) says no "because" for an empty cause ("line 1 didn't exit
+    /// the module"); 7.16 (the newest for 3.10) says "... because " with nothing after it.
+    fn empty_cause_is_no_cause(self) -> bool {
+        (self.major, self.minor) >= (3, 11)
+    }
+
+    /// coverage.py 7.18 (3.11 on): the exits of a `finally` clause that leave its `try`
+    /// carry no cause (7.16, the newest for 3.10, keeps the cause of the clause's last
+    /// condition).
+    fn finally_exits_have_no_cause(self) -> bool {
+        (self.major, self.minor) >= (3, 11)
+    }
 }
 
 /// The possible arcs of a file (on first lines of statements, self-arcs dropped), and what is
@@ -658,7 +671,16 @@ impl<'a> Finder<'a> {
             let final_exits = self.body(&stmt.finalbody, exits.clone());
             // The `finally` exits the statement only if something could reach it normally.
             if !exits.is_empty() {
-                exits = final_exits;
+                exits = if self.version.finally_exits_have_no_cause() {
+                    // A pending exception or return can keep the `finally` from exiting even
+                    // when its last condition was met (coverage.py 7.18).
+                    final_exits
+                        .into_iter()
+                        .map(|(line, _)| (line, String::new()))
+                        .collect()
+                } else {
+                    final_exits
+                };
             }
         }
         exits
@@ -781,7 +803,16 @@ impl<'a> Finder<'a> {
         fixers
     }
 
-    fn into_analysis(self) -> ArcAnalysis {
+    fn into_analysis(mut self) -> ArcAnalysis {
+        if self.version.empty_cause_is_no_cause() {
+            for fragments in self.fragments.values_mut() {
+                for (cause, _) in fragments.iter_mut() {
+                    if cause.as_deref() == Some("") {
+                        *cause = None;
+                    }
+                }
+            }
+        }
         let onward = self.onward();
         let mut analysis = ArcAnalysis {
             possible: BTreeSet::new(),

@@ -327,6 +327,13 @@ fn write_tables(
 /// Read a coverage.py data file (any context, lines or arcs) into executed lines per file.
 pub fn read(path: &Path) -> Result<CoverageData> {
     let sql = |e| Error::sqlite(path, e);
+    if path.is_dir() {
+        // SQLite would say "disk I/O error".
+        return Err(Error::Data {
+            path: path.to_path_buf(),
+            message: "it is a directory, not a data file".into(),
+        });
+    }
     let connection = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(sql)?;
     let version: Option<i64> = connection

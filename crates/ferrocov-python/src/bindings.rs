@@ -123,6 +123,41 @@ impl PyData {
         self.inner.touch(path);
     }
 
+    /// Add executed lines of `path` in `context` (coverage.py's `add_lines`): refused on
+    /// branch data, as coverage.py refuses it.
+    fn add_lines(&mut self, path: &str, context: &str, lines: Vec<u32>) -> PyResult<()> {
+        if self.inner.has_arcs {
+            return Err(exception(
+                "DataError",
+                "Can't add line measurements to existing branch data".to_string(),
+            ));
+        }
+        self.inner.add_context_lines(path, context, lines);
+        Ok(())
+    }
+
+    /// Add executed arcs of `path` in `context` (coverage.py's `add_arcs`): refused on line
+    /// data that has files, as coverage.py refuses it.
+    fn add_arcs(&mut self, path: &str, context: &str, arcs: Vec<(i32, i32)>) -> PyResult<()> {
+        if !self.inner.has_arcs && !self.inner.files.is_empty() {
+            return Err(exception(
+                "DataError",
+                "Can't add branch measurements to existing line data".to_string(),
+            ));
+        }
+        self.inner.has_arcs = true;
+        self.inner.add_context_arcs(path, context, arcs);
+        Ok(())
+    }
+
+    /// Forget these files entirely (coverage.py's `purge_files`).
+    fn purge(&mut self, paths: Vec<String>) {
+        for path in paths {
+            self.inner.files.remove(&path);
+            self.inner.arcs.remove(&path);
+        }
+    }
+
     /// Merge `other` in. Line data and branch data never mix (coverage.py's rule).
     fn update(&mut self, other: &PyData) -> PyResult<()> {
         let mine = self.inner.has_arcs || !self.inner.files.is_empty();
@@ -354,6 +389,7 @@ fn summary(
 #[pyo3(signature = (files, source_paths, package_depth, skip_empty, version, timestamp_ms, processes=None))]
 #[allow(clippy::too_many_arguments)]
 fn xml_report(
+    py: Python<'_>,
     files: Vec<PyRef<'_, PyFileResult>>,
     source_paths: Vec<String>,
     package_depth: usize,
@@ -370,6 +406,7 @@ fn xml_report(
         version,
         timestamp_ms,
         processes,
+        rules: report_rules(py),
     };
     (
         report::xml::render(&files, &options),
@@ -385,6 +422,7 @@ fn xml_report(
 #[pyo3(signature = (files, version, timestamp, precision, pretty, processes=None, contexts=None, outfile=None))]
 #[allow(clippy::too_many_arguments)]
 fn json_report(
+    py: Python<'_>,
     files: Vec<PyRef<'_, PyFileResult>>,
     version: &str,
     timestamp: &str,
@@ -402,6 +440,7 @@ fn json_report(
         pretty,
         processes,
         contexts,
+        rules: report_rules(py),
     };
     let Some(path) = outfile else {
         return Ok(report::json::render(&files, &options));
@@ -481,15 +520,22 @@ fn html_report(
 #[pyfunction]
 #[pyo3(signature = (files, skip_empty, checksums=None))]
 fn lcov_report(
+    py: Python<'_>,
     files: Vec<PyRef<'_, PyFileResult>>,
     skip_empty: bool,
     checksums: Option<report::lcov::LineChecksums>,
 ) -> (String, f64) {
     let files = results::borrowed(&files);
     (
-        report::lcov::render(&files, skip_empty, checksums.as_ref()),
+        report::lcov::render(&files, skip_empty, checksums.as_ref(), report_rules(py)),
         report::lcov::total_percent(&files),
     )
+}
+
+/// The report rules of the newest coverage.py for the running interpreter.
+fn report_rules(py: Python<'_>) -> report::ReportRules {
+    let version = py.version_info();
+    report::ReportRules::for_python(version.major, version.minor)
 }
 
 /// A set of coverage.py file patterns (`include`, `omit`).

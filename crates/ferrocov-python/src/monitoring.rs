@@ -204,6 +204,14 @@ pub fn line_arcs(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> P
         recorder::record_arc(value, line_number, line_number);
         let last =
             recorder::arc_state_mut(value).and_then(|state| state.last_line.replace(line_number));
+        // 3.12/3.13: a line an exception handler lands on was entered from the line the
+        // exception came from (what coverage.py's C tracer records), which the last line
+        // reported need not be: the lines in between may have stopped reporting (DISABLE).
+        #[cfg(not(Py_3_14))]
+        let last = match recorder::arc_state_mut(value) {
+            Some(state) => exception_source(py, code, state).or(last),
+            None => last,
+        };
         if let Some(last) = last.filter(|&last| last != line_number) {
             recorder::record_arc(value, last, line_number);
         }
@@ -218,6 +226,80 @@ pub fn line_arcs(py: Python<'_>, code: &Bound<'_, PyAny>, line_number: i32) -> P
         }
     }
     disable(py)
+}
+
+/// If the running frame of `code` stands where an exception handler lands, the line of this
+/// frame the handled exception came from (its traceback's entry for this frame).
+#[cfg(not(Py_3_14))]
+fn exception_source(
+    py: Python<'_>,
+    code: &Bound<'_, PyAny>,
+    state: &mut recorder::ArcState,
+) -> Option<i32> {
+    if state.landings.is_none() {
+        state.landings = Some(handler_landings(code).unwrap_or_default());
+    }
+    let landings = state.landings.as_ref()?;
+    if landings.is_empty() {
+        return None;
+    }
+    // SAFETY: the GIL is held; PyEval_GetFrame returns the borrowed frame the event is about
+    // (callbacks run on top of it), PyFrame_GetLasti only reads it.
+    let (frame, offset) = unsafe {
+        let frame = pyo3::ffi::PyEval_GetFrame();
+        if frame.is_null() {
+            return None;
+        }
+        (frame, pyo3::ffi::PyFrame_GetLasti(frame))
+    };
+    let offset = usize::try_from(offset).ok()?;
+    if !landings.contains(&offset) {
+        return None;
+    }
+    // SAFETY: the GIL is held; PyErr_GetHandledException returns a new reference or null.
+    let exception =
+        unsafe { Bound::from_owned_ptr_or_opt(py, pyo3::ffi::PyErr_GetHandledException()) }?;
+    let mut traceback = exception.getattr("__traceback__").ok()?;
+    let mut line = None;
+    while !traceback.is_none() {
+        let here = traceback
+            .getattr("tb_frame")
+            .is_ok_and(|f| f.as_ptr() == frame as *mut pyo3::ffi::PyObject);
+        if here {
+            line = traceback.getattr("tb_lineno").ok()?.extract::<i32>().ok();
+        }
+        traceback = traceback.getattr("tb_next").ok()?;
+    }
+    if PyErr::occurred(py) {
+        let _ = PyErr::take(py);
+    }
+    line
+}
+
+/// Where each exception handler of `code` lands: from each target of its exception table,
+/// the first instruction that has a line (the ones before, PUSH_EXC_INFO and such, have none).
+#[cfg(not(Py_3_14))]
+fn handler_landings(code: &Bound<'_, PyAny>) -> Option<Vec<usize>> {
+    let table: Vec<u8> = code.getattr("co_exceptiontable").ok()?.extract().ok()?;
+    if table.is_empty() {
+        return Some(Vec::new());
+    }
+    let handlers = ferrocov_core::probes::decode_exception_table(&table)?;
+    let lines = crate::branches::byte_lines(code).ok()?;
+    let mut landings: Vec<usize> = Vec::new();
+    for handler in handlers {
+        let mut at = handler.target as usize * 2;
+        while at / 2 < lines.len() {
+            if crate::branches::line_at(&lines, at).is_some() {
+                landings.push(at);
+                break;
+            }
+            at += 2;
+        }
+    }
+    landings.sort_unstable();
+    landings.dedup();
+    Some(landings)
 }
 
 /// PY_RETURN (branch measurement): the arc out of the code object, from the returning line;

@@ -58,6 +58,11 @@ pub struct ArcState {
     /// the other way was taken (a loop's exit, run once at the end of a long loop).
     #[cfg(all(Py_3_12, not(Py_3_14)))]
     pub watches: HashMap<i32, Vec<(i32, i32)>>,
+    /// 3.12 and 3.13: where control lands in each exception handler (the first instruction
+    /// with a line after the handler's target), worked out at the first LINE event; empty
+    /// when the code has no handler. A LINE event there was entered by an exception.
+    #[cfg(all(Py_3_12, not(Py_3_14)))]
+    pub landings: Option<Vec<usize>>,
 }
 
 /// The arcs stored for one file in one context (in one generation): which are stored, and the
@@ -554,6 +559,8 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
                         branch_first: HashMap::new(),
                         #[cfg(all(Py_3_12, not(Py_3_14)))]
                         watches: HashMap::new(),
+                        #[cfg(all(Py_3_12, not(Py_3_14)))]
+                        landings: None,
                     })),
                     Err(error) => {
                         state.failed = true;

@@ -280,6 +280,12 @@ impl PyFileResult {
     }
 
     /// Were branches measured (does the result hold branch facts)?
+    /// coverage.py's `branch_stats`: per line with branches, (exits, exits taken).
+    #[getter]
+    fn branch_stats(&self) -> BTreeMap<i32, (u32, u32)> {
+        self.inner.branch_stats()
+    }
+
     #[getter]
     fn has_branches(&self) -> bool {
         self.inner.branches.is_some()

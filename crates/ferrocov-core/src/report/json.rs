@@ -248,7 +248,20 @@ fn region_data(
     start_line: u32,
     precision: usize,
     contexts: Option<&[(u32, Vec<String>)]>,
+    lines: Option<&BTreeSet<u32>>,
 ) {
+    // A region's own contexts: those of its lines (coverage.py 7.18); `lines` None keeps the
+    // whole file's (7.16).
+    let own: Option<Vec<(u32, Vec<String>)>> = match (contexts, lines) {
+        (Some(all), Some(lines)) => Some(
+            all.iter()
+                .filter(|(line, _)| lines.contains(line))
+                .cloned()
+                .collect(),
+        ),
+        _ => None,
+    };
+    let contexts = own.as_deref().or(contexts);
     json.begin('{');
     file_data(
         json,
@@ -271,7 +284,9 @@ fn regions(
     kind: &str,
     precision: usize,
     contexts: Option<&[(u32, Vec<String>)]>,
+    rules: super::ReportRules,
 ) {
+    let own_lines = rules == super::ReportRules::Newest;
     let mut outside: BTreeSet<u32> = (1..=file.n_source_lines).collect();
     let mut of_kind: Vec<&super::Region> = file.regions.iter().filter(|r| r.kind == kind).collect();
     for region in &of_kind {
@@ -308,15 +323,16 @@ fn regions(
     for (position, (name, index)) in keys.iter().enumerate() {
         json.key(name);
         if Some(position) == outside_at {
-            write_outside(json, file, &outside, precision, contexts);
+            write_outside(json, file, &outside, precision, contexts, own_lines);
         } else {
             let (region, result) = &narrowed[*index];
-            region_data(json, result, region.start, precision, contexts);
+            let lines = own_lines.then_some(&region.lines);
+            region_data(json, result, region.start, precision, contexts, lines);
         }
     }
     if outside_at.is_none() {
         json.key("");
-        write_outside(json, file, &outside, precision, contexts);
+        write_outside(json, file, &outside, precision, contexts, own_lines);
     }
     json.end('}');
 }
@@ -327,9 +343,18 @@ fn write_outside(
     outside: &BTreeSet<u32>,
     precision: usize,
     contexts: Option<&[(u32, Vec<String>)]>,
+    own_lines: bool,
 ) {
     let start = outside.iter().next().copied().unwrap_or(1);
-    region_data(json, &file.narrow(outside), start, precision, contexts);
+    let lines = own_lines.then_some(outside);
+    region_data(
+        json,
+        &file.narrow(outside),
+        start,
+        precision,
+        contexts,
+        lines,
+    );
 }
 
 /// What the JSON report needs besides the files.
@@ -342,6 +367,9 @@ pub struct JsonOptions<'a> {
     pub processes: Option<(u64, u64)>,
     /// `--show-contexts`: per file (in `files` order), the contexts that ran each line.
     pub contexts: Option<Vec<LineContexts>>,
+    /// Whose rules: with coverage.py 7.18's, a function's or class's `contexts` are those of
+    /// its own lines (7.16, on 3.10, listed the whole file's under each).
+    pub rules: super::ReportRules,
 }
 
 /// The contexts that ran each line of one file, in coverage.py's order.
@@ -406,9 +434,23 @@ pub fn render_into(
         json.begin('{');
         file_data(&mut json, file, &numbers, None, options.precision, contexts);
         json.key("functions");
-        regions(&mut json, file, "function", options.precision, contexts);
+        regions(
+            &mut json,
+            file,
+            "function",
+            options.precision,
+            contexts,
+            options.rules,
+        );
         json.key("classes");
-        regions(&mut json, file, "class", options.precision, contexts);
+        regions(
+            &mut json,
+            file,
+            "class",
+            options.precision,
+            contexts,
+            options.rules,
+        );
         json.end('}');
         if json.out.len() >= 1 << 16 {
             sink(json.out)?;

@@ -32,6 +32,7 @@ pub fn render(
     files: &[&FileResult],
     skip_empty: bool,
     checksums: Option<&LineChecksums>,
+    rules: super::ReportRules,
 ) -> String {
     let mut sorted: Vec<&FileResult> = files.to_vec();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
@@ -53,7 +54,7 @@ pub fn render(
             let _ = writeln!(out, "LF:{}", file.statements.len());
             let _ = writeln!(out, "LH:{}", file.statements.len() - file.missing.len());
         }
-        functions(file, &mut out);
+        functions(file, &mut out, rules);
         if file.branches.is_some() {
             branches(file, &mut out);
         }
@@ -62,7 +63,10 @@ pub fn render(
     out
 }
 
-fn functions(file: &FileResult, out: &mut String) {
+/// `FN`, `FNDA`, `FNF`, `FNH`. A function spans its body's lines (coverage.py 7.18: lcov 2.4
+/// calls a file inconsistent when a hit signature line belongs to a function never hit); 7.16
+/// (3.10) counted its `def` line in. A name taken already gets `@` and the line it starts at.
+fn functions(file: &FileResult, out: &mut String, rules: super::ReportRules) {
     let mut found: Vec<(u32, u32, &super::Region)> = file
         .regions
         .iter()
@@ -70,7 +74,10 @@ fn functions(file: &FileResult, out: &mut String) {
         .map(|r| {
             let low = r.lines.iter().next().copied().unwrap_or(r.start);
             let high = r.lines.iter().next_back().copied().unwrap_or(r.start);
-            (r.start.min(low), r.start.max(high), r)
+            match rules {
+                super::ReportRules::Newest => (low, high, r),
+                super::ReportRules::For310 => (r.start.min(low), r.start.max(high), r),
+            }
         })
         .collect();
     if found.is_empty() {
@@ -89,7 +96,11 @@ fn functions(file: &FileResult, out: &mut String) {
         hit_count += hit as usize;
         let mut name = field(&region.name);
         if names.contains(&name) {
-            name = format!("{name}@{first}");
+            let at = match rules {
+                super::ReportRules::Newest => region.start,
+                super::ReportRules::For310 => first,
+            };
+            name = format!("{name}@{at}");
         } else {
             names.insert(name.clone());
         }

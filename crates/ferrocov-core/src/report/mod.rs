@@ -1,6 +1,29 @@
 //! Reports: the summary (text, markdown, total), Cobertura XML, JSON and LCOV, each as
 //! coverage.py writes it, from per-file results computed once.
 
+/// Whose report rules to follow: the newest coverage.py for the Python the report is made on.
+/// coverage.py 7.18 supports 3.11 on; 7.16 is the newest for 3.10, and its reports differ in a
+/// few places (each use says where).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReportRules {
+    /// coverage.py 7.18 (CPython 3.11 and later).
+    #[default]
+    Newest,
+    /// coverage.py 7.16 (CPython 3.10).
+    For310,
+}
+
+impl ReportRules {
+    /// The rules for a CPython version.
+    pub fn for_python(major: u8, minor: u8) -> ReportRules {
+        if (major, minor) < (3, 11) {
+            ReportRules::For310
+        } else {
+            ReportRules::Newest
+        }
+    }
+}
+
 pub mod highlight;
 pub mod html;
 pub mod json;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: the Rust core's unit tests, then the Python suite (differential tests
 # against coverage.py, process matrix, faults, plugin, stdlib analysis) on every CPython from
-# 3.10 to 3.15, each in its own virtualenv with ferrocov installed from a freshly built wheel.
+# 3.10 to 3.15 (and on 3.11, pytest-cov 7.0's own test suite against ferrocov's plugin), each
+# in its own virtualenv with ferrocov installed from a freshly built wheel.
 # 3.10-3.13 are pyenv's builds on this machine; 3.14 and 3.15 are Debian forky's, run in a
 # chroot (scripts/forky.sh, root needed). A version that can't be tested is named, loudly.
 #   scripts/test.sh [pytest args...]        PYTHONS="3.11 3.14" to choose versions
@@ -55,6 +56,11 @@ for version in $versions; do
             tested+=("$version")
         else
             status=1
+        fi
+        # pytest-cov's own test suite, driving ferrocov's plugin (on one version: it tests the
+        # plugin's behaviour, which the version does not change).
+        if [ "$version" = 3.11 ] && [ -z "${FERROCOV_SKIP_PYTEST_COV_SUITE:-}" ]; then
+            bash "$root/scripts/pytest-cov-suite.sh" "$root/.venv-test-$version" || status=1
         fi
         continue
     fi

@@ -216,7 +216,9 @@ def _looponfail_parent() -> bool:
 
 
 class FerrocovPlugin:
-    def __init__(self, options: argparse.Namespace, pluginmanager: Any) -> None:
+    def __init__(self, options: argparse.Namespace, pluginmanager: Any, start: bool = True) -> None:
+        """`start` False (as pytest-cov's ``CovPlugin`` takes it): set up, measure nothing; every
+        hook then does nothing."""
         self.options = options
         self.controller: Controller | None = None
         self.cov_report = StringIO()
@@ -232,7 +234,7 @@ class FerrocovPlugin:
         #: Local xdist workers that have finished their session: the combine waits for their
         #: data files rather than leaving them as live.
         self.ending_workers: list[int] = []
-        if getattr(options, "no_cov", False):
+        if getattr(options, "no_cov", False) or not start:
             self._disabled = True
             return
         if not options.cov_report:
@@ -283,6 +285,12 @@ class FerrocovPlugin:
         # plugin's suite running pytest through pytester or a subprocess): it measures,
         # reports and fails as it would alone; the outer measurement of this process pauses
         # meanwhile and resumes when this run stops.
+        self._start_run(wanted)
+
+    def _start_run(self, wanted: Any) -> None:
+        from ferrocov import _early
+        from ferrocov.control import Controller
+
         # pytest captures output while plugins start: warnings are kept and shown in the summary.
         config = _early.request_config(wanted, self._notice)
         self.config = config
@@ -357,6 +365,15 @@ class FerrocovPlugin:
         if self.remote and workerinput and _xdist.SETTINGS_KEY in workerinput:
             self.remote_worker = _xdist.RemoteWorker(workerinput, str(session.config.rootpath))
             self.remote_worker.start()
+        elif self.remote and workerinput is None:
+            # Not an xdist worker after all: a session started by execnet in a process that
+            # inherited xdist's worker variable (xdist's --looponfail child, run from a test in
+            # an xdist worker). It is a run of its own, measured from here.
+            from ferrocov import _early
+
+            self.worker = self.remote = False
+            options = self.options
+            self._start_run(_early.cov_request(options.cov_source, options.cov_branch, options.cov_config, options.cov_append))
         measuring = self.controller is not None or self.worker
         if measuring and self.options.cov_context == "test":
             session.config.pluginmanager.register(TestContextPlugin(self._static_context()), "_cov_contexts")

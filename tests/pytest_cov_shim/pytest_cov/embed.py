@@ -1,0 +1,3 @@
+"""pytest-cov's embed API, as ferrocov provides it."""
+
+from ferrocov.embed import *  # noqa: F401,F403

@@ -11,6 +11,10 @@ runs) with each tool's peak memory:
     python bench/scale.py --tree --branch
         the tree with branch data
 
+    python bench/scale.py --huge [LINES]
+        one generated module of 80,000 lines (11,430 functions), run with branches: every
+        report of one huge file
+
 Run it through bench/run.sh's environment: bench/run.sh python3 --scale-only
 """
 
@@ -214,6 +218,31 @@ def tree_main(tree: Path, repeat: int, cold: bool, branch: bool = False) -> None
     print(f"TOTAL, coverage.py: {totals[1]}")
 
 
+def huge_main(lines: int, repeat: int) -> None:
+    """One generated module of `lines` lines (functions of seven lines, each with a branch),
+    every function called once, run with branches by each tool; then every report."""
+    py = sys.executable
+    functions = max(lines // 7, 1)
+    text: list[str] = []
+    for i in range(functions):
+        text += [f"def f{i}(x):", f"    if x > {i % 7}:", f"        y = x * {i}", "    else:", "        y = -x", "    return y", ""]
+    text += [f"for i in range({functions}):", "    globals()[f'f{i}'](i % 5)"]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        ours_dir, theirs_dir = root / "ours", root / "theirs"
+        for target in (ours_dir, theirs_dir):
+            target.mkdir()
+            (target / "huge.py").write_text("\n".join(text) + "\n")
+        run_times = {
+            "ferrocov": timed([py, "-m", "ferrocov", "run", "--branch", "huge.py"], ours_dir)[0],
+            "coverage.py": timed([py, "-m", "coverage", "run", "--branch", "huge.py"], theirs_dir)[0],
+        }
+        times, peaks = time_steps(report_steps(py), ours_dir, theirs_dir, repeat)
+    print(f"Python {sys.version.split()[0]}: one module of {len(text)} lines ({functions} functions), branch data, median of {repeat}")
+    print(f"run --branch: ferrocov {run_times['ferrocov']:.2f}s, coverage.py {run_times['coverage.py']:.2f}s")
+    print_table(times, peaks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=2000)
@@ -222,7 +251,11 @@ def main() -> None:
     parser.add_argument("--tree", nargs="?", const=sysconfig.get_paths()["stdlib"], type=Path, help="a real tree instead (default: the standard library)")
     parser.add_argument("--cold", action="store_true", help="with --tree: a copy of it without __pycache__ files")
     parser.add_argument("--branch", action="store_true", help="with --tree: branch data (each tool's `run --branch`)")
+    parser.add_argument("--huge", nargs="?", const=80_000, type=int, help="one generated module of this many lines instead")
     args = parser.parse_args()
+    if args.huge is not None:
+        huge_main(args.huge, args.repeat)
+        return
     if args.tree is not None:
         tree_main(args.tree, args.repeat, args.cold, args.branch)
         return

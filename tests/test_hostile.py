@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import clean_env, ferrocov, read_lines, run
+from conftest import clean_env, ferrocov, one_version, read_lines, run
 
 PYTEST = [sys.executable, "-m", "pytest", "-p", "no:pytest_cov", "-p", "no:cacheprovider", "-q"]
 
@@ -95,6 +95,7 @@ def test_a_test_that_forks_a_daemon_passes_when_measured(tmp_path: Path) -> None
 #    to stdout.
 
 
+@one_version
 def test_an_unwritable_stderr_is_no_harm(tmp_path: Path) -> None:
     (tmp_path / "prog.py").write_text("import subprocess, sys\nprint('hello')\nsubprocess.run([sys.executable, '-c', 'print(2)'])\n")
     (tmp_path / "blocker").write_text("")
@@ -116,6 +117,7 @@ def test_an_unwritable_stderr_is_no_harm(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout) == (0, "hello\n2\n")
 
 
+@one_version
 def test_a_closed_stderr_sends_nothing_to_stdout(tmp_path: Path) -> None:
     (tmp_path / "prog.py").write_text("print('hello')\n")
     (tmp_path / "blocker").write_text("")
@@ -175,6 +177,7 @@ def test_a_work_tree_cleaned_during_ferrocov_run_loses_nothing(tmp_path: Path) -
     assert total(report.stdout) == "100%", report.stdout
 
 
+@one_version
 def test_a_work_tree_cleaned_during_pytest_cov_loses_nothing(tmp_path: Path) -> None:
     (tmp_path / "test_clean.py").write_text("import os, subprocess, sys\n\ndef test_clean():\n" + "".join("    " + line + "\n" for line in CLEANER.splitlines()[1:]))
     (tmp_path / "child.py").write_text("y = 2\n")
@@ -185,6 +188,7 @@ def test_a_work_tree_cleaned_during_pytest_cov_loses_nothing(tmp_path: Path) -> 
     assert total(result.stdout) == "100%", result.stdout
 
 
+@one_version
 def test_a_run_directory_removed_says_what_was_lost(tmp_path: Path) -> None:
     """Something empties the temporary directory during the run: the program's own data comes
     back from its mapping, and the line says what could not."""
@@ -213,6 +217,7 @@ def inner_project(path: Path) -> None:
     (path / "test_pkg.py").write_text("import pkg\n\ndef test_used():\n    assert pkg.used() == 1\n")
 
 
+@one_version
 def test_pytest_cov_inside_a_measured_run_reports_and_fails_as_alone(tmp_path: Path) -> None:
     inner = tmp_path / "inner"
     inner.mkdir()
@@ -229,6 +234,7 @@ def test_pytest_cov_inside_a_measured_run_reports_and_fails_as_alone(tmp_path: P
     assert failure in nested.stdout
 
 
+@one_version
 def test_ferrocov_run_inside_a_measured_run_collects_its_data(tmp_path: Path) -> None:
     inner = tmp_path / "inner"
     inner.mkdir()
@@ -264,6 +270,7 @@ sys.exit(7)
 SIGNALS = ["SIGALRM", "SIGXCPU", "SIGVTALRM", "SIGPROF", "SIGINT", "SIGWINCH", "SIGTTIN", "SIGPIPE", "SIGUSR1", "SIGHUP", "SIGTERM", "SIGCONT", "SIGURG"]
 
 
+@one_version
 def test_signals_sent_to_ferrocov_run_reach_the_program(tmp_path: Path) -> None:
     (tmp_path / "catcher.py").write_text(CATCHER)
     process = subprocess.Popen(
@@ -281,6 +288,7 @@ def test_signals_sent_to_ferrocov_run_reach_the_program(tmp_path: Path) -> None:
     assert stdout.split() == sorted(SIGNALS), stderr
 
 
+@one_version
 def test_a_signal_that_ends_the_program_ends_ferrocov_run_alike(tmp_path: Path) -> None:
     (tmp_path / "sleeper.py").write_text("import time\nopen('ready', 'w').close()\ntime.sleep(30)\n")
     process = subprocess.Popen([sys.executable, "-m", "ferrocov", "run", "sleeper.py"], cwd=tmp_path, env=clean_env(), stderr=subprocess.PIPE, text=True)
@@ -317,6 +325,7 @@ def test_a_nested_coverage_resumes_the_outer_run(tmp_path: Path) -> None:
 # 7. A descriptor the program closed does not let a combine take a live file.
 
 
+@one_version
 def test_a_combine_while_a_daemon_runs_leaves_its_file(tmp_path: Path) -> None:
     (tmp_path / "daemon.py").write_text(
         "import os, time\n"
@@ -372,6 +381,7 @@ def test_code_compiled_again_and_again_stays_bounded(tmp_path: Path, branch: lis
 # 9. --append across measurement modes is refused, as coverage.py refuses it; the data stays.
 
 
+@one_version
 def test_append_across_measurement_modes_is_refused(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "b.py").write_text("y = 2\n")
@@ -391,6 +401,7 @@ def test_append_across_measurement_modes_is_refused(tmp_path: Path) -> None:
 # 10. The smaller ones.
 
 
+@one_version
 def test_a_module_imported_from_a_zip_archive_is_reported(tmp_path: Path) -> None:
     import zipfile
 
@@ -404,6 +415,7 @@ def test_a_module_imported_from_a_zip_archive_is_reported(tmp_path: Path) -> Non
     assert ours.stdout == theirs.stdout
 
 
+@one_version
 def test_a_fifo_in_a_run_directory_does_not_hang_erase(tmp_path: Path) -> None:
     (tmp_path / "prog.py").write_text("x = 1\n")
     directory = tmp_path / ".ferrocov-planted"
@@ -414,6 +426,7 @@ def test_a_fifo_in_a_run_directory_does_not_hang_erase(tmp_path: Path) -> None:
     assert not directory.exists()
 
 
+@one_version
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="PID namespaces need root and unshare: NOT TESTED")
 def test_processes_with_the_same_pid_are_not_taken_for_exec(tmp_path: Path) -> None:
     # In a new PID namespace the interpreter is pid 1 and the child it starts pid 2, both times.
@@ -452,6 +465,7 @@ def test_a_fork_through_ctypes_never_overwrites_the_parents_data(tmp_path: Path)
     assert {4, 6, 8, 9, 10, 11, 12, 13} <= lines, lines
 
 
+@one_version
 def test_unsaved_coverage_objects_leave_nothing_behind(tmp_path: Path) -> None:
     runs = tmp_path / "tmp"
     runs.mkdir()
@@ -469,6 +483,7 @@ def test_unsaved_coverage_objects_leave_nothing_behind(tmp_path: Path) -> None:
     assert left == []
 
 
+@one_version
 def test_a_directory_at_the_data_file_is_one_line_under_pytest(tmp_path: Path) -> None:
     (tmp_path / ".coverage").mkdir()
     (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import coverage, ferrocov, run
+from conftest import coverage, ferrocov, one_version, run
 
 NEWEST = sys.version_info >= (3, 11)
 newest_only = pytest.mark.skipif(not NEWEST, reason="coverage.py 7.18 runs on 3.11+; 3.10's is 7.16")
@@ -55,6 +55,7 @@ def test_reports_combine_parallel_data_first(tmp_path: Path, keep: bool) -> None
 # 3. relative_files: data recorded with absolute paths in another checkout merges.
 
 
+@one_version
 @newest_only
 def test_relative_files_combine_merges_another_checkouts_paths(tmp_path: Path) -> None:
     package = {"pkg/__init__.py": "", "pkg/mod.py": "def f(x):\n    if x:\n        return 1\n    return 2\n"}
@@ -83,6 +84,7 @@ def test_relative_files_combine_merges_another_checkouts_paths(tmp_path: Path) -
 # 4. TOML values of the wrong type: coverage.py's errors, word for word.
 
 
+@one_version
 @newest_only
 @pytest.mark.parametrize(
     "setting",
@@ -108,6 +110,7 @@ def test_toml_values_of_the_wrong_type_are_refused_as_coverage_py_refuses_them(t
     assert (mine.returncode, mine.stdout) == (their.returncode, their.stdout)
 
 
+@one_version
 @pytest.mark.parametrize(
     "setting, words",
     [
@@ -127,6 +130,7 @@ def test_bad_settings_name_the_setting_once(tmp_path: Path, setting: str, words:
     assert words in result.stdout and words + "]" not in result.stdout and "] value" not in result.stdout, result.stdout
 
 
+@one_version
 def test_a_byte_order_mark_in_a_configuration_file_is_read(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("import sys\nif sys:\n    x = 1\n")
     (tmp_path / ".coveragerc").write_bytes(b"\xef\xbb\xbf[run]\nbranch = True\n")
@@ -137,6 +141,7 @@ def test_a_byte_order_mark_in_a_configuration_file_is_read(tmp_path: Path) -> No
 # 5. The command line.
 
 
+@one_version
 def test_usage_errors_are_coverage_pys(tmp_path: Path) -> None:
     for args, words in ((["report", "--bogus"], "no such option: --bogus"), (["bogus"], "Unknown command: 'bogus'"), (["report", "--precision=x"], "option --precision: invalid integer value: 'x'")):
         mine = ferrocov(*args, cwd=tmp_path)
@@ -147,6 +152,7 @@ def test_usage_errors_are_coverage_pys(tmp_path: Path) -> None:
         assert "usage:" not in mine.stdout + mine.stderr
 
 
+@one_version
 def test_every_option_of_every_command_is_described(tmp_path: Path) -> None:
     for command in ("run", "combine", "report", "html", "xml", "json", "lcov", "annotate", "erase"):
         result = ferrocov("help", command, cwd=tmp_path)
@@ -162,6 +168,7 @@ def test_every_option_of_every_command_is_described(tmp_path: Path) -> None:
             assert on_the_line or below, f"{command}: {lines[i]!r} has no description"
 
 
+@one_version
 def test_options_coverage_py_has_are_honoured_or_refused_out_loud(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("x = 1\n")
     timid = ferrocov("run", "--timid", "app.py", cwd=tmp_path)
@@ -175,6 +182,7 @@ def test_options_coverage_py_has_are_honoured_or_refused_out_loud(tmp_path: Path
     assert only.returncode == 0 and "app.py" in only.stdout
 
 
+@one_version
 def test_include_with_source_warns_include_ignored(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("x = 1\n")
     result = ferrocov("run", "--source=.", "--include=app.py", "app.py", cwd=tmp_path)
@@ -184,6 +192,7 @@ def test_include_with_source_warns_include_ignored(tmp_path: Path) -> None:
 # 6. Messages.
 
 
+@one_version
 def test_the_xml_comment_counts_one_process(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("x = 1\n")
     assert ferrocov("run", "app.py", cwd=tmp_path).returncode == 0
@@ -191,6 +200,7 @@ def test_the_xml_comment_counts_one_process(tmp_path: Path) -> None:
     assert "<!-- ferrocov: 1 process measured, 0 ended without a clean close -->" in (tmp_path / "coverage.xml").read_text()
 
 
+@one_version
 def test_a_directory_at_the_data_file_is_named(tmp_path: Path) -> None:
     (tmp_path / ".coverage").mkdir()
     result = ferrocov("report", cwd=tmp_path)
@@ -199,6 +209,7 @@ def test_a_directory_at_the_data_file_is_named(tmp_path: Path) -> None:
     assert "disk I/O error" not in result.stdout
 
 
+@one_version
 @newest_only
 def test_a_report_directory_that_cannot_be_made_is_said_as_coverage_py_says_it(tmp_path: Path) -> None:
     ours, theirs = twins(tmp_path, {"app.py": "x = 1\n", "blocker": ""})
@@ -211,6 +222,7 @@ def test_a_report_directory_that_cannot_be_made_is_said_as_coverage_py_says_it(t
         assert mine.stdout.replace(str(ours), "ROOT") == their.stdout.replace(str(theirs), "ROOT"), (mine.stdout, their.stdout)
 
 
+@one_version
 def test_dynamic_context_in_the_configuration_gives_pytest_covs_warning(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.coverage.run]\ndynamic_context = "test_function"\n')
     (tmp_path / "test_x.py").write_text("def test_x():\n    pass\n")
@@ -273,6 +285,7 @@ def test_the_api_tools_embed(tmp_path: Path) -> None:
     assert theirs.stdout.strip() == "['/x/a.py', '/x/b.py', '/x/c.py'] [1, 2, 3, 4] [7] ['', 'ctx']", theirs.stdout + theirs.stderr
 
 
+@one_version
 def test_coverage_data_refuses_mixing_lines_and_arcs(tmp_path: Path) -> None:
     script = (
         "from ferrocov import CoverageData\n"
@@ -285,6 +298,7 @@ def test_coverage_data_refuses_mixing_lines_and_arcs(tmp_path: Path) -> None:
     assert result.stdout.strip() == "Can't add branch measurements to existing line data", result.stderr
 
 
+@one_version
 def test_process_startup_measures_a_process_coverage_py_style(tmp_path: Path) -> None:
     (tmp_path / ".coveragerc").write_text("[run]\nparallel = True\n")
     (tmp_path / "child.py").write_text("import ferrocov\nferrocov.process_startup()\nx = 1\n")

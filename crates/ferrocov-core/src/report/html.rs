@@ -682,7 +682,11 @@ fn region_rows<'a>(
         for line in &region.lines {
             outside.remove(line);
         }
-        let numbers = Numbers::of(&result.narrow(&region.lines));
+    }
+    let parts: Vec<&BTreeSet<u32>> = regions.iter().map(|r| &r.lines).collect();
+    let narrowed = result.narrow_each(&parts);
+    for (region, part) in regions.iter().zip(&narrowed) {
+        let numbers = Numbers::of(part);
         rows.push(Row::new(
             &result.name,
             &file.page,

@@ -295,9 +295,11 @@ fn regions(
         }
     }
     of_kind.sort_by_key(|r| r.start);
+    let parts: Vec<&BTreeSet<u32>> = of_kind.iter().map(|r| &r.lines).collect();
     let narrowed: Vec<(&super::Region, FileResult)> = of_kind
         .iter()
-        .map(|r| (*r, file.narrow(&r.lines)))
+        .copied()
+        .zip(file.narrow_each(&parts))
         .collect();
     let with_statements: BTreeSet<&str> = narrowed
         .iter()

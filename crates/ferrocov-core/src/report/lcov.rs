@@ -86,8 +86,9 @@ fn functions(file: &FileResult, out: &mut String, rules: super::ReportRules) {
     found.sort_by(|a, b| (a.0, a.1, &a.2.name).cmp(&(b.0, b.1, &b.2.name)));
     let (mut total, mut hit_count) = (0, 0);
     let mut names = std::collections::BTreeSet::new();
-    for (first, last, region) in found {
-        let narrowed = file.narrow(&region.lines);
+    let parts: Vec<&std::collections::BTreeSet<u32>> = found.iter().map(|f| &f.2.lines).collect();
+    let all_narrowed = file.narrow_each(&parts);
+    for ((first, last, region), narrowed) in found.into_iter().zip(all_narrowed) {
         if narrowed.statements.is_empty() {
             continue;
         }

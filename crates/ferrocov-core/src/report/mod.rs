@@ -609,8 +609,8 @@ mod tests {
             assert_eq!(narrowed.excluded, one.excluded);
             assert_eq!(narrowed.n_excluded, one.n_excluded);
             let (a, b) = (
-                narrowed.branches.as_ref().unwrap(),
-                one.branches.as_ref().unwrap(),
+                narrowed.branches.as_ref().expect("branches"),
+                one.branches.as_ref().expect("branches"),
             );
             assert_eq!(
                 (&a.possible, &a.executed, &a.exit_counts, &a.no_branch),

@@ -97,7 +97,7 @@ def test_a_test_that_forks_a_daemon_passes_when_measured(tmp_path: Path) -> None
 
 @one_version
 def test_an_unwritable_stderr_is_no_harm(tmp_path: Path) -> None:
-    (tmp_path / "prog.py").write_text("import subprocess, sys\nprint('hello')\nsubprocess.run([sys.executable, '-c', 'print(2)'])\n")
+    (tmp_path / "prog.py").write_text("import subprocess, sys\nprint('hello', flush=True)\nsubprocess.run([sys.executable, '-c', 'print(2)'])\n")
     (tmp_path / "blocker").write_text("")
     from ferrocov._settings import Settings
 

@@ -292,6 +292,35 @@ def test_measures_code_imported_by_other_plugins(project: Path, tmp_path: Path) 
     assert "warning" not in ours[1].lower(), ours[1]
 
 
+def test_the_pytest_command_starts_measuring_at_interpreter_start(project: Path, tmp_path: Path) -> None:
+    """The installed `pytest` command (not `python -m pytest`), with a `--cov` package not
+    importable yet when the interpreter starts (the command's own directory is first on
+    sys.path; a plugin puts the project there): measured from interpreter start all the same."""
+    site = project / "fake-site"
+    (site / "early_plugin-1.0.dist-info").mkdir(parents=True)
+    (site / "early_plugin-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: early-plugin\nVersion: 1.0\n")
+    (site / "early_plugin-1.0.dist-info" / "entry_points.txt").write_text("[pytest11]\nearly = early_plugin\n")
+    (site / "early_plugin.py").write_text(
+        "import sys\nfrom ferrocov import _core\n"
+        f"open({str(project / 'measuring')!r}, 'w').write(str(_core.is_measuring()))\n"
+        f"sys.path.insert(0, {str(project)!r})\nimport calc.ops\n"
+    )
+    command = Path(sys.executable).parent / "pytest"
+    result = run(
+        [str(command), "-p", "no:pytest_cov", "-p", "no:cacheprovider", "-p", "no:xdist", "--cov=calc", "--cov-report=term-missing"],
+        cwd=project,
+        timeout=180,
+        COLUMNS="80",
+        PYTHONPATH=str(site),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Measuring already when pytest loads its plugins.
+    assert (project / "measuring").read_text() == "True"
+    row = next(line for line in result.stdout.splitlines() if line.startswith("calc/ops.py"))
+    # The `def` lines ran as the plugin imported the module: seen.
+    assert [part.strip() for part in row.split("%", 1)[1].split(",")] == ["7", "12-13"], result.stdout
+
+
 def test_child_processes_record_in_the_test_context(project: Path) -> None:
     """--cov-context=test: a process a test starts records in that test's context (pytest-cov's
     children record in no context)."""

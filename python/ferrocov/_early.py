@@ -179,10 +179,10 @@ def maybe_start() -> bool:
     append = wanted[3]
     config = request_config(wanted, notices.append)
     candidate = Controller(config, warn=notices.append)
+    # A `source` package not importable yet (pytest adds the rootdir or `pythonpath` to
+    # sys.path later; the installed `pytest` command puts its own directory first) is still
+    # measured from here: it is selected by module name, and found again when reported.
     settings = candidate.make_settings()
-    if settings.unresolved_source:
-        # A package not importable yet (pytest adds to sys.path later): start in the plugin.
-        return False
     if not append and os.path.isfile(candidate.data_file):
         os.remove(candidate.data_file)
     candidate.prepare(settings)

@@ -20,7 +20,7 @@ import timeit
 from pathlib import Path
 
 HERE = Path(__file__).parent
-WORKLOADS = ["tight_loop", "recursion", "objects", "strings_regex", "interpreter"]
+WORKLOADS = ["tight_loop", "recursion", "objects", "strings_regex", "interpreter", "exceptions"]
 
 
 def have(module: str) -> bool:

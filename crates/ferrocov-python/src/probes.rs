@@ -479,28 +479,45 @@ unsafe fn exception_arc(
     to: i32,
     exception: &Bound<'_, PyAny>,
 ) {
-    let Ok(traceback) = exception.getattr("__traceback__") else {
-        return;
+    // The traceback's entry for this frame, read from its fields: this runs for every
+    // exception a measured handler sees, where attribute lookups cost most of the time.
+    // SAFETY: the GIL is held; PyException_GetTraceback returns a new reference (or null),
+    // released right after its fields are read; a traceback object's layout is
+    // PyTracebackObject (checked by type first).
+    let (lasti, lineno) = unsafe {
+        if ffi::PyExceptionInstance_Check(exception.as_ptr()) == 0 {
+            return;
+        }
+        let traceback = ffi::PyException_GetTraceback(exception.as_ptr());
+        if traceback.is_null() {
+            return;
+        }
+        if ffi::PyTraceBack_Check(traceback) == 0 {
+            ffi::Py_DECREF(traceback);
+            return;
+        }
+        let entry = traceback as *mut ffi::PyTracebackObject;
+        let found = ((*entry).tb_frame == frame).then(|| ((*entry).tb_lasti, (*entry).tb_lineno));
+        ffi::Py_DECREF(traceback);
+        match found {
+            Some(found) => found,
+            None => return,
+        }
     };
-    let Ok(tb_frame) = traceback.getattr("tb_frame") else {
-        return;
-    };
-    if tb_frame.as_ptr() != frame as *mut ffi::PyObject {
-        return;
-    }
-    let (Ok(lasti), Ok(line)) = (
-        traceback
-            .getattr("tb_lasti")
-            .and_then(|v| v.extract::<i64>()),
-        traceback
-            .getattr("tb_lineno")
-            .and_then(|v| v.extract::<Option<i32>>()),
-    ) else {
-        return;
-    };
+    let lasti = i64::from(lasti);
     // SAFETY: as the caller guarantees; PyFrame_GetCode returns a new reference, released below.
     unsafe {
         let code = ffi::PyFrame_GetCode(frame) as *mut ffi::PyObject;
+        // 3.11 works a traceback's line out when it is first asked for (-1 until then), by
+        // walking the whole line table: the code object's own table of unit lines instead.
+        let line = if lineno >= 0 {
+            Some(lineno)
+        } else {
+            let code_object = Bound::from_borrowed_ptr(py, code);
+            usize::try_from(lasti).ok().and_then(|offset| {
+                recorder::line_of_offset(recorder::slot_for(py, code), &code_object, offset)
+            })
+        };
         let units = code_units(code);
         let raised_at = usize::try_from(lasti / 2).ok();
         let here = frame_unit(frame).unwrap_or(0);

@@ -58,6 +58,10 @@ pub struct ArcState {
     /// the other way was taken (a loop's exit, run once at the end of a long loop).
     #[cfg(all(Py_3_12, not(Py_3_14)))]
     pub watches: HashMap<i32, Vec<(i32, i32)>>,
+    /// The line of each code unit (0: none), read from `co_lines()` the first time an
+    /// exception's line must be worked out from its offset (3.11's tracebacks leave it for
+    /// the reader; CPython's own lookup walks the whole line table each time).
+    pub unit_lines: Option<Vec<i32>>,
     /// 3.12 and 3.13: where control lands in each exception handler (the first instruction
     /// with a line after the handler's target), worked out at the first LINE event; empty
     /// when the code has no handler. A LINE event there was entered by an exception.
@@ -561,6 +565,7 @@ fn register_inner(code: &Bound<'_, PyAny>) -> PyResult<Option<CodeSlot>> {
                         watches: HashMap::new(),
                         #[cfg(all(Py_3_12, not(Py_3_14)))]
                         landings: None,
+                        unit_lines: None,
                     })),
                     Err(error) => {
                         state.failed = true;
@@ -700,6 +705,45 @@ pub unsafe fn arc_state_mut<'a>(value: *mut c_void) -> Option<&'a mut ArcState> 
     }
     // SAFETY: every other value is a live Box<CodeSlot>; the GIL serializes access.
     unsafe { (*(value as *mut CodeSlot)).arcs.as_deref_mut() }
+}
+
+/// The line of the instruction at byte offset `offset` of `code` (whose value, from
+/// [`slot_for`], is `value`): from the code object's own table of unit lines, made once.
+///
+/// # Safety
+/// As for [`record_arc`]; `code` is the live code object `value` belongs to.
+#[cfg_attr(Py_3_12, allow(dead_code))]
+pub unsafe fn line_of_offset(
+    value: *mut c_void,
+    code: &Bound<'_, PyAny>,
+    offset: usize,
+) -> Option<i32> {
+    if value == not_measured() {
+        return None;
+    }
+    // SAFETY: every other value is a live Box<CodeSlot>; the GIL serializes access.
+    let slot = unsafe { &mut *(value as *mut CodeSlot) };
+    let arcs = slot.arcs.as_mut()?;
+    if arcs.unit_lines.is_none() {
+        let mut lines: Vec<i32> = Vec::new();
+        for entry in code.call_method0("co_lines").ok()?.try_iter().ok()? {
+            let (start, end, line): (usize, usize, Option<i32>) = entry.ok()?.extract().ok()?;
+            if lines.len() < end / 2 {
+                lines.resize(end / 2, 0);
+            }
+            if let Some(line) = line {
+                for unit in lines.iter_mut().take(end / 2).skip(start / 2) {
+                    *unit = line;
+                }
+            }
+        }
+        arcs.unit_lines = Some(lines);
+    }
+    arcs.unit_lines
+        .as_ref()?
+        .get(offset / 2)
+        .copied()
+        .filter(|&line| line > 0)
 }
 
 /// The span of line numbers a code object can report, and the lines expected to fire a line

@@ -5,6 +5,7 @@
 #   bench/run.sh [PYTHON] --scale-only [scale.py args...]   combine and reports at scale
 #   bench/run.sh [PYTHON] --suite-only [suite.py args...]   a real test suite (more-itertools)
 #   bench/run.sh [PYTHON] --suites-only [suites.py args...] seven projects' own suites
+#   bench/run.sh [PYTHON] --costs-only [costs.py args...]   ns per line, branch, call, exception
 #   bench/run.sh [PYTHON] --all [run.py args...]            all three, one after the other
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,10 @@ fi
 if [ "${1:-}" = "--suite-only" ]; then
     shift
     exec "$venv/bin/python" "$root/bench/suite.py" "$@"
+fi
+if [ "${1:-}" = "--costs-only" ]; then
+    shift
+    exec "$venv/bin/python" "$root/bench/costs.py" "$@"
 fi
 if [ "${1:-}" = "--suites-only" ]; then
     shift

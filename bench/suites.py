@@ -65,7 +65,7 @@ def prepare(name: str, project: Project, wheel: Path, work: Path) -> tuple[Path,
     version = "%d.%d" % sys.version_info[:2]
     base = work / version / name
     venv = base / "venv"
-    marker = base / f".ready-{project.spec}-{wheel.name}"
+    marker = base / f".ready-{project.spec}-{wheel.name}-{wheel.stat().st_mtime_ns}"
     if not marker.exists():
         if not (venv / "bin" / "python").exists():
             sh([sys.executable, "-m", "venv", str(venv)])
@@ -87,11 +87,43 @@ def prepare(name: str, project: Project, wheel: Path, work: Path) -> tuple[Path,
 def command(tool: str, mode: str, venv: Path, project: Project, junit: Path) -> list[str]:
     pytest = [str(venv / "bin" / "pytest"), "-q", "-p", "no:cacheprovider", f"--junitxml={junit}", *project.args, project.tests]
     branch = ["--cov-branch"] if mode == "branch" else []
+    # Both tools write the term report and a JSON report (compared file by file below).
+    report = ["--cov-report=term", f"--cov-report=json:{junit.with_suffix('.json')}"]
     if tool == "plain":
         return [*pytest, "-p", "no:pytest_cov", "-p", "no:ferrocov"]
     if tool == "pytest-cov":
-        return [*pytest, "-p", "no:ferrocov", f"--cov={project.package}", *branch]
-    return [*pytest, "-p", "no:pytest_cov", f"--cov={project.package}", *branch]
+        return [*pytest, "-p", "no:ferrocov", f"--cov={project.package}", *branch, *report]
+    return [*pytest, "-p", "no:pytest_cov", f"--cov={project.package}", *branch, *report]
+
+
+def json_differences(theirs: Path, ours: Path) -> list[str]:
+    """Where ferrocov's JSON report differs from pytest-cov's: per file, the executed and
+    missing lines and branches (paths made relative to the package, as the two tools' runs
+    may import the package from different places)."""
+    import json
+
+    def load(path: Path) -> dict[str, dict[str, object]]:
+        files = json.loads(path.read_text())["files"]
+        out = {}
+        for name, data in files.items():
+            key = name.split("site-packages/")[-1].split("src/")[-1]
+            out[key] = {field: sorted(map(str, data.get(field, []))) for field in ("executed_lines", "missing_lines", "executed_branches", "missing_branches")}
+        return out
+
+    if not (theirs.exists() and ours.exists()):
+        return ["a JSON report is missing"]
+    a, b = load(theirs), load(ours)
+    found = []
+    for name in sorted(set(a) | set(b)):
+        if name not in a or name not in b:
+            found.append(f"{name}: only in {'ferrocov' if name in b else 'pytest-cov'}")
+            continue
+        for field, values in a[name].items():
+            if values != b[name][field]:
+                only_theirs = sorted(set(values) - set(b[name][field]))[:6]
+                only_ours = sorted(set(b[name][field]) - set(values))[:6]
+                found.append(f"{name} {field}: pytest-cov only {only_theirs}, ferrocov only {only_ours}")
+    return found
 
 
 def outcomes(junit: Path) -> dict[str, str]:
@@ -130,7 +162,7 @@ def main() -> None:
     modes = [m for m in args.modes.split(",") if m]
     tools = [t for t in args.tools.split(",") if t]
     version = "%d.%d" % sys.version_info[:2]
-    wheel = Path(args.wheel) if args.wheel else next(iter(glob.glob(str(ROOT / f".venv-bench-{version}" / "ferrocov-wheel" / "*.whl"))))
+    wheel = Path(args.wheel) if args.wheel else Path(next(iter(glob.glob(str(ROOT / f".venv-bench-{version}" / "ferrocov-wheel" / "*.whl")))))
     prepared = {}
     for name in names:
         print(f"preparing {name}...", file=sys.stderr)
@@ -139,6 +171,7 @@ def main() -> None:
     times: dict[tuple[str, str, str], list[float]] = {run_: [] for run_ in runs}
     statuses: dict[tuple[str, str, str], set[int]] = {run_: set() for run_ in runs}
     differences: dict[tuple[str, str, str], list[str]] = {}
+    report_differences: dict[tuple[str, str], list[str]] = {}
     for round_ in range(args.repeat):
         order = list(runs)
         random.shuffle(order)
@@ -148,6 +181,9 @@ def main() -> None:
             seconds, status = run(command(tool, mode, venv, PROJECTS[name], junit), source)
             times[(name, mode, tool)].append(seconds)
             statuses[(name, mode, tool)].add(status)
+            if tool == "ferrocov" and "pytest-cov" in tools:
+                theirs_json = (Path(args.work) / version / name / f"junit-{mode}-pytest-cov.xml").with_suffix(".json")
+                report_differences[(name, mode)] = json_differences(theirs_json, junit.with_suffix(".json"))
             if tool != "plain" and "plain" in tools:
                 plain_junit = Path(args.work) / version / name / f"junit-{mode}-plain.xml"
                 if plain_junit.exists():
@@ -176,6 +212,12 @@ def main() -> None:
                 print(f"    {line}")
     else:
         print("\nevery test's outcome equals the plain run's, under every tool")
+    if report_differences:
+        print("\nferrocov's JSON report against pytest-cov's (last round; each run's own data):")
+        for (name, mode), diff in report_differences.items():
+            print(f"  {name} {mode}: {'the same' if not diff else f'{len(diff)} differences'}")
+            for line in diff[:12]:
+                print(f"    {line}")
 
 
 if __name__ == "__main__":

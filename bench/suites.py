@@ -47,7 +47,7 @@ PROJECTS = {
     "more-itertools": Project("more-itertools==11.2.1" if NEWEST else "more-itertools==11.1.0", "more_itertools", "tests"),
     "packaging": Project("packaging==26.3", "packaging", "tests", ["pretend", "hypothesis", "tomli_w", "tomli; python_version<'3.11'"]),
     "attrs": Project("attrs==26.1.0", "attr", "tests", ["hypothesis", "pympler", "cloudpickle"], ["-p", "no:xdist"]),
-    "pyparsing": Project("pyparsing==3.3.3", "pyparsing", "tests"),
+    "pyparsing": Project("pyparsing==3.3.3", "pyparsing", "tests", ["railroad-diagrams", "jinja2"]),
     "idna": Project("idna==3.20", "idna", "tests", ["hypothesis"]),
     "toolz": Project("toolz==1.2.0", "toolz", "toolz/tests"),
     "iniconfig": Project("iniconfig==2.3.1", "iniconfig", "testing"),
@@ -65,7 +65,7 @@ def prepare(name: str, project: Project, wheel: Path, work: Path) -> tuple[Path,
     version = "%d.%d" % sys.version_info[:2]
     base = work / version / name
     venv = base / "venv"
-    marker = base / f".ready-{project.spec}-{wheel.name}-{wheel.stat().st_mtime_ns}"
+    marker = base / f".ready-{project.spec}-{'+'.join(project.deps)}-{wheel.name}-{wheel.stat().st_mtime_ns}".replace(" ", "").replace(";", "")
     if not marker.exists():
         if not (venv / "bin" / "python").exists():
             sh([sys.executable, "-m", "venv", str(venv)])

@@ -268,24 +268,33 @@ fn instrument<'py>(py: Python<'py>, code: &Bound<'py, PyAny>) -> PyResult<Bound<
 /// The size of [`ARMED`] at which it is next pruned of code objects nobody else holds.
 static PRUNE_AT: AtomicUsize = AtomicUsize::new(1024);
 
-/// Drop the registry's entries for code objects only it still holds (and their jumps).
+/// Drop the registry's entries for code objects only it still holds (and their jumps: their
+/// addresses may be new code objects' next), in one pass over each table.
 fn forget_unused(py: Python<'_>, armed: &mut Vec<Armed>) {
+    let mut gone: std::collections::HashSet<usize> = std::collections::HashSet::new();
     armed.retain(|entry| {
         let code = entry.code.bind(py);
         // SAFETY: reading the reference count of a live object with the GIL held.
         if unsafe { ffi::Py_REFCNT(code.as_ptr()) } > 1 {
             return true;
         }
-        // Its address may be a new code object's next: forget its jumps.
         if !entry.jumps.is_empty() {
-            if let Ok(mut heals) = HEALS.lock() {
-                if let Some(heals) = heals.as_mut() {
-                    heals.retain(|&(address, _), _| address != code.as_ptr() as usize);
-                }
-            }
+            gone.insert(code.as_ptr() as usize);
         }
         false
     });
+    forget_jumps(&gone);
+}
+
+fn forget_jumps(gone: &std::collections::HashSet<usize>) {
+    if gone.is_empty() {
+        return;
+    }
+    if let Ok(mut heals) = HEALS.lock() {
+        if let Some(heals) = heals.as_mut() {
+            heals.retain(|&(address, _), _| !gone.contains(&address));
+        }
+    }
 }
 
 /// The code-object extra index where a rewritten code object keeps the code it was made
@@ -801,18 +810,15 @@ fn heal(code: *mut ffi::PyObject, probe_start: usize, units: &mut [[u8; 2]]) {
 pub fn rearm(py: Python<'_>) {
     let compare_ops = COMPARE_OPS.lock().ok().and_then(|c| *c);
     let Ok(mut armed) = ARMED.lock() else { return };
+    let mut gone: std::collections::HashSet<usize> = std::collections::HashSet::new();
     armed.retain(|entry| {
         let code = entry.code.bind(py);
         // The registry's reference is the last one: the code is gone for everyone else.
         // SAFETY: reading the reference count of a live object with the GIL held.
         if unsafe { ffi::Py_REFCNT(code.as_ptr()) } <= 1 {
-            // Its address may be a new code object's next: forget its jumps.
+            // Its address may be a new code object's next: forget its jumps (below).
             if !entry.jumps.is_empty() {
-                if let Ok(mut heals) = HEALS.lock() {
-                    if let Some(heals) = heals.as_mut() {
-                        heals.retain(|&(address, _), _| address != code.as_ptr() as usize);
-                    }
-                }
+                gone.insert(code.as_ptr() as usize);
             }
             return false;
         }
@@ -832,6 +838,7 @@ pub fn rearm(py: Python<'_>) {
         }
         true
     });
+    forget_jumps(&gone);
 }
 
 /// `builtins.exec` while probes measure: measured code gets its probes, then runs as before.

@@ -3,7 +3,7 @@
 time (median) and ratio to plain, and each test's outcome compared with the plain run's.
 
     python bench/suites.py [--projects NAME,...] [--repeat 3] [--modes line,branch]
-                           [--tools plain,pytest-cov,ferrocov] [--out FILE]
+                           [--tools plain,pytest-cov,ferrocov]
 
 Each project's source distribution comes from the package registry at a pinned version and is
 installed, with its test dependencies, into a virtual environment of its own (under

@@ -23,7 +23,32 @@ forky=${FERROCOV_FORKY_DIR:-/var/tmp/ferrocov-forky}
 # library differential covers every file, and the real-code test runs stdlib test suites).
 recipe="forky-2 python3.14 python3.15 venv dev testsuite gcc libc6-dev ca-certificates mount lcov libxml2-utils"
 packages=python3.14,python3.14-venv,python3.14-dev,libpython3.14-testsuite,python3.15,python3.15-venv,python3.15-dev,libpython3.15-testsuite,gcc,libc6-dev,ca-certificates,mount,lcov,libxml2-utils
-mirror=${FERROCOV_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# The Debian mirror: FERROCOV_DEBIAN_MIRROR, else the one this machine's apt uses for Debian's
+# main archive (deb822 .sources files, then one-line .list files, as apt reads them; the
+# security and update archives are not mirrors of it), else deb.debian.org.
+apt_mirror() {
+    local file uri
+    for file in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$file" ] || continue
+        for uri in $(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$file"); do
+            case $uri in
+                *debian-security*|*debian-ports*|*debian-debug*) ;;
+                http://*/debian|https://*/debian|http://*/debian/|https://*/debian/) echo "${uri%/}"; return ;;
+            esac
+        done
+    done
+    for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$file" ] || continue
+        for uri in $(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:\/\//) { print $i; break } }' "$file"); do
+            case $uri in
+                *debian-security*|*debian-ports*|*debian-debug*) ;;
+                http://*/debian|https://*/debian|http://*/debian/|https://*/debian/) echo "${uri%/}"; return ;;
+            esac
+        done
+    done
+    echo http://deb.debian.org/debian
+}
+mirror=${FERROCOV_DEBIAN_MIRROR:-$(apt_mirror)}
 NOT_POSSIBLE=3
 
 why_not() {

@@ -1,6 +1,6 @@
 //! coverage.py's statement rules, applied to a source's syntax facts (read by
-//! [`crate::tokens`], the irrefutable `case`s by ruff's parser: [`analyze_text`]; or gathered
-//! by the Python path for the files it reads) and the lines CPython's line tables have code on.
+//! [`crate::tokens`], the irrefutable `case`s by ruff's parser: [`analyze_text`]) and the lines
+//! CPython's line tables have code on.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,8 +43,7 @@ pub struct IrrefutableCase {
 }
 
 impl From<(u32, u32, u32)> for Definition {
-    /// (first line, `def`/`class` line, last line), as the token reader and the Python path
-    /// give them.
+    /// (first line, `def`/`class` line, last line), as the token reader gives them.
     fn from((first_line, line, end_line): (u32, u32, u32)) -> Self {
         Definition {
             first_line,

@@ -1,5 +1,6 @@
-//! The arcs a source file can take, found from its syntax tree with coverage.py's rules (7.17;
-//! 7.16's on CPython 3.10, the newest coverage.py there).
+//! The arcs a source file can take, found from its syntax tree with coverage.py's rules (7.18;
+//! 7.16's on CPython 3.10, the newest coverage.py there; [`PythonVersion`] names each rule that
+//! differs by version).
 //!
 //! An arc is a pair of line numbers `(from, to)`; a negative number is the entry to (as `from`)
 //! or the exit from (as `to`) the code object whose first line it negates. coverage.py reports
@@ -10,8 +11,8 @@
 //! The tree is `ruff_python_parser`'s (pinned exactly: its crates are published as internal
 //! 0.0.x versions). It parses every file of the standard libraries of 3.10 to 3.15 that CPython
 //! compiles, 3.15's unary plus in literal patterns (`case +1:`) through [`parse`]; [`analyze`]
-//! returns None for a source it does not parse, and the caller takes the interpreter's tree
-//! instead. Line numbers are CPython's:
+//! returns None for a source it does not parse, and the caller reports the file as one
+//! that can't be parsed (coverage.py's `NotPython`, with [`parse_problem`]'s message). Line numbers are CPython's:
 //! a node's line is the line its range starts on, except a decorated definition's own line (the
 //! `def`/`class` keyword's) and the lines coverage.py takes from inside some nodes (an
 //! assignment's value, a dict's first key, a list's first element).

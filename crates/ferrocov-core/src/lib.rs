@@ -7,7 +7,8 @@
 //! - [`arcs`]: the arcs a file can take, from its syntax tree (ruff's parser), with coverage.py's rules.
 //! - [`analysis`]: coverage.py's statement rules over facts from CPython's compiler.
 //! - [`linematch`]: the lines an exclusion regex matches, without Python's `re` where that is safe.
-//! - [`report`]: the terminal report.
+//! - [`report`]: every report kind (text and markdown summary, HTML, Cobertura XML, JSON, LCOV)
+//!   and the per-coverage.py-version rules they follow ([`report::ReportRules`]).
 //! - [`stderr`]: a warning line that never fails the program.
 
 pub mod analysis;

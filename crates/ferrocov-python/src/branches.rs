@@ -30,6 +30,9 @@ const TWO_WAYS: u16 = 128;
 /// Control never goes on to the next instruction (a raise), for the control-flow graph only
 /// (the trail of a branch follows coverage.py's resolver, which does not stop there).
 const ENDS_FLOW: u16 = 256;
+/// An `except` clause's test (CHECK_EXC_MATCH; CHECK_EG_MATCH for `except*`).
+const EXCEPTION_MATCH: u16 = 512;
+const COPY: u16 = 1024;
 
 /// What each opcode of this interpreter is, as far as following a trail needs to know.
 static OPCODES: [AtomicU16; 256] = [const { AtomicU16::new(0) }; 256];
@@ -91,6 +94,9 @@ pub fn configure(py: Python<'_>) -> PyResult<()> {
         mark(name, TWO_WAYS)?;
     }
     mark("CACHE", CACHE)?;
+    mark("CHECK_EXC_MATCH", EXCEPTION_MATCH)?;
+    mark("CHECK_EG_MATCH", EXCEPTION_MATCH)?;
+    mark("COPY", COPY)?;
     mark("EXTENDED_ARG", EXTENDED_ARG)?;
     Ok(())
 }
@@ -145,6 +151,25 @@ impl Trail {
         })
     }
 
+    /// Is the branch at `offset` an `except` clause's test of the exception (the jump after
+    /// CHECK_EXC_MATCH, or after CHECK_EG_MATCH and COPY 1 for `except*`)?
+    pub fn tests_an_exception(&self, offset: usize) -> bool {
+        let code = &self.code;
+        let mut back = offset;
+        while back >= 2 && code.get(back - 2).is_some_and(|&op| is(op, EXTENDED_ARG)) {
+            back -= 2;
+        }
+        let before =
+            |at: usize| -> Option<u8> { at.checked_sub(2).and_then(|at| code.get(at).copied()) };
+        match before(back) {
+            Some(op) if is(op, EXCEPTION_MATCH) => true,
+            Some(op) if is(op, COPY) && code.get(back - 1) == Some(&1) => {
+                before(back - 2).is_some_and(|op| is(op, EXCEPTION_MATCH))
+            }
+            _ => false,
+        }
+    }
+
     /// The line of the instruction at `offset`, as the line table has it.
     pub fn line(&self, offset: usize) -> Option<i32> {
         line_at(&self.lines, offset)
@@ -161,14 +186,14 @@ impl Trail {
             .map(|(arc, _)| arc)
     }
 
-    /// As `resolve`, with the offset of the instruction whose line ends the arc (None for the
-    /// arc out of the code object).
+    /// As `resolve`, with the offset of the instruction that ends the arc: the first one on
+    /// the arc's last line, or (for the arc out of the code object) the return.
     pub fn resolve_to(
         &self,
         source: usize,
         dest: usize,
         first_line: i32,
-    ) -> Option<((i32, i32), Option<usize>)> {
+    ) -> Option<((i32, i32), usize)> {
         let from_line = self.statement_line(source)?;
         let code = &self.code;
         let mut offset = dest as i64;
@@ -188,7 +213,7 @@ impl Trail {
             }
             if let Some(line) = self.statement_line(at) {
                 if line != 0 && line != from_line {
-                    return Some(((from_line, line), Some(at)));
+                    return Some(((from_line, line), at));
                 }
             }
             if is(op, JUMP) {
@@ -211,7 +236,7 @@ impl Trail {
                 continue;
             }
             if is(op, RETURN) {
-                return Some(((from_line, -first_line), None));
+                return Some(((from_line, -first_line), at));
             }
             if is(op, NO_FALL_THROUGH) {
                 return None;

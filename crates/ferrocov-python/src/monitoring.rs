@@ -387,7 +387,18 @@ pub fn branch(
                     .as_ref()
                     .and_then(|trail| trail.arc(offset, destination, first_line));
                 #[cfg(not(Py_3_14))]
-                if !state.branch_first.contains_key(&offset) {
+                let exception_test = state
+                    .trail
+                    .as_ref()
+                    .is_some_and(|trail| trail.tests_an_exception(offset));
+                #[cfg(not(Py_3_14))]
+                if exception_test {
+                    // An `except` clause's test: coverage.py's analysis gives its line one way
+                    // out only (into the handler), so neither way is a branch any report
+                    // counts; the lines either way leads to record themselves (their LINE
+                    // events). Disabled now: code that raises and catches the same exception
+                    // on every call would otherwise pay this event per exception.
+                } else if !state.branch_first.contains_key(&offset) {
                     // The first way this branch goes. If the other way would record nothing
                     // new (no arc, this very arc, or one already stored), there is nothing
                     // left to learn here: disable it now rather than at its second way.
@@ -432,7 +443,8 @@ pub fn branch(
 /// be told by the LINE event of the line it leads to? Yes if that line has not run yet, is
 /// entered from the branch's own line only (the control-flow graph says so), and this is not
 /// a generator (whose resumption enters lines too). Then the arc is stored when that line first
-/// runs, and the branch can be disabled now.
+/// runs, and the branch can be disabled now. A way that leaves the code object through a return
+/// on the branch's own line is told by that return's PY_RETURN event likewise.
 #[cfg(not(Py_3_14))]
 fn watch_other_way(
     py: Python<'_>,
@@ -451,9 +463,15 @@ fn watch_other_way(
     let Some(other) = trail.other_way(offset, destination) else {
         return false;
     };
-    let Some(((from, to), Some(at))) = trail.resolve_to(offset, other, first_line) else {
+    let Some(((from, to), at)) = trail.resolve_to(offset, other, first_line) else {
         return false;
     };
+    if to == -first_line {
+        // The way out of the code object (a loop that ends the function, an `if` whose other
+        // way returns): the return it reaches records this very arc with its PY_RETURN event
+        // the first time it runs, when it stands on the branch's own line.
+        return trail.raw_line(at) == Some(from);
+    }
     let Some(raw) = trail.raw_line(at) else {
         return false;
     };

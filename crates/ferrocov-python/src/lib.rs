@@ -321,7 +321,12 @@ fn after_fork_child(py: Python<'_>) -> PyResult<()> {
     Ok(())
 }
 
-#[pymodule]
+/// `gil_used = true`: the recorder's per-code-object state (hit flags, arc tables, probe
+/// registries) counts on the GIL to serialise the tracer callbacks. On a free-threaded
+/// interpreter (3.14t) importing the module turns the GIL back on, with the interpreter's own
+/// warning, rather than letting threads race on that state (docs/architecture.md, "Free
+/// threading").
+#[pymodule(gil_used = true)]
 fn _core(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(core_name, module)?)?;
     module.add_function(wrap_pyfunction!(start, module)?)?;

@@ -49,6 +49,11 @@ pub struct HitSlot {
 unsafe impl Send for HitSlot {}
 // SAFETY: as for HitSlot.
 unsafe impl Send for ArcSlot {}
+// SAFETY: every store through a shared slot is atomic (a hit is an idempotent 16-bit store, an
+// arc one 64-bit store into a cell claimed with an atomic add: [`ArcSlot::append`]).
+unsafe impl Sync for HitSlot {}
+// SAFETY: as for HitSlot.
+unsafe impl Sync for ArcSlot {}
 
 impl HitSlot {
     /// A slot with no cells: every hit is ignored.
@@ -99,6 +104,31 @@ impl ArcSlot {
         // cell areas are 8-aligned in a page-aligned mapping) and the mapping outlives the slot.
         let cell = unsafe { &*(self.cells.add(index as usize) as *const AtomicU64) };
         cell.store(encode_arc(arc.0, arc.1), Ordering::Release);
+    }
+
+    /// Publish `arc` in the next free cell, claimed from `used` (the slot's count of cells in
+    /// use, shared by every thread that stores into this slot) with one atomic add, so that
+    /// threads storing at once never take the same cell: the free-threaded recorder's way to
+    /// store (docs/architecture.md, "Free threading"). False when the slot is full (the caller
+    /// then moves to a larger slot, under a lock) or the arc's lines can't be stored.
+    ///
+    /// # Safety
+    /// As [`ArcSlot::store`]; `used` starts at the number of cells already stored and is
+    /// changed only through this method while the slot is in use.
+    #[inline]
+    pub unsafe fn append(&self, used: &AtomicU32, arc: (i32, i32)) -> bool {
+        if !arc_end_fits(arc.0) || !arc_end_fits(arc.1) {
+            return false;
+        }
+        let index = used.fetch_add(1, Ordering::AcqRel);
+        if index >= self.capacity {
+            // Full: give the claim back so that the count stays at the capacity.
+            used.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        // SAFETY: index < capacity, claimed by this thread alone; the caller's guarantee.
+        unsafe { self.store(index, arc) };
+        true
     }
 }
 

@@ -257,7 +257,6 @@ def test_bad_values_are_refused_as_coverage_py_refuses_them(tmp_path: Path, sett
         ("[run]\ndebug_file = debug.txt\n", "[run] debug_file"),
         ("[run]\ncore = sysmon\n", "[run] core = sysmon"),
         ("[run]\ntimid = True\n", "[run] timid"),
-        ("[run]\nconcurrency = gevent\n", "[run] concurrency = gevent"),
     ],
 )
 def test_settings_ferrocov_does_not_honour_are_refused_out_loud(tmp_path: Path, setting: str, named: str) -> None:

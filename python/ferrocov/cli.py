@@ -154,7 +154,7 @@ def _parser(only: str | None = None) -> argparse.ArgumentParser:
         common(run, "Write the recorded coverage data to this file.")
         _add(run, "-a", "--append", action="store_true", help="Append data to the data file. Otherwise it starts clean each time.")
         _add(run, "--branch", action="store_true", help="Measure branch coverage in addition to statement coverage.")
-        _add(run, "--concurrency", default=None, metavar="LIBS", help="thread and multiprocessing (always measured by ferrocov); gevent, greenlet, eventlet are not supported (said so when given).")
+        _add(run, "--concurrency", default=None, metavar="LIBS", help="Properly measure code using a concurrency library. Valid values are: eventlet, gevent, greenlet, multiprocessing, thread, or a comma-list of them.")
         _add(run, "--context", default=None, metavar="LABEL", help="The context label to record for this coverage run.")
         _add(run, "--include", default=None, metavar="PAT1,PAT2,...", help=f"Include only files whose paths match one of these patterns. {_PATTERNS}")
         _add(run, "-m", "--module", action="store_true", help="<pyfile> is an importable Python module, not a script path, to be run as 'python -m' would run it.")
@@ -343,12 +343,10 @@ def do_run(args: argparse.Namespace, config: Config) -> int:
     if args.pylib:
         config.cover_pylib = True
     if args.concurrency is not None:
-        from ferrocov.config import LIGHT_THREADS, check_concurrency
+        from ferrocov.config import check_concurrency
 
         config.concurrency = _list(args.concurrency) or []
         check_concurrency(config.concurrency)
-        for name in sorted(set(config.concurrency) & LIGHT_THREADS):
-            _warn(f"--concurrency={name} is not supported by ferrocov: lines run in greenlets may be missed")
     if args.save_signal is not None:
         _warn(f"--save-signal={args.save_signal} is not needed with ferrocov and is ignored: every process's data is on disk as it runs")
     if args.timid:

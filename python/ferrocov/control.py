@@ -163,6 +163,10 @@ class Controller:
 
     def make_settings(self) -> Settings:
         config = self.config
+        if config.concurrency:
+            from ferrocov.config import check_concurrency_installed
+
+            check_concurrency_installed(config.concurrency)
         source, packages, locations, unresolved = resolve_source(config.source + config.source_dirs, config.source_pkgs)
         has_source = bool(config.source or config.source_pkgs or config.source_dirs)
         run_id = os.urandom(8).hex()

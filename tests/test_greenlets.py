@@ -103,10 +103,10 @@ PROGRAMS = {"gevent": GEVENT, "eventlet": EVENTLET, "greenlet": GREENLET}
 FIELDS = ("executed_lines", "missing_lines", "executed_branches", "missing_branches")
 
 
-def measured(tool: str, root: Path, setting: str) -> tuple[str, dict[str, dict[str, list[object]]]]:
+def measured(tool: str, root: Path, setting: str, **env: str) -> tuple[str, dict[str, dict[str, list[object]]]]:
     (root / ".coveragerc").write_text(f"[run]\nbranch = True\n{setting}\n")
     run = ferrocov if tool == "ferrocov" else coverage
-    result = run("run", "prog.py", cwd=root)
+    result = run("run", "prog.py", cwd=root, **env)
     assert result.returncode == 0, result.stderr
     # Honoured, so not refused: no warning about the setting.
     assert "concurrency" not in result.stderr, result.stderr
@@ -116,9 +116,16 @@ def measured(tool: str, root: Path, setting: str) -> tuple[str, dict[str, dict[s
     return result.stdout, {name: {field: data[field] for field in FIELDS} for name, data in files.items()}
 
 
+# On 3.10/3.11 the trace function too: the core of a `python script.py` child and of code
+# imported before measurement started.
+CORES = ["default", "trace"] if sys.version_info < (3, 12) else ["default"]
+
+
+@pytest.mark.parametrize("core", CORES)
 @pytest.mark.parametrize("library", sorted(PROGRAMS))
-def test_lines_run_in_greenlets_are_measured_as_coverage_py_measures_them(tmp_path: Path, library: str) -> None:
+def test_lines_run_in_greenlets_are_measured_as_coverage_py_measures_them(tmp_path: Path, library: str, core: str) -> None:
     pytest.importorskip(library)
+    env = {"FERROCOV_CORE": "trace"} if core == "trace" else {}
     roots = {}
     for name in ("theirs", "ours", "ours-unset"):
         root = roots[name] = tmp_path / name
@@ -126,8 +133,8 @@ def test_lines_run_in_greenlets_are_measured_as_coverage_py_measures_them(tmp_pa
         (root / "work.py").write_text(WORK)
         (root / "prog.py").write_text(PROGRAMS[library])
     their_output, theirs = measured("coverage", roots["theirs"], f"concurrency = {library}")
-    our_output, ours = measured("ferrocov", roots["ours"], f"concurrency = {library}")
-    unset_output, unset = measured("ferrocov", roots["ours-unset"], "")
+    our_output, ours = measured("ferrocov", roots["ours"], f"concurrency = {library}", **env)
+    unset_output, unset = measured("ferrocov", roots["ours-unset"], "", **env)
     assert our_output == their_output == unset_output
     uses_work = "import work" in PROGRAMS[library]
     assert set(ours) == set(theirs) == ({"prog.py", "work.py"} if uses_work else {"prog.py"})

@@ -1,7 +1,11 @@
 """ferrocov's benchmark harness: each workload plain, under coverage.py, slipcover and ferrocov,
 interleaved run by run, reported as medians and ratios to plain Python.
 
-    python bench/run.py [--repeat N] [--scale S] [--only NAME,...]
+    python bench/run.py [--repeat N] [--scale S] [--only NAME,...] [--branch] [--children]
+
+--children adds ferrocov measuring each workload run as a child script (`python workload.py`
+started with a measured run's environment, as `subprocess` starts one): the interpreter runs
+such a script itself, not through exec (3.10/3.11: probes through the exec audit event).
 
 Run it through bench/run.sh, which builds the environment with every tool installed.
 """
@@ -28,6 +32,16 @@ def have(module: str) -> bool:
 
 
 BRANCH = False
+CHILDREN = False
+#: Where the "child script" runs record (emptied after each run).
+CHILD_DATA = Path(tempfile.mkdtemp(prefix="ferrocov-bench-children-"))
+
+
+def child_env(branch: bool) -> dict[str, str]:
+    """The environment a measured run gives the processes it starts."""
+    from ferrocov._settings import ENV_VAR, Settings
+
+    return {ENV_VAR: Settings(data_directory=str(CHILD_DATA / "run"), branch=branch).encode()}
 
 
 def tools() -> dict[str, tuple[list[str], dict[str, str]]]:
@@ -56,6 +70,10 @@ def tools() -> dict[str, tuple[list[str], dict[str, str]]]:
         if have("slipcover"):
             found["slipcover --branch"] = ([py, "-m", "slipcover", "--branch", "--out", os.devnull], {})
         found["ferrocov --branch"] = ([py, "-m", "ferrocov", "run", "--branch", "--data-file=.coverage.bench"], {})
+    if CHILDREN:
+        found["ferrocov child"] = ([py], child_env(False))
+        if BRANCH:
+            found["ferrocov child --branch"] = ([py], child_env(True))
     return found
 
 
@@ -93,6 +111,9 @@ def measure(names: list[str], repeat: int, scale: float) -> dict[tuple[str, str]
                 if data.exists():
                     size = data.stat().st_size
                     data.unlink()
+                if (CHILD_DATA / "run").exists():
+                    size = sum(f.stat().st_size for f in (CHILD_DATA / "run").iterdir())
+                    shutil.rmtree(CHILD_DATA / "run")
                 entry = results.setdefault((name, tool), {"time": [], "rss": [], "size": []})
                 entry["time"].append(seconds)
                 entry["rss"].append(rss)
@@ -108,7 +129,7 @@ def geometric_mean(values: list[float]) -> float:
 def table(results: dict[tuple[str, str], dict[str, list[float]]], names: list[str], fixed: dict[str, float]) -> str:
     tool_names = list(dict.fromkeys(t for _, t in results))
     lines = []
-    header = f"{'workload':<16}" + "".join(f"{t:>20}" for t in tool_names)
+    header = f"{'workload':<16}" + "".join(f"{t:>24}" for t in tool_names)
     lines.append("time: median seconds (ratio to plain)")
     lines.append(header)
     ratios: dict[str, list[float]] = {t: [] for t in tool_names}
@@ -122,11 +143,11 @@ def table(results: dict[tuple[str, str], dict[str, list[float]]], names: list[st
             median = statistics.median(results[(name, tool)]["time"])
             ratios[tool].append(median / plain)
             running[tool].append((median - fixed.get(tool, 0.0)) / plain)
-            row += f"{median:>12.3f} ({median / plain:>4.2f}x)"
+            row += f"{median:>16.3f} ({median / plain:>4.2f}x)"
         lines.append(row)
-    lines.append(f"{'geomean ratio':<16}" + "".join(f"{geometric_mean(ratios[t]):>19.2f}x" for t in tool_names))
+    lines.append(f"{'geomean ratio':<16}" + "".join(f"{geometric_mean(ratios[t]):>23.2f}x" for t in tool_names))
     if fixed:
-        lines.append(f"{'  less fixed cost':<16}" + "".join(f"{geometric_mean(running[t]):>19.2f}x" for t in tool_names))
+        lines.append(f"{'  less fixed cost':<16}" + "".join(f"{geometric_mean(running[t]):>23.2f}x" for t in tool_names))
         lines.append("  (less fixed cost: each tool's added per-process cost, measured below, taken out of each run)")
     lines.append("")
     lines.append("peak RSS, MiB (median) / data file, KiB")
@@ -135,7 +156,7 @@ def table(results: dict[tuple[str, str], dict[str, list[float]]], names: list[st
         row = f"{name:<16}"
         for tool in tool_names:
             entry = results[(name, tool)]
-            row += f"{statistics.median(entry['rss']):>12.0f} / {statistics.median(entry['size']) / 1024:>5.0f}"
+            row += f"{statistics.median(entry['rss']):>16.0f} / {statistics.median(entry['size']) / 1024:>5.0f}"
         lines.append(row)
     return "\n".join(lines)
 
@@ -179,9 +200,11 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(WORKLOADS))
     parser.add_argument("--process-repeat", type=int, default=20)
     parser.add_argument("--branch", action="store_true", help="also measure each tool's branch mode")
+    parser.add_argument("--children", action="store_true", help="also ferrocov measuring each workload run as a child script")
     args = parser.parse_args()
-    global BRANCH
+    global BRANCH, CHILDREN
     BRANCH = args.branch
+    CHILDREN = args.children
     names = [n for n in args.only.split(",") if n]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, repeat={args.repeat}, scale={args.scale}")
     results = measure(names, args.repeat, args.scale)

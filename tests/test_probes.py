@@ -131,26 +131,100 @@ def test_a_run_measuring_a_source_package_gets_probes(tmp_path: Path) -> None:
     assert read_lines(tmp_path / ".coverage")[str(tmp_path / "pkg" / "mod.py")] == {1, 2, 3, 4, 5, 7, 8}
 
 
-def test_a_measured_script_the_interpreter_runs_is_traced(tmp_path: Path) -> None:
+def test_a_measured_script_the_interpreter_runs_gets_probes(tmp_path: Path) -> None:
     """A child ``python script.py`` whose script is measured: its module code never passes
-    through exec, so the trace function measures that process; a ``-c`` child gets probes."""
+    through exec, but measurement starts before it runs, so the probe core takes the script's
+    code object from the interpreter's ``exec`` audit event (it was measured by the trace
+    function before, about 3x plain); a ``-c`` child gets probes too. A script that starts
+    measuring itself, once its code runs, is measured by the trace function."""
     _write(
         tmp_path,
         "main.py",
         """\
         import subprocess, sys
-        for args in (["child.py"], ["-c", "import child"]):
+        for args in (["child.py"], ["-c", "import child"], ["late.py"]):
             subprocess.run([sys.executable, *args], check=True)
         """,
     )
     _write(tmp_path, "child.py", "import ferrocov._core\nprint(ferrocov._core.core_name().split(':')[0])\n")
+    _write(
+        tmp_path,
+        "late.py",
+        """\
+        import os, ferrocov, ferrocov._core
+        os.environ.pop("FERROCOV_RUN", None)
+        cov = ferrocov.Coverage(data_file="late.coverage", source=["."])
+        cov.start()
+        print(ferrocov._core.core_name().split(':')[0])
+        cov.stop()
+        cov.save()
+        """,
+    )
     result = ferrocov("run", "--source=.", "main.py", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["ctrace", "probes"]
-    theirs = coverage("run", "--source=.", "--parallel-mode", "main.py", cwd=tmp_path)
-    assert theirs.returncode == 0
+    assert result.stdout.split() == ["probes", "probes", "ctrace"]
     lines = read_lines(tmp_path / ".coverage")
     assert lines[str(tmp_path / "child.py")] == {1, 2}
+
+
+#: A child script that shows what a program can see of how it was run.
+SHOWS = """\
+import sys
+
+def work(n):
+    total = 0
+    for i in range(n):
+        if i % 3:
+            total += i
+    return total
+
+print("file", __file__, "spec", __spec__, "argv", sys.argv[1:], "back", sys._getframe().f_back)
+print("name", __name__, "work", work(10), "trace", sys.gettrace())
+how = sys.argv[1] if len(sys.argv) > 1 else ""
+if how == "raise":
+    raise ValueError("boom")
+if how == "exit":
+    sys.exit(7)
+if how == "interrupt":
+    raise KeyboardInterrupt
+x = 41
+"""
+
+#: Runs the child script each way and prints what came out.
+RUNS = """\
+import subprocess, sys
+for args, given in [([], ""), (["raise"], ""), (["exit"], ""), (["interrupt"], ""), (["-i"], "print(x + 1)\\n")]:
+    command = [sys.executable, "-i", "shows.py"] if args == ["-i"] else [sys.executable, "shows.py", *args]
+    done = subprocess.run(command, input=given, capture_output=True, text=True)
+    print(args, done.returncode)
+    print(done.stdout, end="")
+    print(done.stderr, end="")
+"""
+
+
+def test_a_script_run_with_probes_behaves_as_without_measurement(tmp_path: Path) -> None:
+    """What the script sees and what the interpreter does with its end are unchanged: its
+    `__file__`, `__spec__`, `sys.argv`, no frame below its own, its traceback, `sys.exit`'s
+    status, a `KeyboardInterrupt`'s death by SIGINT, `-i`'s prompt on the script's namespace.
+    Its lines and branches are coverage.py's (coverage.py measuring the child with `patch =
+    subprocess`)."""
+    _write(tmp_path, "shows.py", SHOWS)
+    _write(tmp_path, "runs.py", RUNS)
+    plain = run([sys.executable, "runs.py"], cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    assert "Traceback" in plain.stdout and "[] 0" in plain.stdout and "['exit'] 7" in plain.stdout
+    ours = ferrocov("run", "--branch", "--source=.", "runs.py", cwd=tmp_path)
+    assert ours.returncode == 0, ours.stderr
+    assert ours.stdout == plain.stdout
+    (tmp_path / ".coveragerc.theirs").write_text("[run]\nbranch = True\nsource = .\npatch = subprocess\n")
+    theirs = coverage("run", "--rcfile=.coveragerc.theirs", "--data-file=theirs.coverage", "runs.py", cwd=tmp_path)
+    assert theirs.returncode == 0, theirs.stderr
+    assert coverage("combine", "--rcfile=.coveragerc.theirs", "--data-file=theirs.coverage", cwd=tmp_path).returncode == 0
+    script = str(tmp_path / "shows.py")
+    assert read_lines(tmp_path / ".coverage")[script] == read_lines(tmp_path / "theirs.coverage")[script]
+    mine = ferrocov("report", "-m", "--include=shows.py", cwd=tmp_path)
+    other = coverage("report", "-m", "--include=shows.py", "--data-file=theirs.coverage", cwd=tmp_path)
+    assert mine.stdout == other.stdout
 
 
 def test_probes_come_back_in_a_forked_child(tmp_path: Path) -> None:

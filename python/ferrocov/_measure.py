@@ -140,18 +140,41 @@ def _wants_probes(settings: Settings) -> bool:
     )
 
 
-def _main_script() -> str:
-    """The script the interpreter runs itself as ``__main__``, not through exec: if it is
-    measured, the core must be the trace function. An installed command (``ferrocov``,
-    ``pytest``: a launcher beside the interpreter) runs nothing measured itself."""
-    if not sys.argv or sys.argv[0] in ("-c", "-m", ""):
-        return ""
+def _main_script() -> tuple[str, bool]:
+    """The script the interpreter runs itself as ``__main__``, not through exec, and whether it
+    is still to run. A measured one that has started already must be measured by the trace
+    function (3.10/3.11); one still to run (measurement starting at interpreter start, in a
+    measured child) is named as the interpreter will name its code object, whose ``exec``
+    audit event the probe core then takes. An installed command (``ferrocov``, ``pytest``: a
+    launcher beside the interpreter) runs nothing measured itself."""
+    if not sys.argv or sys.argv[0] in ("-c", "-m", "", "-"):
+        return "", False
     script = sys.argv[0]
     try:
         launcher = os.path.samefile(os.path.dirname(os.path.abspath(script)), os.path.dirname(sys.executable))
     except OSError:
         launcher = False
-    return "" if launcher else script
+    if launcher:
+        return "", False
+    main = sys.modules.get("__main__")
+    # The interpreter sets __main__.__file__ just before it runs the script.
+    pending = main is not None and "__file__" not in vars(main) and _runs_as_source(script)
+    if pending:
+        # As the interpreter makes it absolute: the current directory joined, not normalised.
+        script = script if os.path.isabs(script) else os.path.join(os.getcwd(), script)
+    return script, pending
+
+
+def _runs_as_source(script: str) -> bool:
+    """Will the interpreter compile `script` and run it itself? Not a directory or a zip
+    archive (run through runpy, so through exec), nor a compiled ``.pyc`` file."""
+    if script.endswith((".pyc", ".pyo")) or not os.path.isfile(script):
+        return False
+    try:
+        with open(script, "rb") as file:
+            return file.read(4) != b"PK\x03\x04"
+    except OSError:
+        return False
 
 
 #: The measurement running in this process, and those it paused (innermost last): a
@@ -200,7 +223,7 @@ def _start_core(settings: Settings) -> None:
         settings.test_function,
         settings.context,
         _wants_probes(settings),
-        _main_script(),
+        *_main_script(),
     )
     if settings.context:
         _core.set_context(settings.context)

@@ -28,6 +28,7 @@ pub mod op {
     pub const RERAISE: u8 = 119;
     pub const RETURN_GENERATOR: u8 = 75;
     pub const RETURN_VALUE: u8 = 83;
+    pub const LOAD_ASSERTION_ERROR: u8 = 74;
     pub const YIELD_VALUE: u8 = 86;
     pub const RAISE_VARARGS: u8 = 130;
     pub const MAKE_CELL: u8 = 135;
@@ -56,8 +57,9 @@ pub mod op {
     pub const POP_JUMP_BACKWARD_IF_TRUE: u8 = 176;
 
     /// Each of the above (but `CACHE`) with its name in `opcode.opmap`.
-    pub const NAMED: [(&str, u8); 30] = [
+    pub const NAMED: [(&str, u8); 31] = [
         ("COPY", COPY),
+        ("LOAD_ASSERTION_ERROR", LOAD_ASSERTION_ERROR),
         ("RERAISE", RERAISE),
         ("RETURN_GENERATOR", RETURN_GENERATOR),
         ("RETURN_VALUE", RETURN_VALUE),

@@ -58,7 +58,7 @@ fn core_name(branch: bool) -> &'static str {
 
 /// Start measuring this process: every thread, now and later.
 #[pyfunction(pass_module)]
-#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new(), probes = false, main_script = String::new()))]
+#[pyo3(signature = (data_directory, source, source_packages, has_source, include, omit, excluded_directories, cwd, branch, test_function_contexts = false, static_context = String::new(), probes = false, main_script = String::new(), main_pending = false))]
 #[allow(clippy::too_many_arguments)]
 fn start(
     module: &Bound<'_, PyModule>,
@@ -75,6 +75,7 @@ fn start(
     static_context: String,
     probes: bool,
     main_script: String,
+    main_pending: bool,
 ) -> PyResult<()> {
     dynamic::configure(test_function_contexts, &static_context);
     let filter = FileFilter {
@@ -124,10 +125,19 @@ fn start(
         .and_then(|n| n.cast::<pyo3::types::PyDict>().ok());
     let probes = probes
         && !test_function_contexts
-        && (main_script.is_empty() || !recorder::would_measure(&main_script, main_namespace))
         // Code imported before now never passes through exec: even at start-up (modules the
         // interpreter, a .pth file or ferrocov's own command line imported).
         && !measured_module_loaded(module.py());
+    // A measured main script the interpreter runs itself: probes only if it has not started
+    // yet (measurement began at interpreter start) and its code object can be taken from the
+    // `exec` audit event; else the trace function.
+    let main_measured =
+        !main_script.is_empty() && recorder::would_measure(&main_script, main_namespace);
+    #[cfg(not(Py_3_12))]
+    let probes =
+        probes && (!main_measured || (main_pending && probes::watch_main_script(&main_script)));
+    #[cfg(Py_3_12)]
+    let _ = (main_measured, main_pending);
     let installed = install(module.py(), module, branch, probes);
     if installed.is_ok() {
         endings::install();

@@ -12,9 +12,12 @@
 //! `fork()` (the child's own data file), on a new context, on a new start.
 //!
 //! Code reaches the interpreter through `exec` when a module is imported (importlib, pytest's
-//! assertion rewriter, runpy, `ferrocov run`): `builtins.exec` is wrapped while measuring. Code
-//! that does not (a script the interpreter itself runs as `__main__`) is not rewritten, so the
-//! caller chooses the trace function for a process whose main script is measured.
+//! assertion rewriter, runpy, `ferrocov run`): `builtins.exec` is wrapped while measuring. A
+//! script the interpreter itself runs as `__main__` (`python script.py`) does not pass through
+//! `exec`, but the interpreter raises the `exec` audit event for its code object first: when
+//! measurement starts before the script does (at interpreter start, a measured child), an
+//! audit hook ([`watch_main_script`]) runs the script's rewritten code in its place. Otherwise
+//! (measurement started by the script itself) the caller chooses the trace function.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -61,6 +64,195 @@ static HEALS: Mutex<Option<Heals>> = Mutex::new(None);
 
 /// The original `builtins.exec`, while the wrapper stands in for it.
 static ORIGINAL_EXEC: Mutex<Option<Py<PyAny>>> = Mutex::new(None);
+
+/// The main script's code object is still to come through the `exec` audit event: its
+/// file name as the interpreter writes it (the command line's path joined to the directory).
+static MAIN_SCRIPT: Mutex<Option<String>> = Mutex::new(None);
+static MAIN_PENDING: AtomicBool = AtomicBool::new(false);
+static AUDIT_HOOK_ADDED: AtomicBool = AtomicBool::new(false);
+
+/// `PySys_AddAuditHook`'s hook type (Include/cpython/sysmodule.h), not in pyo3-ffi.
+type AuditHook = unsafe extern "C" fn(
+    *const std::ffi::c_char,
+    *mut ffi::PyObject,
+    *mut std::ffi::c_void,
+) -> std::ffi::c_int;
+
+extern "C" {
+    fn PySys_AddAuditHook(hook: AuditHook, user_data: *mut std::ffi::c_void) -> std::ffi::c_int;
+}
+
+/// Measure the main script `path` (as the interpreter names its code object) with probes
+/// although the interpreter runs it itself: an audit hook (added once per process; audit hooks
+/// can't be removed, so it does nothing once the script has come) takes the `exec` event of
+/// the script's code object, runs the rewritten code in the same namespace, and leaves the
+/// original code nothing to do. False when the hook can't be added (the caller then measures
+/// with the trace function).
+pub fn watch_main_script(path: &str) -> bool {
+    if let Ok(mut main) = MAIN_SCRIPT.lock() {
+        *main = Some(path.to_string());
+    } else {
+        return false;
+    }
+    if !AUDIT_HOOK_ADDED.load(Ordering::Relaxed) {
+        // SAFETY: the GIL is held (a #[pyfunction]'s caller); the hook is a plain function
+        // that lives as long as the process.
+        if unsafe { PySys_AddAuditHook(main_script_hook, std::ptr::null_mut()) } != 0 {
+            return false;
+        }
+        AUDIT_HOOK_ADDED.store(true, Ordering::Relaxed);
+    }
+    MAIN_PENDING.store(true, Ordering::Relaxed);
+    true
+}
+
+/// The audit hook: on the `exec` event of the main script's code object, run its rewritten
+/// code. Every other event, and every event once the script came, costs one load.
+unsafe extern "C" fn main_script_hook(
+    event: *const std::ffi::c_char,
+    args: *mut ffi::PyObject,
+    _user_data: *mut std::ffi::c_void,
+) -> std::ffi::c_int {
+    if !MAIN_PENDING.load(Ordering::Relaxed) || event.is_null() {
+        return 0;
+    }
+    // SAFETY: the interpreter passes the event's name as a NUL-terminated string.
+    if unsafe { std::ffi::CStr::from_ptr(event) }.to_bytes() != b"exec" {
+        return 0;
+    }
+    // SAFETY: audit hooks run with the GIL held (the interpreter raises events from its own
+    // thread state).
+    let py = unsafe { Python::assume_attached() };
+    // SAFETY: `args` is the event's argument tuple, borrowed for the hook's call (or null).
+    let Some(args) = (unsafe { Bound::from_borrowed_ptr_or_opt(py, args) }) else {
+        return 0;
+    };
+    let code = match args.cast::<PyTuple>() {
+        Ok(tuple) => tuple.get_item(0),
+        Err(_) => return 0,
+    };
+    let Ok(code) = code else {
+        let _ = PyErr::take(py);
+        return 0;
+    };
+    if !code.is_instance_of::<pyo3::types::PyCode>() || !is_main_script(&code) {
+        let _ = PyErr::take(py);
+        return 0;
+    }
+    MAIN_PENDING.store(false, Ordering::Relaxed);
+    if !ACTIVE.load(Ordering::Relaxed) {
+        return 0;
+    }
+    run_main_script(py, &code)
+}
+
+/// Is `code` the main script's module code, named as [`watch_main_script`] was told?
+fn is_main_script(code: &Bound<'_, PyAny>) -> bool {
+    let name: Option<String> = code.getattr("co_name").ok().and_then(|n| n.extract().ok());
+    if name.as_deref() != Some("<module>") {
+        return false;
+    }
+    let Some(filename) = code
+        .getattr("co_filename")
+        .ok()
+        .and_then(|f| f.extract::<String>().ok())
+    else {
+        return false;
+    };
+    let Some(expected) = MAIN_SCRIPT.lock().ok().and_then(|m| m.clone()) else {
+        return false;
+    };
+    filename == expected
+        || matches!(
+            (std::fs::canonicalize(&filename), std::fs::canonicalize(&expected)),
+            (Ok(a), Ok(b)) if a == b
+        )
+}
+
+/// Run the main script's code rewritten with probes, in `__main__`'s namespace, from the audit
+/// hook (a C function: no frame of ferrocov's stands between the interpreter and the script's,
+/// so tracebacks, `sys._getframe` and the stack depth are the script's own). Then the original
+/// code object, which the interpreter runs next, is made to return at once. An exception the
+/// script raises (`SystemExit` included) is the hook's: the interpreter handles it as the
+/// script's. When the script can't be rewritten, nothing is done: it runs as it is.
+fn run_main_script(py: Python<'_>, code: &Bound<'_, PyAny>) -> std::ffi::c_int {
+    let globals = recorder::loaded_module(py, "sys")
+        .and_then(|sys| sys.getattr("modules"))
+        .and_then(|modules| modules.get_item("__main__"))
+        .and_then(|main| main.getattr("__dict__"))
+        .and_then(|d| Ok(d.cast_into::<PyDict>()?));
+    let Ok(globals) = globals else {
+        let _ = PyErr::take(py);
+        return 0;
+    };
+    let stack_size: i64 = code
+        .getattr("co_stacksize")
+        .and_then(|s| s.extract())
+        .unwrap_or(0);
+    let filename: String = code
+        .getattr("co_filename")
+        .and_then(|f| f.extract())
+        .unwrap_or_default();
+    if stack_size < 1 || !recorder::would_measure(&filename, Some(&globals)) {
+        let _ = PyErr::take(py);
+        return 0;
+    }
+    let rewritten = match instrument(py, code) {
+        Ok(rewritten) => rewritten,
+        Err(_) => {
+            let _ = PyErr::take(py);
+            return 0;
+        }
+    };
+    // SAFETY: the GIL is held; `rewritten` is a code object and `globals` a dict, both alive
+    // for the call; a null result leaves the script's exception set, for the interpreter.
+    let result =
+        unsafe { ffi::PyEval_EvalCode(rewritten.as_ptr(), globals.as_ptr(), globals.as_ptr()) };
+    // Ran (or raised): either way the original must not run it again.
+    // SAFETY: `code` is a live code object the interpreter has not started (3.11: the code
+    // offset was checked when probes were installed); its first units after the frame set-up
+    // become `LOAD_ASSERTION_ERROR; RETURN_VALUE` (nothing to raise, one value on a stack of
+    // at least one).
+    unsafe {
+        let units = code_units(code.as_ptr());
+        let at = match VERSION {
+            Version::V311 => first_resume(units).map(|resume| resume + 1),
+            Version::V310 => Some(0),
+        };
+        if let Some(at) = at.filter(|&at| at + 1 < units.len()) {
+            units[at] = [op::LOAD_ASSERTION_ERROR, 0];
+            units[at + 1] = [op::RETURN_VALUE, 0];
+        }
+    }
+    if result.is_null() {
+        note_unhandled_keyboard_interrupt();
+        return -1;
+    }
+    // SAFETY: a new reference from PyEval_EvalCode.
+    unsafe { ffi::Py_DECREF(result) };
+    0
+}
+
+/// The interpreter exits as killed by SIGINT when the main script ends with an unhandled
+/// `KeyboardInterrupt`: it notes that in `_Py_UnhandledKeyboardInterrupt` when the script's
+/// code returns one, which the script's code run from the audit hook does not pass through.
+/// Noted here too, if the interpreter exports the flag.
+fn note_unhandled_keyboard_interrupt() {
+    // SAFETY: the GIL is held; an exception is set (the script's).
+    if unsafe { ffi::PyErr_ExceptionMatches(ffi::PyExc_KeyboardInterrupt) } == 0 {
+        return;
+    }
+    // SAFETY: dlsym only looks the name up; the symbol, when there, is the interpreter's int.
+    unsafe {
+        let flag = libc::dlsym(
+            libc::RTLD_DEFAULT,
+            c"_Py_UnhandledKeyboardInterrupt".as_ptr(),
+        );
+        if !flag.is_null() {
+            *(flag as *mut std::ffi::c_int) = 1;
+        }
+    }
+}
 
 /// The probe function object, put in every rewritten code object's constants.
 static PROBE: Mutex<Option<Py<PyAny>>> = Mutex::new(None);

@@ -12,7 +12,7 @@ fi
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "maturin>=1.5,<2" "pytest>=8"
 if [ "${3:-}" = "--test" ]; then
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check "coverage==7.18.0; python_version>='3.11'" "coverage==7.16.2; python_version<'3.11'" "pytest-xdist>=3" "pytest-cov==7.1.0" "selenium>=4.20" "mypy>=1.18" "gevent==26.9.0" "eventlet==0.41.3" "tomli; python_version<'3.11'" >/dev/null
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "coverage==7.18.0; python_version>='3.11'" "coverage==7.16.2; python_version<'3.11'" "pytest-xdist>=3" "pytest-cov==7.1.0" "selenium>=4.20" "mypy>=1.18" "gevent==26.9.0" "eventlet==0.41.3" "covdefaults==2.3.0" "coverage-conditional-plugin==0.9.0" "tomli; python_version<'3.11'" >/dev/null
 fi
 # The wheel stays in the venv (ferrocov-wheel/): the packaging test installs this very wheel
 # into a fresh virtualenv instead of compiling it a second time.

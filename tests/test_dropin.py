@@ -252,7 +252,6 @@ def test_bad_values_are_refused_as_coverage_py_refuses_them(tmp_path: Path, sett
 @pytest.mark.parametrize(
     "setting, named",
     [
-        ("[run]\nplugins = django_coverage_plugin\n", "[run] plugins = django_coverage_plugin"),
         ("[run]\ndebug = trace, sys\n", "[run] debug = trace, sys"),
         ("[run]\ndebug_file = debug.txt\n", "[run] debug_file"),
         ("[run]\ncore = sysmon\n", "[run] core = sysmon"),

@@ -248,7 +248,10 @@ class Coverage:
             if value is not None:
                 setattr(self.config, attribute, value)
         if plugins:
-            exceptions.warn("Coverage(plugins=...): coverage.py plugins are not supported by ferrocov; their files are not measured")
+            from ferrocov import plugins as plugin_support
+
+            # As coverage.py: the callables take the place of the configured plugin modules.
+            self.config.registry = plugin_support.load(self.config, lambda message: exceptions.warn(message, stacklevel=4), callables=plugins)
         self._controller: Any = None
         #: False when attached to a run someone else owns (the pytest plugin's): stopping then
         #: pauses this process only; the run's environment stays for its other processes.
@@ -333,9 +336,8 @@ class Coverage:
             self.stop()
 
     def get_plugins(self) -> list[Any]:
-        """The coverage.py plugins registered: none (ferrocov refuses ``[run] plugins``, saying
-        so when they are configured)."""
-        return []
+        """The coverage.py plugins registered (``[run] plugins``, ``Coverage(plugins=...)``)."""
+        return list(self.config.registry or [])
 
     def switch_context(self, new_context: str) -> None:
         """Record from now on in `new_context` (after the static context, as coverage.py joins them)."""

@@ -160,6 +160,11 @@ class Config:
         self.lcov_line_checksums: bool = False
         self.paths: dict[str, list[str]] = dict()
         self.config_files_read: list[str] = list()
+        #: Each configured plugin's own section (``[covdefaults]``), as its ``coverage_init``
+        #: gets it.
+        self.plugin_options: dict[str, dict[str, Any]] = dict()
+        #: The plugins loaded (a ``ferrocov.plugins.Registry``), when any are configured.
+        self.registry: Any = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -384,6 +389,10 @@ def _apply(config: Config, sections: dict[str, dict[str, Any]], path: str, warn:
     for section, options in known.items():
         for option in sorted(set(sections.get(section, {})) - options):
             warn(f"Unrecognized option '[{section}] {option}=' in config file {path}")
+    for plugin in config.plugins:
+        if plugin in sections:
+            values = sections[plugin]
+            config.plugin_options[plugin] = dict(values) if toml else {k: expand_variables(v) for k, v in values.items()}
     if "paths" in sections:
         for name, value in sections["paths"].items():
             if toml and not isinstance(value, list):
@@ -446,6 +455,10 @@ def post_process(config: Config, warn: Callable[[str], None]) -> None:
         raise ConfigError(f"Unknown core value: {config.core!r}")
     if config.dynamic_context not in (None, "", "none", "test_function"):
         raise ConfigError(f"Don't understand dynamic_context setting: {config.dynamic_context!r}")
+    if config.plugins:
+        from ferrocov import plugins
+
+        config.registry = plugins.load(config, warn)
     for message in refusals(config):
         warn(message)
 
@@ -486,9 +499,4 @@ def refusals(config: Config) -> list[str]:
         found.append(f"[run] debug = {', '.join(config.debug)} is not supported: use `ferrocov debug sys|config|data`")
     if config.debug_file:
         found.append("[run] debug_file is not supported: ferrocov writes no debug log")
-    if config.plugins:
-        found.append(
-            f"[run] plugins = {', '.join(config.plugins)}: coverage.py plugins are not supported by ferrocov; "
-            "the files they would measure (templates, Cython...) are not measured or reported"
-        )
     return found

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
 
-from ferrocov.config import OPTIONS, Config, ConfigError
+from ferrocov.config import OPTIONS, Config
+from ferrocov.exceptions import ConfigError
 
 # coverage.py joins these into the main lists before plugins see them (its post_process):
 # a configurer reads and writes the joined list.

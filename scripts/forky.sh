@@ -26,25 +26,25 @@ packages=python3.14,python3.14-venv,python3.14-dev,libpython3.14-testsuite,pytho
 # The Debian mirror: FERROCOV_DEBIAN_MIRROR, else the one this machine's apt uses for Debian's
 # main archive (deb822 .sources files, then one-line .list files, as apt reads them; the
 # security and update archives are not mirrors of it), else deb.debian.org.
+debian_main() { # debian_main URI...: print the first that is Debian's main archive
+    local uri
+    for uri in "$@"; do
+        case $uri in
+            *debian-security*|*debian-ports*|*debian-debug*) ;;
+            http://*/debian|https://*/debian|http://*/debian/|https://*/debian/) echo "${uri%/}"; return 0 ;;
+        esac
+    done
+    return 1
+}
 apt_mirror() {
-    local file uri
+    local file
     for file in /etc/apt/sources.list.d/*.sources; do
         [ -f "$file" ] || continue
-        for uri in $(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$file"); do
-            case $uri in
-                *debian-security*|*debian-ports*|*debian-debug*) ;;
-                http://*/debian|https://*/debian|http://*/debian/|https://*/debian/) echo "${uri%/}"; return ;;
-            esac
-        done
+        debian_main $(awk 'tolower($1) == "uris:" { for (i = 2; i <= NF; i++) print $i }' "$file") && return
     done
     for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
         [ -f "$file" ] || continue
-        for uri in $(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:\/\//) { print $i; break } }' "$file"); do
-            case $uri in
-                *debian-security*|*debian-ports*|*debian-debug*) ;;
-                http://*/debian|https://*/debian|http://*/debian/|https://*/debian/) echo "${uri%/}"; return ;;
-            esac
-        done
+        debian_main $(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:\/\//) { print $i; break } }' "$file") && return
     done
     echo http://deb.debian.org/debian
 }

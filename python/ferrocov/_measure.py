@@ -210,6 +210,7 @@ def _start_core(settings: Settings) -> None:
         # The test-function contexts are named by this module: loaded now, not in the middle
         # of the program through its import hooks.
         import ferrocov._contexts  # noqa: F401
+    probes = _wants_probes(settings)
     _core.start(
         settings.data_directory,
         settings.source,
@@ -222,8 +223,9 @@ def _start_core(settings: Settings) -> None:
         settings.branch,
         settings.test_function,
         settings.context,
-        _wants_probes(settings),
-        *_main_script(),
+        probes,
+        # Only the probe core (3.10/3.11) cares which script the interpreter runs itself.
+        *(_main_script() if probes else ("", False)),
     )
     if settings.context:
         _core.set_context(settings.context)

@@ -15,7 +15,7 @@ import os
 import sys
 from typing import IO, Any, Iterable, Iterator
 
-from ferrocov.config import OPTIONS, Config, read_config
+from ferrocov.config import Config, option_attribute, read_config
 from ferrocov.exceptions import ConfigError
 
 _DEFAULT_DATAFILE = object()
@@ -221,7 +221,7 @@ class Coverage:
     ) -> None:
         from ferrocov import exceptions
 
-        self.config: Config = read_config(config_file, warn=lambda message: exceptions.warn(message, stacklevel=4))
+        self.config: Config = read_config(config_file, warn=lambda message: exceptions.warn(message, stacklevel=4), load_plugins=not plugins)
         if data_file is None:
             self._no_disk = True
         else:
@@ -755,10 +755,10 @@ def _filename(morf: Any) -> str:
 
 
 def _attribute(option_name: str) -> str:
-    for attribute, spec, _ in OPTIONS:
-        if spec == option_name:
-            return attribute
-    raise ConfigError(f"No such option: {option_name!r}")
+    attribute = option_attribute(option_name)
+    if attribute is None:
+        raise ConfigError(f"No such option: {option_name!r}")
+    return attribute
 
 
 def _warn_for(config: Config) -> Any:

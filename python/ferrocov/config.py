@@ -101,6 +101,14 @@ OPTIONS: list[tuple[str, str, str]] = [
 ]
 
 
+def option_attribute(option_name: str) -> str | None:
+    """The `Config` attribute of a coverage.py option name ("run:branch"), or None."""
+    for attribute, spec, _ in OPTIONS:
+        if spec == option_name:
+            return attribute
+    return None
+
+
 class Config:
     """Every setting, with coverage.py's defaults. A plain class: no dataclasses import at
     start-up, which every measured child process would pay for."""
@@ -402,8 +410,10 @@ def _apply(config: Config, sections: dict[str, dict[str, Any]], path: str, warn:
     return any_set
 
 
-def read_config(rcfile: str | bool | None = True, warn: Callable[[str], None] | None = None) -> Config:
-    """Read the configuration. ``rcfile`` is a path, True for the default search, False for none."""
+def read_config(rcfile: str | bool | None = True, warn: Callable[[str], None] | None = None, load_plugins: bool = True) -> Config:
+    """Read the configuration. ``rcfile`` is a path, True for the default search, False for none.
+    ``load_plugins=False``: the ``[run] plugins`` modules are not loaded (the API's ``plugins``
+    argument takes their place)."""
     warn = warn or (lambda message: to_stderr(f"ferrocov: warning: {message}"))
     config = Config()
     if rcfile is True:
@@ -431,7 +441,7 @@ def read_config(rcfile: str | bool | None = True, warn: Callable[[str], None] | 
     env_data_file = os.environ.get("COVERAGE_FILE")
     if env_data_file:
         config.data_file = env_data_file
-    post_process(config, warn)
+    post_process(config, warn, load_plugins)
     return config
 
 
@@ -441,7 +451,7 @@ PATCHES = {"_exit", "execv", "fork", "subprocess"}
 CORES = {"ctrace", "pytrace", "sysmon"}
 
 
-def post_process(config: Config, warn: Callable[[str], None]) -> None:
+def post_process(config: Config, warn: Callable[[str], None], load_plugins: bool = True) -> None:
     """Check the settings as coverage.py checks them (the same errors for the same bad values),
     and say out loud which ones ferrocov does not honour, and why. Every other setting works as
     in coverage.py (the README's table lists them all)."""
@@ -455,7 +465,7 @@ def post_process(config: Config, warn: Callable[[str], None]) -> None:
         raise ConfigError(f"Unknown core value: {config.core!r}")
     if config.dynamic_context not in (None, "", "none", "test_function"):
         raise ConfigError(f"Don't understand dynamic_context setting: {config.dynamic_context!r}")
-    if config.plugins:
+    if config.plugins and load_plugins:
         from ferrocov import plugins
 
         config.registry = plugins.load(config, warn)
@@ -477,9 +487,9 @@ def check_concurrency_installed(values: list[str]) -> None:
     """At the start of measurement, as coverage.py checks it: a greenlet library named in
     `concurrency` must be installed. (ferrocov needs nothing of it: its cores record by code
     object, not by thread, so lines run in greenlets are measured whatever the setting says.)"""
-    for name in sorted(set(values) & LIGHT_THREADS):
-        import importlib.util
+    import importlib.util
 
+    for name in sorted(set(values) & LIGHT_THREADS):
         if importlib.util.find_spec(name) is None:
             raise ConfigError(f"Couldn't trace with concurrency={name}, the module isn't installed.")
 

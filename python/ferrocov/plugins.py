@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator
 
-from ferrocov.config import OPTIONS, Config
+from ferrocov.config import Config, option_attribute
 from ferrocov.exceptions import ConfigError
 
 # coverage.py joins these into the main lists before plugins see them (its post_process):
@@ -82,9 +82,9 @@ class Settings:
         if option_name in _JOINED:
             main, also = _JOINED[option_name]
             return list(getattr(config, main)) + list(getattr(config, also))
-        for attribute, spec, _ in OPTIONS:
-            if spec == option_name:
-                return getattr(config, attribute)
+        attribute = option_attribute(option_name)
+        if attribute is not None:
+            return getattr(config, attribute)
         plugin, _, key = option_name.partition(":")
         if key and plugin in config.plugins:
             return config.plugin_options.get(plugin, {}).get(key)
@@ -100,10 +100,10 @@ class Settings:
             setattr(config, main, list(value))
             setattr(config, also, [])
             return
-        for attribute, spec, _ in OPTIONS:
-            if spec == option_name:
-                setattr(config, attribute, value)
-                return
+        attribute = option_attribute(option_name)
+        if attribute is not None:
+            setattr(config, attribute, value)
+            return
         plugin, _, key = option_name.partition(":")
         if key and plugin in config.plugins:
             config.plugin_options.setdefault(plugin, {})[key] = value

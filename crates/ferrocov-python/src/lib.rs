@@ -127,17 +127,13 @@ fn start(
         && !test_function_contexts
         // Code imported before now never passes through exec: even at start-up (modules the
         // interpreter, a .pth file or ferrocov's own command line imported).
-        && !measured_module_loaded(module.py());
-    // A measured main script the interpreter runs itself: probes only if it has not started
-    // yet (measurement began at interpreter start) and its code object can be taken from the
-    // `exec` audit event; else the trace function.
-    let main_measured =
-        !main_script.is_empty() && recorder::would_measure(&main_script, main_namespace);
-    #[cfg(not(Py_3_12))]
-    let probes =
-        probes && (!main_measured || (main_pending && probes::watch_main_script(&main_script)));
-    #[cfg(Py_3_12)]
-    let _ = (main_measured, main_pending);
+        && !measured_module_loaded(module.py())
+        // A measured main script the interpreter runs itself: probes only if it has not
+        // started yet (measurement began at interpreter start) and its code object can be
+        // taken from the `exec` audit event (armed last: only when probes will be used).
+        && (main_script.is_empty()
+            || !recorder::would_measure(&main_script, main_namespace)
+            || (main_pending && watch_main_script(&main_script)));
     let installed = install(module.py(), module, branch, probes);
     if installed.is_ok() {
         endings::install();
@@ -148,6 +144,17 @@ fn start(
         }
     }
     installed
+}
+
+/// Arm the probe core's catch of the main script (3.10/3.11; 3.12+ has no probes).
+#[cfg(not(Py_3_12))]
+fn watch_main_script(path: &str) -> bool {
+    probes::watch_main_script(path)
+}
+
+#[cfg(Py_3_12)]
+fn watch_main_script(_path: &str) -> bool {
+    false
 }
 
 /// Has a module of a measured file been imported already? (Unsure: yes.)

@@ -386,19 +386,18 @@ pub fn branch(
                     .trail
                     .as_ref()
                     .and_then(|trail| trail.arc(offset, destination, first_line));
+                // An `except` clause's test is left to be disabled now (`both_ways` stays
+                // true): coverage.py's analysis gives its line one way out only (into the
+                // handler), so neither way is a branch any report counts, and the lines either
+                // way leads to record themselves (their LINE events). Code that raises and
+                // catches on every call would otherwise pay this event per exception.
                 #[cfg(not(Py_3_14))]
-                let exception_test = state
-                    .trail
-                    .as_ref()
-                    .is_some_and(|trail| trail.tests_an_exception(offset));
-                #[cfg(not(Py_3_14))]
-                if exception_test {
-                    // An `except` clause's test: coverage.py's analysis gives its line one way
-                    // out only (into the handler), so neither way is a branch any report
-                    // counts; the lines either way leads to record themselves (their LINE
-                    // events). Disabled now: code that raises and catches the same exception
-                    // on every call would otherwise pay this event per exception.
-                } else if !state.branch_first.contains_key(&offset) {
+                if !state.branch_first.contains_key(&offset)
+                    && !state
+                        .trail
+                        .as_ref()
+                        .is_some_and(|trail| trail.tests_an_exception(offset))
+                {
                     // The first way this branch goes. If the other way would record nothing
                     // new (no arc, this very arc, or one already stored), there is nothing
                     // left to learn here: disable it now rather than at its second way.

@@ -174,7 +174,8 @@ fn is_main_script(code: &Bound<'_, PyAny>) -> bool {
 /// so tracebacks, `sys._getframe` and the stack depth are the script's own). Then the original
 /// code object, which the interpreter runs next, is made to return at once. An exception the
 /// script raises (`SystemExit` included) is the hook's: the interpreter handles it as the
-/// script's. When the script can't be rewritten, nothing is done: it runs as it is.
+/// script's. When the script can't be rewritten, nothing is done: it runs as it is. (Whether
+/// the script is measured was decided when it was watched.)
 fn run_main_script(py: Python<'_>, code: &Bound<'_, PyAny>) -> std::ffi::c_int {
     let globals = recorder::loaded_module(py, "sys")
         .and_then(|sys| sys.getattr("modules"))
@@ -189,11 +190,7 @@ fn run_main_script(py: Python<'_>, code: &Bound<'_, PyAny>) -> std::ffi::c_int {
         .getattr("co_stacksize")
         .and_then(|s| s.extract())
         .unwrap_or(0);
-    let filename: String = code
-        .getattr("co_filename")
-        .and_then(|f| f.extract())
-        .unwrap_or_default();
-    if stack_size < 1 || !recorder::would_measure(&filename, Some(&globals)) {
+    if stack_size < 1 {
         let _ = PyErr::take(py);
         return 0;
     }
@@ -210,7 +207,8 @@ fn run_main_script(py: Python<'_>, code: &Bound<'_, PyAny>) -> std::ffi::c_int {
         unsafe { ffi::PyEval_EvalCode(rewritten.as_ptr(), globals.as_ptr(), globals.as_ptr()) };
     // Ran (or raised): either way the original must not run it again.
     // SAFETY: `code` is a live code object the interpreter has not started (3.11: the code
-    // offset was checked when probes were installed); its first units after the frame set-up
+    // offset was checked when probes were installed; 3.10: its co_code is the compiler's own
+    // bytes object, which no other object shares); its first units after the frame set-up
     // become `LOAD_ASSERTION_ERROR; RETURN_VALUE` (nothing to raise, one value on a stack of
     // at least one).
     unsafe {
